@@ -1,0 +1,59 @@
+# kb: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+SHARED ?= ../shared
+
+# Development defaults; production sets DJANGO_SECRET_KEY and leaves DJANGO_DEBUG off.
+export DJANGO_DEBUG ?= 1
+
+.PHONY: install run serve test test-browser lint format eval bench browser-deps clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py ingest seeds/
+	@echo ""
+	@echo "kb is serving at http://$(HOST):$(PORT)/  (API: /api/, admin: /admin/)"
+	@echo "To log into the admin, create a superuser in another shell:"
+	@echo "    $(BIN)/python manage.py createsuperuser"
+	@echo ""
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+serve: install
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-0} $(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-0} $(BIN)/gunicorn -c kb/gunicorn.conf.py kb.wsgi
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+eval: install
+	$(BIN)/python -m statements.nlp.evaluate --shared $(SHARED)
+
+bench: install
+	$(BIN)/python bench/run.py --shared $(SHARED)
+
+# Headless Chromium for the browser tests (Debian packages; needs root).
+browser-deps:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null)
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache staticfiles

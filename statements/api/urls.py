@@ -1,0 +1,6 @@
+"""REST API URLs."""
+
+from django.urls import path
+
+urlpatterns: list = []
+_ = path

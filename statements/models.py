@@ -1,0 +1,679 @@
+"""The knowledge base: documents, actors, roles, events and what was said.
+
+Field names follow Popolo where one exists (name, given_name, honorific_prefix,
+classification, role, start_date, end_date) so that a Popolo export is a plain
+serializer. See DOMAIN.md for the vocabulary.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from statements.naming import name_key, slug_base
+
+partial_date_validator = RegexValidator(
+    r"^(\d{4}(-\d{2}(-\d{2})?)?)?$", "Use a partial ISO date: YYYY, YYYY-MM or YYYY-MM-DD."
+)
+
+
+class StatementType(models.TextChoices):
+    """Our speech-act vocabulary (DOMAIN.md); CAMEO/PLOVER codes live in the lexicon."""
+
+    STATEMENT = "statement", "statement"
+    APPEAL = "appeal", "appeal"
+    DEMAND = "demand", "demand"
+    CRITICISM = "criticism", "criticism"
+    ACCUSATION = "accusation", "accusation"
+    REJECTION = "rejection", "rejection"
+    THREAT = "threat", "threat"
+    DENIAL = "denial", "denial"
+    SUPPORT = "support", "support"
+    INTENTION = "intention", "intention"
+    AGREEMENT = "agreement", "agreement"
+
+
+class StatementKind(models.TextChoices):
+    DIRECT = "direct", "direct quotation"
+    INDIRECT = "indirect", "reported speech"
+    MIXED = "mixed", "mixed"
+
+
+class CueClass(models.TextChoices):
+    SPEECH = "speech", "speech"
+    WRITING = "writing", "writing"
+    BELIEF = "belief", "belief"
+    EVIDENCE = "evidence", "evidence"
+
+
+class ReviewStatus(models.TextChoices):
+    AUTO = "auto", "extracted, not reviewed"
+    ACCEPTED = "accepted", "accepted"
+    EDITED = "edited", "edited"
+    REJECTED = "rejected", "rejected"
+    NEEDS_REVIEW = "needs_review", "marked for review"
+
+
+# Statuses a human set: re-ingestion never touches statements in these states.
+HUMAN_REVIEW_STATUSES = (
+    ReviewStatus.ACCEPTED,
+    ReviewStatus.EDITED,
+    ReviewStatus.REJECTED,
+    ReviewStatus.NEEDS_REVIEW,
+)
+
+
+class OrganisationClassification(models.TextChoices):
+    GOVERNMENT = "government", "government"
+    MINISTRY = "ministry", "ministry"
+    PRESIDENCY = "presidency", "presidency"
+    PARTY = "party", "party"
+    ARMED_GROUP = "armed group", "armed group"
+    MOVEMENT = "movement", "movement"
+    PARLIAMENT = "parliament", "parliament"
+    MEDIA = "media", "media"
+    INTERNATIONAL = "international organisation", "international organisation"
+    STATE = "state", "state"
+    OTHER = "other", "other"
+
+
+class EventClassification(models.TextChoices):
+    INTERVIEW = "interview", "interview"
+    MEETING = "meeting", "meeting"
+    PRESS_CONFERENCE = "press conference", "press conference"
+    SPEECH = "speech", "speech"
+    DEBATE = "debate", "debate"
+    HEARING = "hearing", "hearing"
+    SUMMIT = "summit", "summit"
+    VISIT = "visit", "visit"
+    PHONE_CALL = "phone call", "phone call"
+    RALLY = "rally", "rally"
+    WRITTEN_STATEMENT = "written statement", "written statement"
+    OTHER = "other", "other"
+
+
+class MembershipStatus(models.TextChoices):
+    CURRENT = "current", "current"
+    FORMER = "former", "former"
+
+
+class OtherNameKind(models.TextChoices):
+    ALTERNATE = "alternate", "alternate"
+    ACRONYM = "acronym", "acronym"
+    FORMER = "former", "former"
+    NICKNAME = "nickname", "nickname"
+    TRANSLITERATION = "transliteration", "transliteration"
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the row was created.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the row last changed.")
+
+    class Meta:
+        abstract = True
+
+
+class Document(models.Model):
+    """One article. Its text is stored verbatim: every offset in kb points into it."""
+
+    title = models.CharField(max_length=500, blank=True, help_text="Headline, if known.")
+    url = models.URLField(max_length=2000, blank=True, help_text="Where the article was published.")
+    publisher = models.CharField(max_length=200, blank=True, db_index=True, help_text="Outlet.")
+    published_at = models.DateField(null=True, blank=True, help_text="Publication date, if known.")
+    language = models.CharField(max_length=16, default="en", help_text="ISO 639-1 code.")
+    text = models.TextField(help_text="The article text, verbatim; offsets point into it.")
+    sha256 = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the normalised text: the idempotency key."
+    )
+    source_path = models.CharField(
+        max_length=1000, blank=True, help_text="File the document was read from."
+    )
+    metadata = models.JSONField(default=dict, blank=True, help_text="Any other metadata read.")
+    word_count = models.PositiveIntegerField(default=0, help_text="Words in the text.")
+    extractor_version = models.CharField(
+        max_length=50, blank=True, help_text="Version of the extractor that last read the text."
+    )
+    ingested_at = models.DateTimeField(auto_now_add=True, help_text="When kb first stored it.")
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["published_at", "id"], name="document_published_idx")]
+
+    def __str__(self) -> str:
+        return self.title or f"Document {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:document-detail", args=[self.pk])
+
+
+class Actor(TimeStamped):
+    """What people and organisations share: a name, a slug, a matching key, merges."""
+
+    name = models.CharField(max_length=300, help_text="Display name, diacritics kept.")
+    name_key = models.CharField(
+        max_length=300,
+        db_index=True,
+        editable=False,
+        help_text="Case- and accent-folded name used for matching.",
+    )
+    disambiguation = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="Set by a human to keep two records with the same name apart "
+        "(e.g. 'journalist'). The name key is unique per disambiguation.",
+    )
+    slug = models.SlugField(max_length=100, unique=True, help_text="Stable URL part.")
+    summary = models.TextField(blank=True, help_text="A short description.")
+    wikidata_qid = models.CharField(
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[RegexValidator(r"^Q\d+$", "A Wikidata QID looks like Q42.")],
+        help_text="Wikidata item, e.g. Q42.",
+    )
+    needs_review = models.BooleanField(
+        default=False, help_text="Created from a doubtful match: a human should check or merge it."
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_key = name_key(self.name)
+        if not self.slug:
+            self.slug = self._unique_slug()
+        super().save(*args, **kwargs)
+
+    def _unique_slug(self) -> str:
+        base = slug_base(self.name)
+        slug, n = base, 2
+        manager = type(self)._default_manager
+        while manager.filter(slug=slug).exclude(pk=self.pk).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+    def resolve(self):
+        """The record this one stands for now: itself, or the survivor of its merges."""
+        record, seen = self, set()
+        while record.merged_into_id is not None and record.pk not in seen:
+            seen.add(record.pk)
+            record = record.merged_into
+        return record
+
+
+class Person(Actor):
+    """A person who speaks or is spoken about."""
+
+    given_name = models.CharField(max_length=150, blank=True, help_text="First name(s).")
+    family_name = models.CharField(max_length=150, blank=True, help_text="Surname.")
+    honorific_prefix = models.CharField(
+        max_length=50, blank=True, help_text="'Sheikh', 'Dr.': not part of the name."
+    )
+    # PROTECT: a survivor that merged records point to must not vanish under them.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        help_text="Set when this record was merged into another; its URLs redirect there.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name_key", "disambiguation"],
+                condition=Q(merged_into__isnull=True),
+                name="person_unique_live_name",
+                violation_error_message="A person with this name already exists; "
+                "set a disambiguation to keep both.",
+            ),
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:person-detail", args=[self.slug])
+
+
+class Organisation(Actor):
+    """A government, ministry, party, movement, media outlet or state that acts or is acted on."""
+
+    classification = models.CharField(
+        max_length=50,
+        blank=True,
+        choices=OrganisationClassification.choices,
+        db_index=True,
+        help_text="What kind of organisation.",
+    )
+    country = models.CharField(
+        max_length=3, blank=True, db_index=True, help_text="ISO 3166 alpha-3, where known."
+    )
+    # SET_NULL: losing a parent organisation should not delete its units.
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The organisation this one belongs to.",
+    )
+    # PROTECT: a survivor that merged records point to must not vanish under them.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        help_text="Set when this record was merged into another; its URLs redirect there.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name_key", "disambiguation"],
+                condition=Q(merged_into__isnull=True),
+                name="organisation_unique_live_name",
+                violation_error_message="An organisation with this name already exists; "
+                "set a disambiguation to keep both.",
+            ),
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:organisation-detail", args=[self.slug])
+
+
+def _one_owner() -> Q:
+    return Q(person__isnull=False, organisation__isnull=True) | Q(
+        person__isnull=True, organisation__isnull=False
+    )
+
+
+class OtherName(models.Model):
+    """An alias of a person or an organisation ("KRI" for "Kurdistan Region")."""
+
+    # CASCADE: an alias means nothing without its owner.
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="other_names"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="other_names"
+    )
+    name = models.CharField(max_length=300, help_text="The alias as written.")
+    name_key = models.CharField(
+        max_length=300, db_index=True, editable=False, help_text="Matching key of the alias."
+    )
+    kind = models.CharField(
+        max_length=20, choices=OtherNameKind.choices, default=OtherNameKind.ALTERNATE
+    )
+    note = models.CharField(max_length=300, blank=True, help_text="Where the alias comes from.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=_one_owner(), name="othername_one_owner"),
+            models.UniqueConstraint(
+                fields=["person", "name_key"], name="othername_unique_person_alias"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "name_key"], name="othername_unique_organisation_alias"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_key = name_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Identifier(models.Model):
+    """An identifier of a person or organisation in another system (Popolo ``identifiers``)."""
+
+    # CASCADE: an identifier means nothing without its owner.
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="identifiers"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="identifiers"
+    )
+    scheme = models.CharField(max_length=50, help_text="'wikidata', 'viaf', 'twitter', ...")
+    identifier = models.CharField(max_length=300, help_text="The identifier in that scheme.")
+
+    class Meta:
+        ordering = ["scheme", "identifier"]
+        constraints = [
+            models.CheckConstraint(condition=_one_owner(), name="identifier_one_owner"),
+            models.UniqueConstraint(
+                fields=["scheme", "identifier"], name="identifier_unique_per_scheme"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.identifier}"
+
+
+class Membership(TimeStamped):
+    """A role a person holds in an organisation, as read from a document."""
+
+    # CASCADE: a role is part of the person's record.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    # PROTECT: deleting an organisation must not silently erase who worked there.
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        help_text="Empty when the text names a role without an organisation.",
+    )
+    role = models.CharField(max_length=300, help_text="'Secretary-General', 'Ambassador to Iraq'.")
+    start_date = models.CharField(
+        max_length=10, blank=True, validators=[partial_date_validator], help_text="YYYY[-MM[-DD]]."
+    )
+    end_date = models.CharField(
+        max_length=10, blank=True, validators=[partial_date_validator], help_text="YYYY[-MM[-DD]]."
+    )
+    status = models.CharField(
+        max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.CURRENT
+    )
+    # SET_NULL: a role stays known even if its source article is removed.
+    document = models.ForeignKey(
+        Document,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="memberships",
+        help_text="The document the role was read from.",
+    )
+    start = models.PositiveIntegerField(null=True, blank=True, help_text="Offset of the phrase.")
+    end = models.PositiveIntegerField(null=True, blank=True, help_text="End offset (exclusive).")
+    source_text = models.CharField(max_length=1000, blank=True, help_text="The phrase as written.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["person__name", "-status", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "organisation", "role"], name="membership_unique_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f" ({self.organisation})" if self.organisation_id else ""
+        return f"{self.person}: {self.role}{where}"
+
+
+class Event(models.Model):
+    """Something that happened at a time and place where statements were made."""
+
+    name = models.CharField(max_length=300, help_text="'interview with VOA'.")
+    classification = models.CharField(
+        max_length=30, choices=EventClassification.choices, default=EventClassification.OTHER
+    )
+    date = models.DateField(null=True, blank=True, db_index=True, help_text="Resolved date.")
+    date_text = models.CharField(max_length=100, blank=True, help_text="'on Friday', as written.")
+    location = models.CharField(max_length=300, blank=True)
+    # CASCADE: an event is read from one document and means nothing without it.
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="events", null=True, blank=True
+    )
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    participants_people = models.ManyToManyField(
+        Person, through="EventParticipant", related_name="events", blank=True
+    )
+
+    class Meta:
+        ordering = ["-date", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "name", "start"], name="event_unique_per_document_span"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:event-detail", args=[self.pk])
+
+
+class EventParticipant(models.Model):
+    """A person or organisation that took part in an event."""
+
+    # CASCADE on all three: participation is part of the event.
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="participations"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="participations",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=_one_owner(), name="participant_one_owner"),
+            models.UniqueConstraint(
+                fields=["event", "person"],
+                condition=Q(person__isnull=False),
+                name="participant_unique_person",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "organisation"],
+                condition=Q(organisation__isnull=False),
+                name="participant_unique_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person or self.organisation} at {self.event}"
+
+
+class Mention(models.Model):
+    """A name found in a document and what it resolved to; the document page draws these."""
+
+    # CASCADE: a mention is a span of its document.
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="mentions")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.CharField(max_length=500)
+    label = models.CharField(max_length=20, help_text="PERSON, ORG, GPE, NORP, PRON, ...")
+    # SET_NULL: deleting an actor leaves the mention unresolved, not gone.
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions"
+    )
+
+    class Meta:
+        ordering = ["document", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "start", "end"], name="mention_unique_span"
+            ),
+            models.CheckConstraint(condition=Q(start__lte=models.F("end")), name="mention_span"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Statement(TimeStamped):
+    """One occurrence of something said, in one document, tied to the words it came from."""
+
+    # CASCADE: a statement is a span of its document and cannot outlive it.
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="statements")
+    # SET_NULL on speakers: deleting an actor keeps the statement with its speaker_text.
+    speaker_person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="statements",
+        help_text="The person who said it, when resolved.",
+    )
+    speaker_organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="statements",
+        help_text="The organisation that said it, when the speaker is one.",
+    )
+    speaker_text = models.CharField(
+        max_length=500, blank=True, help_text="The speaker mention as written ('he', 'Khazali')."
+    )
+    speaker_start = models.PositiveIntegerField(null=True, blank=True)
+    speaker_end = models.PositiveIntegerField(null=True, blank=True)
+    speaker_role = models.CharField(
+        max_length=300, blank=True, help_text="The speaker's role as stated at that time."
+    )
+    # SET_NULL: the statement keeps speaker_role even if the membership row goes.
+    membership = models.ForeignKey(
+        Membership,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="statements",
+        help_text="The membership the role refers to, when known.",
+    )
+    cue = models.CharField(max_length=200, blank=True, help_text="'said', 'renewed the call for'.")
+    cue_start = models.PositiveIntegerField(null=True, blank=True)
+    cue_end = models.PositiveIntegerField(null=True, blank=True)
+    cue_class = models.CharField(max_length=10, choices=CueClass.choices, default=CueClass.SPEECH)
+    content = models.TextField(help_text="What was said.")
+    content_start = models.PositiveIntegerField()
+    content_end = models.PositiveIntegerField()
+    content_spans = models.JSONField(
+        default=list, blank=True, help_text="Fragments [[start, end], ...] of a split quotation."
+    )
+    kind = models.CharField(max_length=10, choices=StatementKind.choices, db_index=True)
+    statement_type = models.CharField(
+        max_length=20,
+        choices=StatementType.choices,
+        default=StatementType.STATEMENT,
+        db_index=True,
+    )
+    cameo_code = models.CharField(max_length=10, blank=True, help_text="CAMEO 1.1b3 code.")
+    plover_code = models.CharField(max_length=40, blank=True, help_text="PLOVER event (mode).")
+    codebook_version = models.CharField(max_length=40, blank=True, default="CAMEO 1.1b3; PLOVER")
+    targets_people = models.ManyToManyField(
+        Person, through="StatementTarget", related_name="targeted_by", blank=True
+    )
+    # SET_NULL: the event may be deleted by an editor; the statement stays.
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="statements"
+    )
+    date = models.DateField(
+        null=True, blank=True, help_text="The event's date, else the document's publication date."
+    )
+    extractor_version = models.CharField(max_length=50, blank=True)
+    confidence = models.FloatField(default=0.5, help_text="The extractor's confidence, 0-1.")
+    original_extraction = models.JSONField(
+        default=dict, blank=True, help_text="The machine's extraction, kept for comparison."
+    )
+    cluster_key = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="Hash of the normalised quotation: groups the same quote across articles.",
+    )
+    review_status = models.CharField(
+        max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.AUTO
+    )
+    # SET_NULL: removing a user account must not remove their reviews.
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviewed_statements",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "content_start", "content_end"],
+                name="statement_unique_span",
+                violation_error_message="This document already has a statement with this span.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(speaker_person__isnull=False, speaker_organisation__isnull=False),
+                name="statement_one_speaker",
+            ),
+            models.CheckConstraint(
+                condition=Q(content_start__lte=models.F("content_end")), name="statement_span"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["speaker_person", "-id"], name="statement_person_idx"),
+            models.Index(fields=["speaker_organisation", "-id"], name="statement_org_idx"),
+            models.Index(fields=["date", "id"], name="statement_date_idx"),
+            models.Index(fields=["review_status", "-id"], name="statement_review_idx"),
+            models.Index(fields=["document", "content_start"], name="statement_doc_idx"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.speaker_person or self.speaker_organisation or self.speaker_text or "unknown"
+        text = self.content if len(self.content) <= 60 else self.content[:57] + "..."
+        return f"{who}: {text}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:statement-detail", args=[self.pk])
+
+    @property
+    def speaker(self) -> Person | Organisation | None:
+        return self.speaker_person or self.speaker_organisation
+
+
+class StatementTarget(models.Model):
+    """An actor a statement is about or addressed to ("Turkey" in a demand that Turkey withdraw)."""
+
+    # CASCADE on all: a target is part of the statement.
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="targets")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="targeted_in"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="targeted_in"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=_one_owner(), name="target_one_owner"),
+            models.UniqueConstraint(
+                fields=["statement", "person"],
+                condition=Q(person__isnull=False),
+                name="target_unique_person",
+            ),
+            models.UniqueConstraint(
+                fields=["statement", "organisation"],
+                condition=Q(organisation__isnull=False),
+                name="target_unique_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.person or self.organisation)

@@ -1,0 +1,39 @@
+"""Name keys shared by ingestion, filters and the admin.
+
+Pure functions, no Django: the matching key decides when two names are the same
+record (DOMAIN.md, Identity), so it must be computed the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from unidecode import unidecode
+
+_NON_WORD = re.compile(r"[^\w]+")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+
+
+def fold_text(text: str) -> str:
+    """Accent- and case-insensitive form of ``text`` ("Anıl Bora İnan" -> "anil bora inan")."""
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    return unidecode(text).casefold()
+
+
+def name_key(name: str) -> str:
+    """The matching key of a person's or organisation's name.
+
+    Folds case and accents, drops punctuation and a leading "the", so
+    "Asa’ib Ahl al-Haq" and "Asa'ib Ahl al Haq" share one key.
+    """
+    folded = _NON_WORD.sub(" ", fold_text(name).replace("'", "")).strip()
+    if folded.startswith("the "):
+        folded = folded[4:]
+    return " ".join(folded.split())
+
+
+def slug_base(name: str, max_length: int = 80) -> str:
+    """An ASCII slug for URLs ("Anıl Bora İnan" -> "anil-bora-inan")."""
+    slug = "-".join(_NON_WORD.sub(" ", fold_text(name).replace("'", "")).split()).strip("-")
+    return slug[:max_length].strip("-") or "unnamed"
