@@ -1,0 +1,85 @@
+"""Human review of extracted statements: the writes behind the admin's review workflow.
+
+A status set here is a promise to the editor: ingestion re-runs (even ``--force``) leave
+statements in ``HUMAN_REVIEW_STATUSES`` alone, so what a human decided is never lost.
+Every save goes through ``Model.save`` (not ``QuerySet.update``) so django-simple-history
+records who changed what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from statements.models import ReviewStatus, Statement
+
+REVIEW_FIELDS = ["review_status", "reviewed_by", "reviewed_at", "updated_at"]
+
+
+class ReviewError(ValueError):
+    """A review request kb refuses (an unknown status)."""
+
+
+def statements_review(
+    *,
+    statements: Iterable[Statement],
+    status: str,
+    user: AbstractBaseUser | None,
+    reason: str = "",
+) -> int:
+    """Set ``status`` on every statement and record the reviewer; return how many changed.
+
+    Statements already in that status by the same reviewer are left as they are, so a
+    repeated bulk action does not pile up empty history entries.
+    """
+    if status not in ReviewStatus.values:
+        raise ReviewError(f"Unknown review status {status!r}.")
+    if status == ReviewStatus.AUTO:
+        raise ReviewError("Only the extractor sets 'auto'; choose a human review status.")
+    now = timezone.now()
+    reviewer_id = getattr(user, "pk", None)
+    changed = 0
+    with transaction.atomic():
+        for statement in statements:
+            if statement.review_status == status and statement.reviewed_by_id == reviewer_id:
+                continue
+            statement.review_status = status
+            statement.reviewed_by = user if reviewer_id else None
+            statement.reviewed_at = now
+            if reviewer_id:
+                statement._history_user = user
+            statement._change_reason = reason or f"review: {status}"
+            statement.save(update_fields=REVIEW_FIELDS)
+            changed += 1
+    return changed
+
+
+def statement_mark_edited(
+    *, statement: Statement, user: AbstractBaseUser | None, save: bool = True
+) -> Statement:
+    """Record that a human corrected ``statement``: status ``edited``, who and when.
+
+    ``original_extraction`` is reloaded from the database before saving, so whatever the
+    editor's form carried, the machine's record stays exactly as the extractor wrote it:
+    it is the baseline editors and evaluators compare against.
+    """
+    statement.review_status = ReviewStatus.EDITED
+    statement.reviewed_by = user if getattr(user, "pk", None) else None
+    statement.reviewed_at = timezone.now()
+    if statement.pk:
+        stored = (
+            Statement.objects.filter(pk=statement.pk)
+            .values_list("original_extraction", flat=True)
+            .first()
+        )
+        if stored is not None:
+            statement.original_extraction = stored
+    if save:
+        if statement.reviewed_by is not None:
+            statement._history_user = statement.reviewed_by
+        statement._change_reason = "edited by a reviewer"
+        statement.save()
+    return statement
