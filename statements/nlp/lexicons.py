@@ -105,3 +105,8 @@ def content_rules() -> tuple[tuple[str, str, str], ...]:
     """(from type, to type, regular expression on the lowercased content)."""
     data = json.loads((LEXICON_DIR / "statement_types.json").read_text(encoding="utf-8"))
     return tuple((row["from"], row["to"], row["pattern"]) for row in data.get("content_rules", []))
+
+
+@cache
+def speaker_nouns() -> frozenset[str]:
+    return frozenset(row[0].lower() for row in _data_lines("speaker_nouns.txt"))

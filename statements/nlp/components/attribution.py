@@ -27,7 +27,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from statements.nlp.components.extensions import register_extensions
-from statements.nlp.lexicons import Cue, cue_lexicon
+from statements.nlp.lexicons import Cue, cue_lexicon, speaker_nouns
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
 INHERIT_DEPS = {"advcl", "xcomp", "conj", "pcomp", "acomp"}
@@ -87,6 +87,8 @@ DOBJ_LEMMAS = {
     "question",
 }
 PREP_WORDS = {"for", "on", "against", "about", "over"}
+DEMONSTRATIVES = {"this", "that", "these", "those", "it", "them", "such"}
+PERSONAL_PRONOUNS = {"he", "she", "they", "we", "i", "you", "who"}
 EXPLETIVES = {"it", "there", "this", "that", "which"}
 NOMINAL_PREPS = {"for", "over", "about", "on", "against", "of", "that"}
 EVIDENCE_SOURCES = {
@@ -152,7 +154,13 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
     if passive_subject is not None:
         return None
     if depth < 3 and verb.dep_ in INHERIT_DEPS and verb.head.i != verb.i:
-        return subject_of(verb.head, depth + 1)
+        head = verb.head
+        # "He stressed that X must act, advocating for Y": the participle after a comma
+        # belongs to the reporting clause, not to the reported one.
+        if verb.dep_ == "advcl" and verb.i > 0 and verb.doc[verb.i - 1].text == ",":
+            while head.dep_ == "ccomp" and head.head.i != head.i:
+                head = head.head
+        return subject_of(head, depth + 1)
     if verb.dep_ == "relcl":
         return verb.head
     return None
@@ -177,16 +185,21 @@ def _right_frame(verb: Token, first: Token) -> tuple[int, int] | None:
         if not started:
             continue
         if child.dep_ in STOP_DEPS:
+            # a purpose clause ("to safeguard sovereignty") still belongs to the content
+            if child.dep_ == "advcl" and child.left_edge.lower_ == "to":
+                chosen.append(child)
+                continue
             break
         chosen.append(child)
     return _content_tokens(chosen)
 
 
-def verb_content(verb: Token, cue: Cue) -> tuple[tuple[int, int], int] | None:
-    """Token range of what the cue verb reports, with the index of the last cue token."""
+def verb_content(verb: Token, cue: Cue) -> tuple[tuple[int, int], int, str] | None:
+    """Token range of what the cue verb reports, the index of the last cue token and the
+    frame that found it (ccomp, xcomp, prep, dobj)."""
     ccomps = [child for child in verb.children if child.dep_ == "ccomp"]
     if ccomps:
-        return _content_tokens(ccomps[:1]), verb.i
+        return _content_tokens(ccomps[:1]), verb.i, "ccomp"
     lemma = cue.lemma
     rights = [child for child in verb.rights if child.dep_ not in {"punct", "advmod", "prt"}]
     if not rights:
@@ -196,7 +209,8 @@ def verb_content(verb: Token, cue: Cue) -> tuple[tuple[int, int], int] | None:
     if allow_xcomp:
         xcomps = [child for child in rights if child.dep_ == "xcomp"]
         if xcomps and (first.dep_ in {"dobj", "dative", "xcomp", "prep"}):
-            return _right_frame(verb, first), verb.i
+            frame = _right_frame(verb, first)
+            return (frame, verb.i, "xcomp") if frame else None
     if (
         first.dep_ == "prep"
         and first.lower_ in PREP_WORDS
@@ -210,14 +224,35 @@ def verb_content(verb: Token, cue: Cue) -> tuple[tuple[int, int], int] | None:
         if pobjs:
             frame = _right_frame(verb, first)
             if frame:
-                return (first.i + 1, frame[1]), first.i
+                return (first.i + 1, frame[1]), first.i, "prep"
     if first.dep_ in {"dobj", "attr", "oprd"} and (
         cue.statement_type in DOBJ_TYPES or lemma in DOBJ_LEMMAS
     ):
         frame = _right_frame(verb, first)
         if frame and frame[1] - frame[0] >= 2:
-            return frame, verb.i
+            if frame[1] - frame[0] <= 2 and verb.doc[frame[0]].lower_ in DEMONSTRATIVES:
+                return None  # "reiterated this demand": the content was reported before
+            return frame, verb.i, "dobj"
     return None
+
+
+def is_speaker_like(subject: Token | None, token_key: dict[int, str]) -> bool:
+    """Can this subject say something? Names, personal pronouns and speaker nouns can."""
+    if subject is None:
+        return True  # unknown speakers stay (PolNeAR keeps speakerless attributions)
+    if subject.i in token_key or subject.pos_ == "PROPN":
+        return True
+    if subject.lower_ in PERSONAL_PRONOUNS:
+        return True
+    return subject.lemma_.lower() in speaker_nouns()
+
+
+def _cut_at_participle_cue(doc: Doc, start: int, end: int, participles: set[int]) -> int:
+    """End a clausal content before ", urging ..." when the participle is a cue of its own."""
+    for index in range(start + 1, end):
+        if index in participles and doc[index - 1].text == ",":
+            return index - 1
+    return end
 
 
 def speaker_range(subject: Token, token_spans: dict[int, tuple[int, int]]) -> tuple[int, int]:
@@ -348,13 +383,20 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
         return [(start, end)], "mixed"
 
     cue_statement_at: dict[int, dict] = {}
+    participle_cues = {
+        verb.i for verb, _, _ in verb_cues if verb.dep_ == "advcl" and verb.tag_ == "VBG"
+    }
     for verb, cue, subject in verb_cues:
         found = verb_content(verb, cue)
         if found is None:
             continue
-        (token_start, token_end), last_cue = found
+        (token_start, token_end), last_cue, frame = found
         if token_end <= token_start:
             continue
+        if frame != "ccomp" and not is_speaker_like(subject, token_key):
+            continue
+        if frame == "ccomp":
+            token_end = _cut_at_participle_cue(doc, token_start, token_end, participle_cues)
         start = doc[token_start].idx
         last = doc[token_end - 1]
         start, end = _trim(text, start, last.idx + len(last.text))
