@@ -8,8 +8,9 @@ Sections are owned by different parts of the site; add functions to your own sec
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from statements.models import (
@@ -17,12 +18,17 @@ from statements.models import (
     Event,
     EventParticipant,
     Membership,
+    Mention,
     Organisation,
+    OtherName,
     Person,
+    ReviewStatus,
     Statement,
     StatementTarget,
     StatementType,
 )
+from statements.naming import name_key
+from statements.svg import GraphEdge, GraphNode
 
 # ---------------------------------------------------------------------------
 # REST API and exports (issue 5). Owner: the API; targeted edits only.
@@ -147,4 +153,385 @@ def document_list_api(*, with_text: bool = False) -> QuerySet[Document]:
 
 # ---------------------------------------------------------------------------
 # End of the REST API section.
+# ---------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------
+# HTML site (issue 6). Owner: the HTML site; targeted edits only.
+# Every page calls a few of these; the joins live here so each page runs a fixed number
+# of queries however many rows it shows (tests/views pin the counts). Rejected statements
+# are hidden from the public site: a reviewer said they are not statements.
+# ---------------------------------------------------------------------------
+
+PUBLIC = ~Q(review_status=ReviewStatus.REJECTED)
+# The same condition seen from a person or organisation, for counting their statements.
+COUNTED = Q(statements__review_status__in=[s for s in ReviewStatus if s != ReviewStatus.REJECTED])
+
+
+def statement_public_qs() -> QuerySet[Statement]:
+    """Statements shown on the site, with everything a statement row draws."""
+    return (
+        Statement.objects.filter(PUBLIC)
+        .select_related("speaker_person", "speaker_organisation", "document", "event")
+        .prefetch_related(
+            Prefetch(
+                "targets",
+                queryset=StatementTarget.objects.select_related("person", "organisation"),
+            )
+        )
+        .defer("document__text", "original_extraction", "document__metadata")
+    )
+
+
+def statement_type_counts(statements: QuerySet[Statement]) -> dict[str, int]:
+    """How many of ``statements`` there are of each type (one grouped query)."""
+    rows = statements.order_by().values_list("statement_type").annotate(n=Count("id"))
+    return dict(rows)
+
+
+def statement_timeline_rows(
+    statements: QuerySet[Statement],
+) -> list[tuple[datetime.date, str, int]]:
+    """``(date, type, count)`` rows for the timeline chart."""
+    rows = (
+        statements.order_by()
+        .filter(date__isnull=False)
+        .values_list("date", "statement_type")
+        .annotate(n=Count("id"))
+    )
+    return [(d, t, n) for d, t, n in rows]
+
+
+# --- lists -----------------------------------------------------------------------------
+
+
+def actor_name_filter(query: str, model: type[Person] | type[Organisation]) -> Q:
+    """Name or alias contains the query, ignoring case, accents and punctuation."""
+    key = name_key(query)
+    if not key:
+        return Q()
+    owner = "person_id" if model is Person else "organisation_id"
+    aliases = OtherName.objects.filter(name_key__contains=key).values(owner)
+    return Q(name_key__contains=key) | Q(pk__in=aliases)
+
+
+def person_list_qs() -> QuerySet[Person]:
+    """Live people (merged records hide behind their survivor), with counts and roles."""
+    return (
+        Person.objects.filter(merged_into__isnull=True)
+        .annotate(
+            statement_count=Count("statements", filter=COUNTED, distinct=True),
+            last_statement=Max("statements__date"),
+        )
+        .prefetch_related(
+            "other_names",
+            Prefetch("memberships", queryset=Membership.objects.select_related("organisation")),
+        )
+    )
+
+
+def organisation_list_qs() -> QuerySet[Organisation]:
+    """Live organisations with their statement and member counts."""
+    return (
+        Organisation.objects.filter(merged_into__isnull=True)
+        .annotate(
+            statement_count=Count("statements", filter=COUNTED, distinct=True),
+            member_count=Count("memberships__person", distinct=True),
+        )
+        .prefetch_related("other_names")
+    )
+
+
+def event_list_qs() -> QuerySet[Event]:
+    return (
+        Event.objects.select_related("document")
+        .defer("document__text", "document__metadata")
+        .annotate(statement_count=Count("statements", distinct=True))
+    )
+
+
+def document_list_qs() -> QuerySet[Document]:
+    return Document.objects.defer("text", "metadata").annotate(
+        statement_count=Count("statements", distinct=True)
+    )
+
+
+# --- home ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteCounts:
+    statements: int
+    people: int
+    organisations: int
+    events: int
+    documents: int
+
+
+def site_counts() -> SiteCounts:
+    return SiteCounts(
+        statements=Statement.objects.filter(PUBLIC).count(),
+        people=Person.objects.filter(merged_into__isnull=True).count(),
+        organisations=Organisation.objects.filter(merged_into__isnull=True).count(),
+        events=Event.objects.count(),
+        documents=Document.objects.count(),
+    )
+
+
+def person_most_quoted(*, limit: int = 8) -> list[Person]:
+    return list(
+        Person.objects.filter(merged_into__isnull=True)
+        .annotate(statement_count=Count("statements", filter=COUNTED))
+        .filter(statement_count__gt=0)
+        .order_by("-statement_count", "name")[:limit]
+    )
+
+
+def organisation_most_quoted(*, limit: int = 8) -> list[Organisation]:
+    """Organisations by statements made by them or by their members."""
+    return list(
+        Organisation.objects.filter(merged_into__isnull=True)
+        .annotate(statement_count=Count("statements", filter=COUNTED))
+        .filter(statement_count__gt=0)
+        .order_by("-statement_count", "name")[:limit]
+    )
+
+
+# --- people and organisations ----------------------------------------------------------
+
+
+def person_get(slug: str) -> Person | None:
+    return (
+        Person.objects.filter(slug=slug)
+        .prefetch_related(
+            "other_names",
+            "identifiers",
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("organisation", "document").order_by(
+                    "status", "-start_date", "role"
+                ),
+            ),
+        )
+        .first()
+    )
+
+
+def organisation_get(slug: str) -> Organisation | None:
+    return (
+        Organisation.objects.filter(slug=slug)
+        .select_related("parent")
+        .prefetch_related(
+            "other_names",
+            "children",
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("person").order_by(
+                    "status", "person__name", "role"
+                ),
+            ),
+        )
+        .first()
+    )
+
+
+def person_statements(person: Person) -> QuerySet[Statement]:
+    return statement_public_qs().filter(speaker_person=person).order_by("-date", "-id")
+
+
+def person_statements_about(person: Person, *, limit: int = 10) -> list[Statement]:
+    return list(
+        statement_public_qs().filter(targets__person=person).order_by("-date", "-id")[:limit]
+    )
+
+
+def organisation_statements(organisation: Organisation) -> QuerySet[Statement]:
+    """Statements by the organisation itself or by anyone who holds a role in it."""
+    members = Membership.objects.filter(organisation=organisation).values("person_id")
+    return (
+        statement_public_qs()
+        .filter(Q(speaker_organisation=organisation) | Q(speaker_person__in=members))
+        .order_by("-date", "-id")
+    )
+
+
+def organisation_statements_about(
+    organisation: Organisation, *, limit: int = 10
+) -> list[Statement]:
+    return list(
+        statement_public_qs()
+        .filter(targets__organisation=organisation)
+        .order_by("-date", "-id")[:limit]
+    )
+
+
+def person_events(person: Person) -> list[Event]:
+    """Events the person took part in or spoke at."""
+    spoke_at = Statement.objects.filter(speaker_person=person).values("event_id")
+    took_part = EventParticipant.objects.filter(person=person).values("event_id")
+    return list(
+        Event.objects.filter(Q(pk__in=spoke_at) | Q(pk__in=took_part))
+        .select_related("document")
+        .defer("document__text", "document__metadata")
+        .order_by("-date", "name")
+    )
+
+
+def organisation_events(organisation: Organisation) -> list[Event]:
+    spoke_at = Statement.objects.filter(speaker_organisation=organisation).values("event_id")
+    took_part = EventParticipant.objects.filter(organisation=organisation).values("event_id")
+    return list(
+        Event.objects.filter(Q(pk__in=spoke_at) | Q(pk__in=took_part)).order_by("-date", "name")
+    )
+
+
+@dataclass(frozen=True)
+class TalkRow:
+    """An actor and how many statements link it with the page's actor."""
+
+    node: GraphNode
+    count: int
+
+
+def _talk_rows(rows, prefix: str) -> list[TalkRow]:
+    out = []
+    for row in rows:
+        if row[f"{prefix}person__slug"]:
+            node = GraphNode(
+                key=f"p:{row[f'{prefix}person__slug']}",
+                name=row[f"{prefix}person__name"],
+                url=Person(slug=row[f"{prefix}person__slug"]).get_absolute_url(),
+                kind="person",
+            )
+        elif row[f"{prefix}organisation__slug"]:
+            node = GraphNode(
+                key=f"o:{row[f'{prefix}organisation__slug']}",
+                name=row[f"{prefix}organisation__name"],
+                url=Organisation(slug=row[f"{prefix}organisation__slug"]).get_absolute_url(),
+                kind="organisation",
+            )
+        else:
+            continue
+        out.append(TalkRow(node=node, count=row["n"]))
+    return out
+
+
+def talk_targets(statements: QuerySet[Statement], *, limit: int = 8) -> list[TalkRow]:
+    """Whom ``statements`` are about, most often first."""
+    rows = (
+        StatementTarget.objects.filter(statement__in=statements.order_by().values("pk"))
+        .values("person__slug", "person__name", "organisation__slug", "organisation__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "person__name", "organisation__name")[:limit]
+    )
+    return _talk_rows(rows, "")
+
+
+def talk_speakers(target: Q, *, limit: int = 8) -> list[TalkRow]:
+    """Who makes statements about the actor selected by ``target`` (a StatementTarget Q)."""
+    rows = (
+        Statement.objects.filter(PUBLIC)
+        .filter(pk__in=StatementTarget.objects.filter(target).values("statement_id"))
+        .values(
+            "speaker_person__slug",
+            "speaker_person__name",
+            "speaker_organisation__slug",
+            "speaker_organisation__name",
+        )
+        .annotate(n=Count("id"))
+        .order_by("-n")[:limit]
+    )
+    return _talk_rows(rows, "speaker_")
+
+
+def talk_graph(
+    centre: GraphNode, targets: list[TalkRow], speakers: list[TalkRow]
+) -> tuple[list[GraphNode], list[GraphEdge]]:
+    """Nodes and edges of the ego graph drawn on person and organisation pages."""
+    nodes: dict[str, GraphNode] = {}
+    edges: list[GraphEdge] = []
+    for row in targets:
+        if row.node.key != centre.key:
+            nodes.setdefault(row.node.key, row.node)
+        edges.append(GraphEdge(centre.key, row.node.key, row.count))
+    for row in speakers:
+        if row.node.key == centre.key:
+            continue
+        nodes.setdefault(row.node.key, row.node)
+        edges.append(GraphEdge(row.node.key, centre.key, row.count))
+    edges = [e for e in edges if e.source != e.target]
+    return list(nodes.values()), edges
+
+
+# --- events, statements, documents -----------------------------------------------------
+
+
+def event_get(pk: int) -> Event | None:
+    return (
+        Event.objects.filter(pk=pk)
+        .select_related("document")
+        .defer("document__text")
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=EventParticipant.objects.select_related("person", "organisation"),
+            )
+        )
+        .first()
+    )
+
+
+def statement_get(pk: int) -> Statement | None:
+    return (
+        Statement.objects.filter(pk=pk)
+        .select_related(
+            "speaker_person",
+            "speaker_organisation",
+            "document",
+            "event",
+            "membership__organisation",
+            "reviewed_by",
+        )
+        .prefetch_related(
+            Prefetch(
+                "targets",
+                queryset=StatementTarget.objects.select_related("person", "organisation"),
+            )
+        )
+        .first()
+    )
+
+
+def statement_same_quote(statement: Statement, *, limit: int = 10) -> list[Statement]:
+    """The same quotation reported elsewhere (same cluster key)."""
+    if not statement.cluster_key:
+        return []
+    return list(
+        Statement.objects.filter(PUBLIC, cluster_key=statement.cluster_key)
+        .exclude(pk=statement.pk)
+        .select_related("document")
+        .defer("document__text")[:limit]
+    )
+
+
+def document_mentions(document: Document) -> list[Mention]:
+    return list(document.mentions.select_related("person", "organisation").order_by("start"))
+
+
+def document_statements(document: Document) -> list[Statement]:
+    return list(
+        Statement.objects.filter(PUBLIC, document=document)
+        .select_related("speaker_person", "speaker_organisation", "event")
+        .prefetch_related(
+            Prefetch(
+                "targets",
+                queryset=StatementTarget.objects.select_related("person", "organisation"),
+            )
+        )
+        .order_by("content_start")
+    )
+
+
+# ---------------------------------------------------------------------------
+# End of the HTML site section.
 # ---------------------------------------------------------------------------

@@ -1,0 +1,254 @@
+"""Server-side SVG charts for person and organisation pages.
+
+No JavaScript and no inline styles (the Content-Security-Policy forbids scripts and the
+charts should print): shapes carry CSS classes (``t-demand``...) that kb.css colours,
+every shape has a ``<title>`` for hover, and every chart has a text equivalent that the
+template renders next to it. Text goes through ``format_html``, so names are escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from statements.models import StatementType
+
+TYPE_ORDER = [choice.value for choice in StatementType]
+
+
+@dataclass(frozen=True)
+class TimelineBucket:
+    """Statements of one period, counted by type."""
+
+    label: str
+    start: dt.date
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def timeline_buckets(rows: Sequence[tuple[dt.date, str, int]]) -> list[TimelineBucket]:
+    """Group ``(date, statement_type, count)`` rows by month, or by day within two months.
+
+    Empty periods between the first and last are kept so the x axis is a true time axis.
+    """
+    dated = [(d, t, n) for d, t, n in rows if d is not None]
+    if not dated:
+        return []
+    first, last = min(d for d, _, _ in dated), max(d for d, _, _ in dated)
+    by_day = (last - first).days <= 62
+    counts: dict[dt.date, Counter] = {}
+    for day, statement_type, n in dated:
+        key = day if by_day else day.replace(day=1)
+        counts.setdefault(key, Counter())[statement_type] += n
+    keys: list[dt.date] = []
+    cursor = first if by_day else first.replace(day=1)
+    while cursor <= last:
+        keys.append(cursor)
+        if by_day:
+            cursor += dt.timedelta(days=1)
+        else:
+            cursor = (cursor.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    if by_day and len(keys) > 62:  # pragma: no cover - guarded by by_day
+        keys = sorted(counts)
+    return [
+        TimelineBucket(
+            label=key.isoformat() if by_day else key.strftime("%Y-%m"),
+            start=key,
+            counts=dict(counts.get(key, Counter())),
+        )
+        for key in keys
+    ]
+
+
+def timeline_svg(buckets: Sequence[TimelineBucket], *, title: str) -> SafeString:
+    """A stacked bar chart: one bar per period, one colour per statement type."""
+    if not buckets:
+        return mark_safe("")
+    width, height = 640, 200
+    left, right, top, bottom = 36, 10, 10, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max(b.total for b in buckets) or 1
+    slot = plot_w / len(buckets)
+    bar_w = max(2.0, min(40.0, slot * 0.7))
+    label_every = max(1, math.ceil(len(buckets) / 8))
+    parts: list[SafeString] = [
+        format_html(
+            '<svg class="chart timeline" viewBox="0 0 {} {}" role="img" '
+            'aria-label="{}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>',
+            width,
+            height,
+            title,
+            title,
+        ),
+        format_html(
+            '<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>',
+            left,
+            top + plot_h,
+            width - right,
+            top + plot_h,
+        ),
+        format_html(
+            '<text class="tick" x="{}" y="{}" text-anchor="end">{}</text>'
+            '<text class="tick" x="{}" y="{}" text-anchor="end">0</text>',
+            left - 6,
+            top + 10,
+            peak,
+            left - 6,
+            top + plot_h,
+        ),
+    ]
+    for index, bucket in enumerate(buckets):
+        x = left + index * slot + (slot - bar_w) / 2
+        y = top + plot_h
+        for statement_type in TYPE_ORDER:
+            n = bucket.counts.get(statement_type, 0)
+            if not n:
+                continue
+            h = plot_h * n / peak
+            y -= h
+            parts.append(
+                format_html(
+                    '<rect class="t-{}" x="{}" y="{}" width="{}" height="{}">'
+                    "<title>{}: {} {}</title></rect>",
+                    statement_type,
+                    _n(x),
+                    _n(y),
+                    _n(bar_w),
+                    _n(h),
+                    bucket.label,
+                    n,
+                    statement_type,
+                )
+            )
+        if index % label_every == 0:
+            parts.append(
+                format_html(
+                    '<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>',
+                    _n(x + bar_w / 2),
+                    top + plot_h + 16,
+                    bucket.label,
+                )
+            )
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(parts))
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    key: str
+    name: str
+    url: str
+    kind: str  # "person" | "organisation"
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    source: str
+    target: str
+    count: int
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _short(name: str, limit: int = 22) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def talk_graph_svg(
+    centre: GraphNode, nodes: Sequence[GraphNode], edges: Sequence[GraphEdge], *, title: str
+) -> SafeString:
+    """Who talks about whom around one actor: the actor in the middle, others on a circle.
+
+    Arrows point from speaker to target; their width grows with the number of statements.
+    Every node links to its page.
+    """
+    if not edges:
+        return mark_safe("")
+    width, height = 640, 360
+    cx, cy, radius = width / 2, height / 2, min(width, height) / 2 - 50
+    positions = {centre.key: (cx, cy)}
+    for index, node in enumerate(nodes):
+        angle = -math.pi / 2 + 2 * math.pi * index / max(1, len(nodes))
+        positions[node.key] = (cx + radius * 1.45 * math.cos(angle), cy + radius * math.sin(angle))
+    peak = max(e.count for e in edges)
+    parts: list[SafeString] = [
+        format_html(
+            '<svg class="chart talk-graph" viewBox="0 0 {} {}" role="img" aria-label="{}" '
+            'xmlns="http://www.w3.org/2000/svg"><title>{}</title>'
+            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
+            'markerWidth="6" markerHeight="6" orient="auto-start-reverse">'
+            '<path class="arrow-head" d="M 0 0 L 10 5 L 0 10 z"/></marker></defs>',
+            width,
+            height,
+            title,
+            title,
+        )
+    ]
+    names = {n.key: n.name for n in [centre, *nodes]}
+    for edge in edges:
+        if edge.source not in positions or edge.target not in positions:
+            continue
+        (x1, y1), (x2, y2) = positions[edge.source], positions[edge.target]
+        length = math.hypot(x2 - x1, y2 - y1) or 1
+        # Stop short of the node circles so the arrow head stays visible.
+        pad = 14
+        sx, sy = x1 + (x2 - x1) * pad / length, y1 + (y2 - y1) * pad / length
+        ex, ey = x2 - (x2 - x1) * pad / length, y2 - (y2 - y1) * pad / length
+        parts.append(
+            format_html(
+                '<line class="edge" x1="{}" y1="{}" x2="{}" y2="{}" '
+                'stroke-width="{}" marker-end="url(#arrow)">'
+                "<title>{} → {}: {} statement(s)</title></line>",
+                _n(sx),
+                _n(sy),
+                _n(ex),
+                _n(ey),
+                _n(1.5 + 4 * edge.count / peak),
+                names[edge.source],
+                names[edge.target],
+                edge.count,
+            )
+        )
+    for node in [centre, *nodes]:
+        x, y = positions[node.key]
+        css = "node centre" if node is centre else "node"
+        parts.append(
+            format_html(
+                '<a href="{}"><g class="{} n-{}"><title>{}</title>'
+                '<circle cx="{}" cy="{}" r="{}"/>'
+                '<text x="{}" y="{}" text-anchor="middle">{}</text></g></a>',
+                node.url,
+                css,
+                node.kind,
+                node.name,
+                _n(x),
+                _n(y),
+                12 if node is centre else 9,
+                _n(x),
+                _n(y + (26 if y >= cy else -16)),
+                _short(node.name),
+            )
+        )
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(parts))
+
+
+def legend_html(types: Sequence[tuple[str, str]]) -> SafeString:
+    """The colour key shared by charts and highlighted documents."""
+    return format_html(
+        '<ul class="legend">{}</ul>',
+        format_html_join(
+            "", '<li><span class="swatch t-{}" aria-hidden="true"></span>{}</li>', types
+        ),
+    )
