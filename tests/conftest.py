@@ -19,3 +19,52 @@ def seed_path() -> Path:
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED_ARTICLE.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- ingestion (issue 4)
+
+
+@pytest.fixture(scope="session")
+def nlp_pipeline():
+    """The extraction pipeline, loaded once per test session (loading takes about a second)."""
+    from django.conf import settings
+
+    from statements.nlp import load_pipeline
+
+    return load_pipeline(settings.KB_SPACY_MODEL)
+
+
+@pytest.fixture
+def ingest_text(db, nlp_pipeline):
+    """Factory: ``ingest_text(text, title=..., publisher=..., published=..., url=...)`` ->
+    the stored Document, ingested through the real service (engine included)."""
+    from statements.models import Document
+    from statements.nlp.records import DocumentMetadata
+    from statements.readers import SourceDocument
+    from statements.services.ingest import documents_ingest, text_sha256
+
+    def ingest(text: str, *, path: str = "<test>", force: bool = False, **metadata):
+        source = SourceDocument(path, text, DocumentMetadata(**metadata), dict(metadata))
+        report = documents_ingest([source], force=force, nlp=nlp_pipeline)
+        assert not report.failures, report.failures
+        return Document.objects.get(sha256=text_sha256(text))
+
+    return ingest
+
+
+@pytest.fixture
+def ingested_seed(db, nlp_pipeline):
+    """The seed article ingested through ``documents_ingest`` (publisher "Example News" and
+    published 2024-05-10 unless its header says otherwise); returns the Document."""
+    from statements.models import Document
+    from statements.readers import sources_read
+    from statements.services.ingest import documents_ingest
+
+    report = documents_ingest(
+        sources_read([str(SEED_ARTICLE)]),
+        nlp=nlp_pipeline,
+        publisher="Example News",
+        published="2024-05-10",
+    )
+    assert not report.failures, report.failures
+    return Document.objects.get(pk=report.document_ids[0])
