@@ -404,6 +404,9 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
             continue
         content, kind = content_with_quotes(start, end)
         cue_end_token = doc[last_cue]
+        if frame == "prep":
+            # phrasal cues carry their own type: "call for" demands, "call on" appeals
+            cue = cues.get((f"{cue.lemma} {cue_end_token.lower_}", "verb"), cue)
         statement = make(
             content, kind, verb.idx, cue_end_token.idx + len(cue_end_token.text), cue, subject
         )
