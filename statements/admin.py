@@ -1,74 +1,663 @@
-"""Admin registrations. The full review workflow is issue 7."""
+"""The Django admin as the editors' tool: review, correct and merge what the machine extracted.
 
-from django.contrib import admin
+Actions and save hooks stay thin: they call the services in ``statements/services``
+(review, merge, ingest), which own the rules. Every page that shows article text escapes
+it and builds the highlighting with ``format_html``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from statements import models
+from statements.services.merge import MergeError, organisation_merge, person_merge
+from statements.services.review import statement_mark_edited, statements_review
+
+# Longest stretch of text the statement page shows around a statement.
+SOURCE_CONTEXT_MAX_CHARS = 4000
+
+_MARK_STYLES = {
+    "content": "background:#fff3a3;padding:0 1px;",
+    "speaker": "background:#cfe8ff;padding:0 1px;",
+    "cue": "background:#e6e6e6;padding:0 1px;text-decoration:underline;",
+}
+_STATUS_STYLES = {
+    models.ReviewStatus.AUTO: "background:#fff3a3;",
+    models.ReviewStatus.ACCEPTED: "background:#c8f0c8;",
+    models.ReviewStatus.EDITED: "background:#cfe8ff;",
+    models.ReviewStatus.REJECTED: "background:#f3c6c6;text-decoration:line-through;",
+    models.ReviewStatus.NEEDS_REVIEW: "background:#ffd9a8;",
+}
 
 
-@admin.register(models.Document)
-class DocumentAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "publisher", "published_at", "word_count", "ingested_at"]
-    search_fields = ["title", "url", "publisher"]
-    list_filter = ["publisher", "language"]
-    readonly_fields = ["sha256", "ingested_at"]
+# -- text highlighting ---------------------------------------------------------------------
 
 
-@admin.register(models.Person)
-class PersonAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "slug", "honorific_prefix", "needs_review", "merged_into"]
-    search_fields = ["name", "name_key", "other_names__name"]
-    list_filter = ["needs_review"]
+def _text_highlight(
+    text: str, marks: Iterable[tuple[int, int, str, str, str]], *, start: int = 0, end: int = -1
+) -> SafeString:
+    """``text[start:end]`` escaped, with each ``(start, end, style, title, href)`` mark wrapped.
+
+    Overlapping marks are clipped so the HTML stays well formed; marks outside the window
+    are dropped.
+    """
+    end = len(text) if end < 0 else end
+    pieces: list[str] = []
+    cursor = start
+    for mark_start, mark_end, style, title, href in sorted(marks, key=lambda m: (m[0], -m[1])):
+        mark_start, mark_end = max(mark_start, cursor), min(mark_end, end)
+        if mark_end <= mark_start:
+            continue
+        pieces.append(format_html("{}", text[cursor:mark_start]))
+        inner = text[mark_start:mark_end]
+        if href:
+            pieces.append(
+                format_html(
+                    '<a href="{}" title="{}"><mark style="{}">{}</mark></a>',
+                    href,
+                    title,
+                    style,
+                    inner,
+                )
+            )
+        else:
+            pieces.append(format_html('<mark style="{}" title="{}">{}</mark>', style, title, inner))
+        cursor = mark_end
+    pieces.append(format_html("{}", text[cursor:end]))
+    # Every piece went through format_html, which escaped the text.
+    body = mark_safe("".join(pieces))
+    return format_html('<div class="kb-source" style="white-space:pre-wrap;">{}</div>', body)
 
 
-@admin.register(models.Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "slug", "classification", "country", "needs_review", "merged_into"]
-    search_fields = ["name", "name_key", "other_names__name"]
-    list_filter = ["classification", "country", "needs_review"]
+def _statement_spans(statement: models.Statement) -> list[tuple[int, int]]:
+    spans = [
+        (int(s), int(e))
+        for s, e in (statement.content_spans or [])
+        if isinstance(s, int) and isinstance(e, int)
+    ]
+    return spans or [(statement.content_start, statement.content_end)]
 
 
-@admin.register(models.OtherName)
-class OtherNameAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "person", "organisation"]
-    search_fields = ["name"]
+def statement_source_html(statement: models.Statement) -> SafeString:
+    """The paragraph(s) a statement came from, with its words, speaker and cue marked."""
+    text = statement.document.text
+    marks = [
+        (s, e, _MARK_STYLES["content"], "what was said", "") for s, e in _statement_spans(statement)
+    ]
+    if statement.speaker_start is not None and statement.speaker_end is not None:
+        marks.append(
+            (statement.speaker_start, statement.speaker_end, _MARK_STYLES["speaker"], "speaker", "")
+        )
+    if statement.cue_start is not None and statement.cue_end is not None:
+        marks.append((statement.cue_start, statement.cue_end, _MARK_STYLES["cue"], "cue", ""))
+    lowest = max(0, min(m[0] for m in marks))
+    highest = min(len(text), max(m[1] for m in marks))
+    window_start = text.rfind("\n", 0, lowest) + 1
+    window_end = text.find("\n", highest)
+    window_end = len(text) if window_end < 0 else window_end
+    if window_end - window_start > SOURCE_CONTEXT_MAX_CHARS:
+        window_start = max(window_start, lowest - SOURCE_CONTEXT_MAX_CHARS // 4)
+        window_end = min(window_end, highest + SOURCE_CONTEXT_MAX_CHARS // 4)
+    return _text_highlight(text, marks, start=window_start, end=window_end)
 
 
-@admin.register(models.Identifier)
-class IdentifierAdmin(admin.ModelAdmin):
-    list_display = ["scheme", "identifier", "person", "organisation"]
+def document_text_html(document: models.Document) -> SafeString:
+    """The whole article with every statement marked and linked to its admin page."""
+    marks = []
+    for statement in document.statements.order_by("content_start"):
+        href = reverse("admin:statements_statement_change", args=[statement.pk])
+        title = (
+            f"#{statement.pk} {statement.statement_type}, {statement.get_review_status_display()}"
+        )
+        style = _STATUS_STYLES.get(statement.review_status, _MARK_STYLES["content"])
+        marks.extend((s, e, style, title, href) for s, e in _statement_spans(statement))
+    return _text_highlight(document.text, marks)
 
 
-@admin.register(models.Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
-    list_display = ["person", "role", "organisation", "status", "start_date", "end_date"]
-    list_filter = ["status"]
+def _admin_link(obj, label: str | None = None) -> str:
+    if obj is None:
+        return "-"
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, label or str(obj))
 
 
-@admin.register(models.Event)
-class EventAdmin(admin.ModelAdmin):
-    list_display = ["name", "classification", "date", "document"]
-    list_filter = ["classification"]
+# -- statements -----------------------------------------------------------------------------
 
 
-@admin.register(models.EventParticipant)
-class EventParticipantAdmin(admin.ModelAdmin):
-    list_display = ["event", "person", "organisation"]
+class StatementTargetInline(admin.TabularInline):
+    model = models.StatementTarget
+    extra = 0
+    autocomplete_fields = ["person", "organisation"]
+    verbose_name = "target"
+    verbose_name_plural = "targets (who the statement is about or addressed to)"
 
 
-@admin.register(models.Mention)
-class MentionAdmin(admin.ModelAdmin):
-    list_display = ["text", "label", "document", "start", "end", "person", "organisation"]
-    list_filter = ["label"]
+class StatementAdminForm(forms.ModelForm):
+    class Meta:
+        model = models.Statement
+        # The admin narrows this to its fieldsets.
+        fields = "__all__"  # noqa: DJ007
+
+    def clean_review_status(self) -> str:
+        status = self.cleaned_data["review_status"]
+        if status == models.ReviewStatus.AUTO and "review_status" in self.changed_data:
+            raise forms.ValidationError("Only the extractor sets this status; pick a review.")
+        return status
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("speaker_person") and cleaned.get("speaker_organisation"):
+            raise forms.ValidationError(
+                "A statement has one speaker: a person or an organisation, not both."
+            )
+        return cleaned
+
+
+# Fields whose change is an edit of the statement (review fields are not).
+_REVIEW_ONLY_FIELDS = {"review_status"}
 
 
 @admin.register(models.Statement)
 class StatementAdmin(SimpleHistoryAdmin):
-    list_display = ["id", "speaker_text", "statement_type", "kind", "review_status", "date"]
-    list_filter = ["review_status", "statement_type", "kind"]
-    search_fields = ["content", "speaker_text"]
+    form = StatementAdminForm
+    list_display = [
+        "id",
+        "speaker_display",
+        "content_display",
+        "statement_type",
+        "kind",
+        "document_display",
+        "date",
+        "review_status",
+        "confidence",
+    ]
+    list_display_links = ["id", "content_display"]
+    list_select_related = ["speaker_person", "speaker_organisation", "document"]
+    list_filter = [
+        "review_status",
+        "statement_type",
+        "kind",
+        ("document__publisher", admin.AllValuesFieldListFilter),
+        ("date", admin.DateFieldListFilter),
+        ("extractor_version", admin.AllValuesFieldListFilter),
+    ]
+    search_fields = [
+        "content",
+        "speaker_text",
+        "speaker_person__name",
+        "speaker_organisation__name",
+    ]
+    autocomplete_fields = [
+        "document",
+        "speaker_person",
+        "speaker_organisation",
+        "event",
+        "membership",
+    ]
+    inlines = [StatementTargetInline]
+    actions = ["accept_selected", "reject_selected", "mark_selected_for_review"]
+    history_list_display = ["review_status"]
+    list_per_page = 50
+    fieldsets = [
+        ("Source", {"fields": ["document", "source_paragraph"]}),
+        (
+            "Who said what",
+            {
+                "fields": [
+                    ("speaker_person", "speaker_organisation"),
+                    ("speaker_text", "speaker_role"),
+                    "membership",
+                    ("cue", "cue_class"),
+                    "content",
+                    ("kind", "statement_type"),
+                    ("cameo_code", "plover_code"),
+                    ("event", "date"),
+                ]
+            },
+        ),
+        (
+            "Review",
+            {
+                "fields": [
+                    "review_status",
+                    ("reviewed_by", "reviewed_at"),
+                    ("confidence", "extractor_version"),
+                    "original_extraction_display",
+                ]
+            },
+        ),
+        (
+            "Offsets in the document",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    ("content_start", "content_end"),
+                    "content_spans",
+                    ("speaker_start", "speaker_end"),
+                    ("cue_start", "cue_end"),
+                    "cluster_key",
+                ],
+            },
+        ),
+    ]
+    _always_readonly = [
+        "source_paragraph",
+        "reviewed_by",
+        "reviewed_at",
+        "confidence",
+        "extractor_version",
+        "original_extraction_display",
+        "cluster_key",
+    ]
+    # Offsets point into the stored text: moving them by hand would unhook the statement.
+    _readonly_on_change = [
+        "document",
+        "content_start",
+        "content_end",
+        "content_spans",
+        "speaker_start",
+        "speaker_end",
+        "cue_start",
+        "cue_end",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        if obj is None:
+            return list(self._always_readonly)
+        return [*self._always_readonly, *self._readonly_on_change]
+
+    @admin.display(description="speaker", ordering="speaker_text")
+    def speaker_display(self, statement: models.Statement) -> str:
+        if statement.speaker is not None:
+            return statement.speaker.name
+        return format_html("<i>{}</i>", statement.speaker_text or "unknown")
+
+    @admin.display(description="content")
+    def content_display(self, statement: models.Statement) -> str:
+        return Truncator(statement.content).chars(90)
+
+    @admin.display(description="document", ordering="document__published_at")
+    def document_display(self, statement: models.Statement) -> str:
+        return Truncator(str(statement.document)).chars(40)
+
+    @admin.display(description="source paragraph")
+    def source_paragraph(self, statement: models.Statement) -> str:
+        if statement.pk is None:
+            return "-"
+        return statement_source_html(statement)
+
+    @admin.display(description="original extraction (machine)")
+    def original_extraction_display(self, statement: models.Statement) -> str:
+        if not statement.original_extraction:
+            return "-"
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td></tr>",
+            ((key, value) for key, value in sorted(statement.original_extraction.items())),
+        )
+        return format_html('<table class="kb-original">{}</table>', rows)
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        obj._kb_marked_edited = False
+        if change and set(form.changed_data) - _REVIEW_ONLY_FIELDS:
+            statement_mark_edited(statement=obj, user=request.user)
+            obj._kb_marked_edited = True
+            return
+        super().save_model(request, obj, form, change)
+        if change and "review_status" in form.changed_data:
+            statements_review(
+                statements=models.Statement.objects.filter(pk=obj.pk),
+                status=form.cleaned_data["review_status"],
+                user=request.user,
+            )
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        instance = form.instance
+        if change and not instance._kb_marked_edited and any(f.has_changed() for f in formsets):
+            statement_mark_edited(statement=instance, user=request.user)
+
+    def _review(self, request: HttpRequest, queryset: QuerySet, status: str) -> None:
+        changed = statements_review(statements=queryset, status=status, user=request.user)
+        label = models.ReviewStatus(status).label
+        self.message_user(request, f"{changed} statement(s) now {label}.", messages.SUCCESS)
+
+    @admin.action(description="Accept selected statements", permissions=["change"])
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._review(request, queryset, models.ReviewStatus.ACCEPTED)
+
+    @admin.action(description="Reject selected statements", permissions=["change"])
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._review(request, queryset, models.ReviewStatus.REJECTED)
+
+    @admin.action(description="Mark selected statements for review", permissions=["change"])
+    def mark_selected_for_review(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._review(request, queryset, models.ReviewStatus.NEEDS_REVIEW)
 
 
 @admin.register(models.StatementTarget)
 class StatementTargetAdmin(admin.ModelAdmin):
     list_display = ["statement", "person", "organisation"]
+    list_select_related = ["statement", "person", "organisation"]
+    autocomplete_fields = ["statement", "person", "organisation"]
+
+
+# -- people and organisations ---------------------------------------------------------------
+
+
+class PersonOtherNameInline(admin.TabularInline):
+    model = models.OtherName
+    fk_name = "person"
+    fields = ["name", "kind", "note"]
+    extra = 0
+    verbose_name_plural = "aliases"
+
+
+class OrganisationOtherNameInline(PersonOtherNameInline):
+    fk_name = "organisation"
+
+
+class PersonIdentifierInline(admin.TabularInline):
+    model = models.Identifier
+    fk_name = "person"
+    fields = ["scheme", "identifier"]
+    extra = 0
+
+
+class OrganisationIdentifierInline(PersonIdentifierInline):
+    fk_name = "organisation"
+
+
+class PersonMembershipInline(admin.TabularInline):
+    model = models.Membership
+    fk_name = "person"
+    fields = ["role", "organisation", "status", "start_date", "end_date", "source_text"]
+    readonly_fields = ["source_text"]
+    autocomplete_fields = ["organisation"]
+    extra = 0
+
+
+class OrganisationMembershipInline(PersonMembershipInline):
+    fk_name = "organisation"
+    fields = ["person", "role", "status", "start_date", "end_date", "source_text"]
+    autocomplete_fields = ["person"]
+
+
+class MergedListFilter(admin.SimpleListFilter):
+    title = "merged"
+    parameter_name = "merged"
+
+    def lookups(self, request, model_admin):
+        return [("live", "live records"), ("merged", "merged into another")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "live":
+            return queryset.filter(merged_into__isnull=True)
+        if self.value() == "merged":
+            return queryset.filter(merged_into__isnull=False)
+        return queryset
+
+
+class ActorAdmin(SimpleHistoryAdmin):
+    """What the person and organisation pages share: aliases, identifiers, roles, merge."""
+
+    merge_service: Callable = staticmethod(person_merge)
+    search_fields = ["name", "name_key", "other_names__name", "slug"]
+    autocomplete_fields = ["merged_into"]
+    actions = ["merge_selected"]
+    history_list_display = ["merged_into"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        readonly = ["name_key", "created_at", "updated_at", "merged_into_link"]
+        # The slug is the public URL: changing it would break links people keep.
+        return [*readonly, "slug"] if obj is not None else readonly
+
+    @admin.display(description="merged into")
+    def merged_into_link(self, actor) -> str:
+        return _admin_link(actor.merged_into)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "autocomplete":
+            # Pickers offer live records only: a merged record is a redirect, not an actor.
+            queryset = queryset.filter(merged_into__isnull=True)
+        return queryset, may_have_duplicates
+
+    @admin.action(description="Merge selected records into one…", permissions=["change"])
+    def merge_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        records = list(
+            queryset.filter(merged_into__isnull=True)
+            .annotate(statement_count=Count("statements", distinct=True))
+            .order_by("name", "pk")
+        )
+        opts = self.model._meta
+        if len(records) < 2:
+            self.message_user(
+                request,
+                f"Select at least two live {opts.verbose_name_plural} to merge.",
+                messages.WARNING,
+            )
+            return None
+        if request.POST.get("post") == "yes":
+            survivor = next((r for r in records if str(r.pk) == request.POST.get("survivor")), None)
+            if survivor is None:
+                self.message_user(request, "Choose the record to keep.", messages.ERROR)
+            else:
+                return self._merge_into(request, survivor, records)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Merge {opts.verbose_name_plural}",
+            "opts": opts,
+            "records": records,
+            "skipped": queryset.filter(merged_into__isnull=False),
+            "action_name": "merge_selected",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/statements/merge_confirmation.html", context)
+
+    def _merge_into(self, request: HttpRequest, survivor, records: list) -> None:
+        for loser in records:
+            if loser.pk == survivor.pk:
+                continue
+            try:
+                report = self.merge_service(survivor=survivor, loser=loser, user=request.user)
+            except MergeError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                continue
+            message = f"Merged {loser} into {survivor}: {report.summary()}."
+            self.log_change(request, survivor, message)
+            self.message_user(request, message, messages.SUCCESS)
+        return None
+
+
+@admin.register(models.Person)
+class PersonAdmin(ActorAdmin):
+    merge_service = staticmethod(person_merge)
+    list_display = [
+        "name",
+        "slug",
+        "honorific_prefix",
+        "wikidata_qid",
+        "needs_review",
+        "merged_into",
+    ]
+    list_select_related = ["merged_into"]
+    list_filter = ["needs_review", MergedListFilter]
+    inlines = [PersonOtherNameInline, PersonIdentifierInline, PersonMembershipInline]
+    fields = [
+        "name",
+        ("honorific_prefix", "given_name", "family_name"),
+        "disambiguation",
+        "slug",
+        "summary",
+        "wikidata_qid",
+        "needs_review",
+        "merged_into_link",
+        ("name_key", "created_at", "updated_at"),
+    ]
+
+
+@admin.register(models.Organisation)
+class OrganisationAdmin(ActorAdmin):
+    merge_service = staticmethod(organisation_merge)
+    list_display = ["name", "slug", "classification", "country", "needs_review", "merged_into"]
+    list_select_related = ["merged_into"]
+    list_filter = ["classification", "country", "needs_review", MergedListFilter]
+    autocomplete_fields = ["parent"]
+    inlines = [
+        OrganisationOtherNameInline,
+        OrganisationIdentifierInline,
+        OrganisationMembershipInline,
+    ]
+    fields = [
+        "name",
+        ("classification", "country"),
+        "parent",
+        "disambiguation",
+        "slug",
+        "summary",
+        "wikidata_qid",
+        "needs_review",
+        "merged_into_link",
+        ("name_key", "created_at", "updated_at"),
+    ]
+
+
+@admin.register(models.OtherName)
+class OtherNameAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "person", "organisation", "note"]
+    list_select_related = ["person", "organisation"]
+    list_filter = ["kind"]
+    search_fields = ["name", "name_key"]
+    autocomplete_fields = ["person", "organisation"]
+
+
+@admin.register(models.Identifier)
+class IdentifierAdmin(admin.ModelAdmin):
+    list_display = ["scheme", "identifier", "person", "organisation"]
+    list_select_related = ["person", "organisation"]
+    list_filter = ["scheme"]
+    search_fields = ["identifier"]
+    autocomplete_fields = ["person", "organisation"]
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["person", "role", "organisation", "status", "start_date", "end_date"]
+    list_select_related = ["person", "organisation"]
+    list_filter = ["status"]
+    search_fields = ["person__name", "role", "organisation__name"]
+    autocomplete_fields = ["person", "organisation", "document"]
+    readonly_fields = ["start", "end", "source_text"]
+
+
+# -- events, mentions, documents ------------------------------------------------------------
+
+
+class EventParticipantInline(admin.TabularInline):
+    model = models.EventParticipant
+    extra = 0
+    autocomplete_fields = ["person", "organisation"]
+
+
+@admin.register(models.Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["name", "classification", "date", "location", "document"]
+    list_select_related = ["document"]
+    list_filter = ["classification"]
+    search_fields = ["name", "location", "date_text"]
+    autocomplete_fields = ["document"]
+    inlines = [EventParticipantInline]
+
+
+@admin.register(models.EventParticipant)
+class EventParticipantAdmin(admin.ModelAdmin):
+    list_display = ["event", "person", "organisation"]
+    list_select_related = ["event", "person", "organisation"]
+    autocomplete_fields = ["event", "person", "organisation"]
+
+
+@admin.register(models.Mention)
+class MentionAdmin(admin.ModelAdmin):
+    list_display = ["text", "label", "document", "start", "end", "person", "organisation"]
+    list_select_related = ["document", "person", "organisation"]
+    list_filter = ["label"]
+    search_fields = ["text"]
+    autocomplete_fields = ["person", "organisation"]
+    readonly_fields = ["document", "start", "end", "text", "label"]
+
+
+@admin.register(models.Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "title",
+        "publisher",
+        "published_at",
+        "word_count",
+        "statement_count",
+        "extractor_version",
+        "ingested_at",
+    ]
+    search_fields = ["title", "url", "publisher"]
+    list_filter = ["publisher", "language", "extractor_version"]
+    actions = ["reextract_selected"]
+    fields = [
+        "title",
+        "url",
+        ("publisher", "published_at", "language"),
+        "highlighted_text",
+        ("word_count", "extractor_version", "ingested_at"),
+        ("sha256", "source_path"),
+        "metadata",
+    ]
+    # The text is the evidence every offset points into: nobody edits it here.
+    readonly_fields = [
+        "highlighted_text",
+        "word_count",
+        "extractor_version",
+        "ingested_at",
+        "sha256",
+        "source_path",
+        "metadata",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(statement_total=Count("statements"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Documents come in through ingestion, which extracts them; a bare row would not.
+        return False
+
+    @admin.display(description="statements", ordering="statement_total")
+    def statement_count(self, document: models.Document) -> int:
+        return document.statement_total
+
+    @admin.display(description="text (statements marked; click one to review it)")
+    def highlighted_text(self, document: models.Document) -> str:
+        return document_text_html(document)
+
+    @admin.action(
+        description="Re-extract selected documents (keeps human-reviewed statements)",
+        permissions=["change"],
+    )
+    def reextract_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        from statements.services.ingest import documents_reextract
+
+        report = documents_reextract(documents=queryset)
+        self.message_user(request, f"Re-extracted: {report}", messages.SUCCESS)

@@ -1,0 +1,36 @@
+"""Helpers for driving admin forms from tests."""
+
+from __future__ import annotations
+
+
+def statement_form_data(statement, **changes) -> dict:
+    """The POST body the statement change form sends unchanged, with ``changes`` applied."""
+    targets = list(statement.targets.order_by("pk"))
+    data = {
+        "speaker_person": statement.speaker_person_id or "",
+        "speaker_organisation": statement.speaker_organisation_id or "",
+        "speaker_text": statement.speaker_text,
+        "speaker_role": statement.speaker_role,
+        "membership": statement.membership_id or "",
+        "cue": statement.cue,
+        "cue_class": statement.cue_class,
+        "content": statement.content,
+        "kind": statement.kind,
+        "statement_type": statement.statement_type,
+        "cameo_code": statement.cameo_code,
+        "plover_code": statement.plover_code,
+        "event": statement.event_id or "",
+        "date": statement.date.isoformat() if statement.date else "",
+        "review_status": statement.review_status,
+        "targets-TOTAL_FORMS": str(len(targets)),
+        "targets-INITIAL_FORMS": str(len(targets)),
+        "targets-MIN_NUM_FORMS": "0",
+        "targets-MAX_NUM_FORMS": "1000",
+    }
+    for index, target in enumerate(targets):
+        data[f"targets-{index}-id"] = target.pk
+        data[f"targets-{index}-statement"] = statement.pk
+        data[f"targets-{index}-person"] = target.person_id or ""
+        data[f"targets-{index}-organisation"] = target.organisation_id or ""
+    data.update(changes)
+    return data

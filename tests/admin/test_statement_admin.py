@@ -1,0 +1,229 @@
+"""The statement admin: list, source paragraph, edits marked `edited`, bulk review, history."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from statements.models import ReviewStatus, Statement, StatementTarget
+from tests.admin.helpers import statement_form_data
+from tests.factories import (
+    DocumentFactory,
+    OrganisationFactory,
+    PersonFactory,
+    StatementFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MACHINE_RECORD = {"speaker_text": "the minister", "statement_type": "statement", "kind": "indirect"}
+
+
+@pytest.fixture
+def statement() -> Statement:
+    text = "Intro line.\nThe minister said that all is well, and <b>nothing</b> burns.\nOutro."
+    document = DocumentFactory(text=text, publisher="Rudaw")
+    start = text.index("all is well")
+    return StatementFactory(
+        document=document,
+        content="all is well, and <b>nothing</b> burns",
+        content_start=start,
+        content_end=text.index(".\nOutro"),
+        speaker_text="The minister",
+        speaker_start=text.index("The minister"),
+        speaker_end=text.index("The minister") + len("The minister"),
+        cue="said",
+        cue_start=text.index("said"),
+        cue_end=text.index("said") + 4,
+        original_extraction=MACHINE_RECORD,
+        extractor_version="kb-test-1",
+        confidence=0.8,
+    )
+
+
+def change_url(statement: Statement) -> str:
+    return reverse("admin:statements_statement_change", args=[statement.pk])
+
+
+def test_changelist_lists_filters_and_searches(
+    admin_client, statement, django_assert_max_num_queries
+):
+    StatementFactory.create_batch(5)
+    url = reverse("admin:statements_statement_changelist")
+    with django_assert_max_num_queries(20):
+        response = admin_client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    for column in (
+        "speaker_display",
+        "content_display",
+        "statement_type",
+        "kind",
+        "document_display",
+        "date",
+        "review_status",
+        "confidence",
+    ):
+        assert f'class="sortable column-{column}' in page or f'class="column-{column}' in page
+    # Filters the issue names, publisher and extractor version among them.
+    assert "document__publisher=Rudaw" in page
+    assert "extractor_version=kb-test-1" in page
+
+    response = admin_client.get(url, {"q": "nothing"})
+    assert list(response.context["cl"].result_list) == [statement]
+    response = admin_client.get(url, {"document__publisher": "Rudaw"})
+    assert list(response.context["cl"].result_list) == [statement]
+    response = admin_client.get(url, {"review_status__exact": "accepted"})
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_change_page_shows_source_paragraph_highlighted_and_escaped(admin_client, statement):
+    response = admin_client.get(change_url(statement))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<mark style="background:#fff3a3;padding:0 1px;" title="what was said">' in page
+    # The article's own markup is text, never HTML.
+    assert "&lt;b&gt;nothing&lt;/b&gt;" in page
+    assert "<b>nothing</b>" not in page
+    # Only the statement's paragraph, not the whole article.
+    source = page.split('class="kb-source"', 1)[1].split("</div>", 1)[0]
+    assert "The minister" in source and "Intro line" not in source and "Outro" not in source
+    # The machine's record is shown for comparison.
+    assert "the minister" in page
+
+
+def test_editing_a_statement_marks_it_edited_by_the_user(admin_client, admin_user, statement):
+    new_speaker = PersonFactory(name="Fuad Hussein")
+    before = datetime.datetime.now(tz=datetime.UTC)
+    response = admin_client.post(
+        change_url(statement),
+        statement_form_data(statement, speaker_person=new_speaker.pk, statement_type="demand"),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    statement.refresh_from_db()
+    assert statement.speaker_person == new_speaker
+    assert statement.statement_type == "demand"
+    assert statement.review_status == ReviewStatus.EDITED
+    assert statement.reviewed_by == admin_user
+    assert before <= statement.reviewed_at <= datetime.datetime.now(tz=datetime.UTC)
+    assert statement.original_extraction == MACHINE_RECORD
+
+
+def test_changing_only_targets_is_an_edit(admin_client, admin_user, statement):
+    turkey = OrganisationFactory(name="Turkey", classification="state")
+    data = statement_form_data(statement)
+    data.update(
+        {
+            "targets-TOTAL_FORMS": "1",
+            "targets-0-statement": statement.pk,
+            "targets-0-organisation": turkey.pk,
+            "targets-0-person": "",
+        }
+    )
+    response = admin_client.post(change_url(statement), data)
+    assert response.status_code == 302
+    statement.refresh_from_db()
+    targets = StatementTarget.objects.filter(statement=statement)
+    assert list(targets.values_list("organisation", flat=True)) == [turkey.pk]
+    assert statement.review_status == ReviewStatus.EDITED
+    assert statement.reviewed_by == admin_user
+
+
+def test_saving_without_changes_leaves_the_status(admin_client, statement):
+    response = admin_client.post(change_url(statement), statement_form_data(statement))
+    assert response.status_code == 302
+    statement.refresh_from_db()
+    assert statement.review_status == ReviewStatus.AUTO
+    assert statement.reviewed_by is None
+
+
+def test_choosing_a_status_on_the_form_records_the_reviewer(admin_client, admin_user, statement):
+    response = admin_client.post(
+        change_url(statement), statement_form_data(statement, review_status="rejected")
+    )
+    assert response.status_code == 302
+    statement.refresh_from_db()
+    assert statement.review_status == ReviewStatus.REJECTED
+    assert statement.reviewed_by == admin_user
+    assert statement.reviewed_at is not None
+
+
+def test_a_statement_cannot_have_two_speakers(admin_client, statement):
+    organisation = OrganisationFactory()
+    response = admin_client.post(
+        change_url(statement), statement_form_data(statement, speaker_organisation=organisation.pk)
+    )
+    assert response.status_code == 200
+    assert "one speaker" in response.content.decode()
+    statement.refresh_from_db()
+    assert statement.speaker_organisation is None
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        ("accept_selected", ReviewStatus.ACCEPTED),
+        ("reject_selected", ReviewStatus.REJECTED),
+        ("mark_selected_for_review", ReviewStatus.NEEDS_REVIEW),
+    ],
+)
+def test_bulk_review_actions(admin_client, admin_user, action, status):
+    chosen = StatementFactory.create_batch(3)
+    untouched = StatementFactory()
+    response = admin_client.post(
+        reverse("admin:statements_statement_changelist"),
+        {"action": action, "_selected_action": [s.pk for s in chosen]},
+    )
+    assert response.status_code == 302
+    for statement in chosen:
+        statement.refresh_from_db()
+        assert statement.review_status == status
+        assert statement.reviewed_by == admin_user
+        assert statement.reviewed_at is not None
+    untouched.refresh_from_db()
+    assert untouched.review_status == ReviewStatus.AUTO
+
+
+def test_history_records_who_changed_what(admin_client, admin_user, statement):
+    admin_client.post(
+        change_url(statement), statement_form_data(statement, statement_type="criticism")
+    )
+    admin_client.post(
+        reverse("admin:statements_statement_changelist"),
+        {"action": "accept_selected", "_selected_action": [statement.pk]},
+    )
+    records = list(statement.history.order_by("history_date", "history_id"))
+    assert [r.history_type for r in records] == ["+", "~", "~"]
+    edit, accept = records[1], records[2]
+    assert edit.history_user == admin_user and edit.statement_type == "criticism"
+    assert edit.review_status == ReviewStatus.EDITED
+    assert accept.history_user == admin_user and accept.review_status == ReviewStatus.ACCEPTED
+    delta = edit.diff_against(records[0])
+    assert {"statement_type", "review_status", "reviewed_by"} <= set(delta.changed_fields)
+
+    response = admin_client.get(reverse("admin:statements_statement_history", args=[statement.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert admin_user.username in page
+    assert "criticism" in page
+
+
+def test_autocomplete_offers_live_people_only(admin_client):
+    live = PersonFactory(name="Hakan Fidan")
+    merged = PersonFactory(name="Hakan Fidan Duplicate")
+    merged.merged_into = live
+    merged.save()
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "Hakan",
+            "app_label": "statements",
+            "model_name": "statement",
+            "field_name": "speaker_person",
+        },
+    )
+    assert response.status_code == 200
+    ids = [int(item["id"]) for item in response.json()["results"]]
+    assert ids == [live.pk]
