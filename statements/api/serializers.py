@@ -1,0 +1,498 @@
+"""API representations. Read-only apart from a statement's review status.
+
+Related records are rendered as small nested references (id, name, API URL, HTML URL)
+built from rows the selectors already loaded, so serializing never queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from statements.models import (
+    Document,
+    Event,
+    EventClassification,
+    Identifier,
+    Membership,
+    MembershipStatus,
+    Organisation,
+    OrganisationClassification,
+    OtherName,
+    Person,
+    ReviewStatus,
+    Statement,
+    StatementKind,
+    StatementType,
+)
+from statements.selectors import statement_type_count_field
+
+ACTOR_KINDS = ("person", "organisation")
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def _api_url(request, name: str, **kwargs: Any) -> str:
+    return reverse(f"api:{name}", kwargs=kwargs, request=request)
+
+
+# --- nested references ------------------------------------------------------------------
+
+
+class ActorRefSerializer(serializers.Serializer):
+    """A person or organisation, in brief."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ACTOR_KINDS)
+    name = serializers.CharField()
+    slug = serializers.SlugField()
+    url = serializers.URLField(help_text="This record in the API.")
+    html_url = serializers.URLField(help_text="This record on the HTML site.")
+
+
+def actor_ref(actor: Person | Organisation | None, request) -> dict[str, Any] | None:
+    if actor is None:
+        return None
+    kind = "person" if isinstance(actor, Person) else "organisation"
+    return {
+        "id": actor.pk,
+        "kind": kind,
+        "name": actor.name,
+        "slug": actor.slug,
+        "url": _api_url(request, f"{kind}-detail", slug=actor.slug),
+        "html_url": _absolute(request, actor.get_absolute_url()),
+    }
+
+
+class SpanSerializer(serializers.Serializer):
+    """Character offsets into the document text, end exclusive."""
+
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+
+
+def _span(start: int | None, end: int | None) -> dict[str, int] | None:
+    if start is None or end is None:
+        return None
+    return {"start": start, "end": end}
+
+
+class DocumentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField(help_text="Where the article was published (may be empty).")
+    publisher = serializers.CharField()
+    published_at = serializers.DateField(allow_null=True)
+    api_url = serializers.URLField()
+    html_url = serializers.URLField()
+
+
+def document_ref(document: Document, request) -> dict[str, Any]:
+    return {
+        "id": document.pk,
+        "title": document.title,
+        "url": document.url,
+        "publisher": document.publisher,
+        "published_at": document.published_at.isoformat() if document.published_at else None,
+        "api_url": _api_url(request, "document-detail", pk=document.pk),
+        "html_url": _absolute(request, document.get_absolute_url()),
+    }
+
+
+class EventRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    classification = serializers.CharField()
+    date = serializers.DateField(allow_null=True)
+    url = serializers.URLField()
+    html_url = serializers.URLField()
+
+
+def event_ref(event: Event | None, request) -> dict[str, Any] | None:
+    if event is None:
+        return None
+    return {
+        "id": event.pk,
+        "name": event.name,
+        "classification": event.classification,
+        "date": event.date.isoformat() if event.date else None,
+        "url": _api_url(request, "event-detail", pk=event.pk),
+        "html_url": _absolute(request, event.get_absolute_url()),
+    }
+
+
+class AliasSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OtherName
+        fields = ["name", "kind", "note"]
+
+
+class IdentifierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Identifier
+        fields = ["scheme", "identifier"]
+
+
+class _LinkedMixin(serializers.Serializer):
+    """Adds ``url`` (API) and ``html_url`` (HTML site) from ``api_detail`` and the model."""
+
+    url = serializers.SerializerMethodField(help_text="This record in the API.")
+    html_url = serializers.SerializerMethodField(help_text="This record on the HTML site.")
+    api_detail = ("", "pk")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj) -> str:
+        name, field = self.api_detail
+        return _api_url(self.context.get("request"), name, **{field: getattr(obj, field)})
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_html_url(self, obj) -> str:
+        return _absolute(self.context.get("request"), obj.get_absolute_url())
+
+
+# --- memberships ---------------------------------------------------------------------------
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    """A role a person holds in an organisation."""
+
+    person = serializers.SerializerMethodField()
+    organisation = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=MembershipStatus.choices, read_only=True)
+    source_span = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "person",
+            "organisation",
+            "role",
+            "start_date",
+            "end_date",
+            "status",
+            "document",
+            "source_text",
+            "source_span",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ActorRefSerializer)
+    def get_person(self, obj: Membership) -> dict[str, Any] | None:
+        return actor_ref(obj.person, self.context.get("request"))
+
+    @extend_schema_field(ActorRefSerializer(allow_null=True))
+    def get_organisation(self, obj: Membership) -> dict[str, Any] | None:
+        return actor_ref(obj.organisation, self.context.get("request"))
+
+    @extend_schema_field(SpanSerializer(allow_null=True))
+    def get_source_span(self, obj: Membership) -> dict[str, int] | None:
+        return _span(obj.start, obj.end)
+
+
+class RoleSerializer(MembershipSerializer):
+    """A membership seen from its person: the organisation, not the person again."""
+
+    class Meta(MembershipSerializer.Meta):
+        fields = [f for f in MembershipSerializer.Meta.fields if f != "person"]
+        read_only_fields = fields
+
+
+class MemberSerializer(MembershipSerializer):
+    """A membership seen from its organisation: the person, not the organisation again."""
+
+    class Meta(MembershipSerializer.Meta):
+        fields = [f for f in MembershipSerializer.Meta.fields if f != "organisation"]
+        read_only_fields = fields
+
+
+# --- people and organisations ----------------------------------------------------------
+
+
+StatementCountsSerializer = type(
+    "StatementCountsSerializer",
+    (serializers.Serializer,),
+    {value: serializers.IntegerField() for value in StatementType.values},
+)
+
+
+class PersonSerializer(_LinkedMixin, serializers.ModelSerializer):
+    """A person with roles, aliases, identifiers and how many statements of each type."""
+
+    api_detail = ("person-detail", "slug")
+    roles = RoleSerializer(source="memberships", many=True, read_only=True)
+    aliases = AliasSerializer(source="other_names", many=True, read_only=True)
+    identifiers = IdentifierSerializer(many=True, read_only=True)
+    statement_count = serializers.IntegerField(read_only=True)
+    statement_counts = serializers.SerializerMethodField(
+        help_text="Statements made by this person, per statement type."
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "slug",
+            "url",
+            "html_url",
+            "name",
+            "given_name",
+            "family_name",
+            "honorific_prefix",
+            "disambiguation",
+            "summary",
+            "wikidata_qid",
+            "needs_review",
+            "roles",
+            "aliases",
+            "identifiers",
+            "statement_count",
+            "statement_counts",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(StatementCountsSerializer)
+    def get_statement_counts(self, obj: Person) -> dict[str, int]:
+        return {
+            value: getattr(obj, statement_type_count_field(value), 0)
+            for value in StatementType.values
+        }
+
+
+class OrganisationSerializer(_LinkedMixin, serializers.ModelSerializer):
+    """An organisation with its parent, members, aliases and identifiers."""
+
+    api_detail = ("organisation-detail", "slug")
+    classification = serializers.ChoiceField(
+        choices=[("", "unknown"), *OrganisationClassification.choices], read_only=True
+    )
+    parent = serializers.SerializerMethodField()
+    members = MemberSerializer(source="memberships", many=True, read_only=True)
+    aliases = AliasSerializer(source="other_names", many=True, read_only=True)
+    identifiers = IdentifierSerializer(many=True, read_only=True)
+    statement_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "slug",
+            "url",
+            "html_url",
+            "name",
+            "classification",
+            "country",
+            "parent",
+            "disambiguation",
+            "summary",
+            "wikidata_qid",
+            "needs_review",
+            "members",
+            "aliases",
+            "identifiers",
+            "statement_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ActorRefSerializer(allow_null=True))
+    def get_parent(self, obj: Organisation) -> dict[str, Any] | None:
+        return actor_ref(obj.parent, self.context.get("request"))
+
+
+# --- events and documents --------------------------------------------------------------
+
+
+class EventSerializer(_LinkedMixin, serializers.ModelSerializer):
+    """An event statements were made at."""
+
+    api_detail = ("event-detail", "pk")
+    classification = serializers.ChoiceField(choices=EventClassification.choices, read_only=True)
+    document = serializers.SerializerMethodField()
+    span = serializers.SerializerMethodField()
+    participants = serializers.SerializerMethodField()
+    statement_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "url",
+            "html_url",
+            "name",
+            "classification",
+            "date",
+            "date_text",
+            "location",
+            "document",
+            "span",
+            "participants",
+            "statement_count",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(DocumentRefSerializer(allow_null=True))
+    def get_document(self, obj: Event) -> dict[str, Any] | None:
+        return document_ref(obj.document, self.context.get("request")) if obj.document else None
+
+    @extend_schema_field(SpanSerializer(allow_null=True))
+    def get_span(self, obj: Event) -> dict[str, int] | None:
+        return _span(obj.start, obj.end)
+
+    @extend_schema_field(ActorRefSerializer(many=True))
+    def get_participants(self, obj: Event) -> list[dict[str, Any]]:
+        request = self.context.get("request")
+        return [
+            actor_ref(p.person or p.organisation, request)
+            for p in obj.participants.all()
+            if p.person_id or p.organisation_id
+        ]
+
+
+class DocumentSerializer(_LinkedMixin, serializers.ModelSerializer):
+    """An article, without its text (see the detail endpoint)."""
+
+    api_detail = ("document-detail", "pk")
+    source_url = serializers.CharField(
+        source="url", read_only=True, help_text="Where the article was published (may be empty)."
+    )
+    statement_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "url",
+            "html_url",
+            "title",
+            "source_url",
+            "publisher",
+            "published_at",
+            "language",
+            "word_count",
+            "extractor_version",
+            "ingested_at",
+            "statement_count",
+        ]
+        read_only_fields = fields
+
+
+class DocumentDetailSerializer(DocumentSerializer):
+    """An article with its verbatim text: every offset in the API points into ``text``."""
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "text", "metadata"]
+        read_only_fields = fields
+
+
+# --- statements -----------------------------------------------------------------------------
+
+
+class StatementSerializer(_LinkedMixin, serializers.ModelSerializer):
+    """One occurrence of something said, with its speaker, offsets, codes and source."""
+
+    api_detail = ("statement-detail", "pk")
+    speaker = serializers.SerializerMethodField(
+        help_text="The resolved person or organisation; null for unnamed speakers."
+    )
+    speaker_span = serializers.SerializerMethodField()
+    role = serializers.CharField(source="speaker_role", read_only=True)
+    cue_span = serializers.SerializerMethodField()
+    content_span = serializers.SerializerMethodField()
+    content_spans = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2),
+        read_only=True,
+        help_text="Fragments [[start, end], ...] of a split quotation.",
+    )
+    kind = serializers.ChoiceField(choices=StatementKind.choices, read_only=True)
+    type = serializers.ChoiceField(
+        source="statement_type", choices=StatementType.choices, read_only=True
+    )
+    targets = serializers.SerializerMethodField()
+    event = serializers.SerializerMethodField()
+    document = serializers.SerializerMethodField()
+    review_status = serializers.ChoiceField(choices=ReviewStatus.choices, read_only=True)
+
+    class Meta:
+        model = Statement
+        fields = [
+            "id",
+            "url",
+            "html_url",
+            "speaker",
+            "speaker_text",
+            "speaker_span",
+            "role",
+            "cue",
+            "cue_span",
+            "cue_class",
+            "content",
+            "content_span",
+            "content_spans",
+            "kind",
+            "type",
+            "cameo_code",
+            "plover_code",
+            "codebook_version",
+            "targets",
+            "event",
+            "date",
+            "document",
+            "confidence",
+            "extractor_version",
+            "cluster_key",
+            "review_status",
+            "reviewed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ActorRefSerializer(allow_null=True))
+    def get_speaker(self, obj: Statement) -> dict[str, Any] | None:
+        return actor_ref(obj.speaker, self.context.get("request"))
+
+    @extend_schema_field(SpanSerializer(allow_null=True))
+    def get_speaker_span(self, obj: Statement) -> dict[str, int] | None:
+        return _span(obj.speaker_start, obj.speaker_end)
+
+    @extend_schema_field(SpanSerializer(allow_null=True))
+    def get_cue_span(self, obj: Statement) -> dict[str, int] | None:
+        return _span(obj.cue_start, obj.cue_end)
+
+    @extend_schema_field(SpanSerializer)
+    def get_content_span(self, obj: Statement) -> dict[str, int] | None:
+        return _span(obj.content_start, obj.content_end)
+
+    @extend_schema_field(ActorRefSerializer(many=True))
+    def get_targets(self, obj: Statement) -> list[dict[str, Any]]:
+        request = self.context.get("request")
+        return [
+            actor_ref(t.person or t.organisation, request)
+            for t in obj.targets.all()
+            if t.person_id or t.organisation_id
+        ]
+
+    @extend_schema_field(EventRefSerializer(allow_null=True))
+    def get_event(self, obj: Statement) -> dict[str, Any] | None:
+        return event_ref(obj.event, self.context.get("request"))
+
+    @extend_schema_field(DocumentRefSerializer)
+    def get_document(self, obj: Statement) -> dict[str, Any]:
+        return document_ref(obj.document, self.context.get("request"))
+
+
+class StatementReviewSerializer(serializers.Serializer):
+    """What staff may change through the API: the review status."""
+
+    review_status = serializers.ChoiceField(
+        choices=[c for c in ReviewStatus.choices if c[0] != ReviewStatus.AUTO],
+        help_text="A human review status; 'auto' is the extractor's alone.",
+    )

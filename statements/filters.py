@@ -1,0 +1,300 @@
+"""django-filter FilterSets shared by the REST API and the HTML views.
+
+Each FilterSet works on a plain queryset and a GET dict::
+
+    StatementFilterSet(request.GET, queryset=selectors.statement_list_api()).qs
+
+Filters that cross a to-many relation (aliases, memberships, targets) use ``id__in``
+subqueries rather than joins, so they never duplicate rows or inflate the counts the
+selectors annotate.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from statements import search
+from statements.models import (
+    Document,
+    Event,
+    EventClassification,
+    EventParticipant,
+    Membership,
+    MembershipStatus,
+    Organisation,
+    OrganisationClassification,
+    OtherName,
+    Person,
+    ReviewStatus,
+    Statement,
+    StatementKind,
+    StatementTarget,
+    StatementType,
+)
+from statements.naming import name_key
+
+ACTOR_HELP = "Slug or numeric id."
+
+
+def _actor_lookup(value: str) -> Q:
+    """A person or organisation given by slug or by numeric id."""
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return Q(pk=int(value))
+    return Q(slug=value)
+
+
+def _person_ids(value: str) -> QuerySet:
+    return Person.objects.filter(_actor_lookup(value)).values("pk")
+
+
+def _organisation_ids(value: str) -> QuerySet:
+    return Organisation.objects.filter(_actor_lookup(value)).values("pk")
+
+
+def actor_name_filter(queryset: QuerySet, value: str, *, alias_owner: str) -> QuerySet:
+    """Actors whose name or an alias contains ``value``, ignoring case and accents.
+
+    The query is folded with ``name_key`` exactly as stored names are, so "Khazali",
+    "khazālī" and "KHAZALI" find the same person.
+    """
+    key = name_key(value)
+    if not key:
+        return queryset
+    aliased = OtherName.objects.filter(name_key__contains=key).values(alias_owner)
+    return queryset.filter(Q(name_key__contains=key) | Q(pk__in=aliased))
+
+
+class StatementFilterSet(django_filters.FilterSet):
+    speaker = django_filters.CharFilter(
+        method="filter_speaker",
+        label="Speaker",
+        help_text="The person who spoke: slug or numeric id.",
+    )
+    speaker_organisation = django_filters.CharFilter(
+        method="filter_speaker_organisation",
+        label="Speaking organisation",
+        help_text="The organisation that spoke as such: slug or numeric id.",
+    )
+    organisation = django_filters.CharFilter(
+        method="filter_organisation",
+        label="Organisation",
+        help_text="Statements by the organisation itself or by a person holding a role in it "
+        "(any membership): slug or numeric id.",
+    )
+    target = django_filters.CharFilter(
+        method="filter_target",
+        label="Target",
+        help_text="A person or organisation the statement is about or addressed to: slug.",
+    )
+    type = django_filters.ChoiceFilter(
+        field_name="statement_type",
+        choices=StatementType.choices,
+        label="Type",
+        help_text="Statement type (our speech-act vocabulary).",
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=StatementKind.choices, help_text="direct, indirect or mixed speech."
+    )
+    event = django_filters.NumberFilter(field_name="event_id", label="Event", help_text="Event id.")
+    document = django_filters.NumberFilter(
+        field_name="document_id", label="Document", help_text="Document id."
+    )
+    publisher = django_filters.CharFilter(
+        field_name="document__publisher",
+        lookup_expr="iexact",
+        label="Publisher",
+        help_text="The document's publisher, exact but case-insensitive.",
+    )
+    date = django_filters.DateFromToRangeFilter(
+        label="Date",
+        help_text="date_after / date_before: YYYY-MM-DD bounds, both inclusive.",
+    )
+    review_status = django_filters.ChoiceFilter(
+        choices=ReviewStatus.choices, help_text="Review status."
+    )
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        help_text="Full-text search over content, speaker and document title.",
+    )
+
+    class Meta:
+        model = Statement
+        fields: list[str] = []
+
+    def filter_speaker(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(speaker_person__in=_person_ids(value))
+
+    def filter_speaker_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(speaker_organisation__in=_organisation_ids(value))
+
+    def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        organisation_ids = _organisation_ids(value)
+        members = Membership.objects.filter(organisation__in=organisation_ids).values("person")
+        return queryset.filter(
+            Q(speaker_organisation__in=organisation_ids) | Q(speaker_person__in=members)
+        )
+
+    def filter_target(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        targeted = StatementTarget.objects.filter(
+            Q(person__in=_person_ids(value)) | Q(organisation__in=_organisation_ids(value))
+        ).values("statement")
+        return queryset.filter(pk__in=targeted)
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search.statement_search(queryset, value)
+
+
+class PersonFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(
+        method="filter_name",
+        label="Name",
+        help_text="Part of the name or of an alias; case- and accent-insensitive.",
+    )
+    q = django_filters.CharFilter(method="filter_name", label="Search", help_text="Same as name.")
+    organisation = django_filters.CharFilter(
+        method="filter_organisation",
+        label="Organisation",
+        help_text="People holding a role in this organisation: slug or numeric id.",
+    )
+    classification = django_filters.ChoiceFilter(
+        choices=OrganisationClassification.choices,
+        method="filter_classification",
+        help_text="People holding a role in an organisation of this classification.",
+    )
+    country = django_filters.CharFilter(
+        method="filter_country",
+        help_text="People holding a role in an organisation of this country (ISO alpha-3).",
+    )
+    wikidata_qid = django_filters.CharFilter(help_text="Wikidata item, e.g. Q42.")
+
+    class Meta:
+        model = Person
+        fields: list[str] = []
+
+    def filter_name(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return actor_name_filter(queryset, value, alias_owner="person")
+
+    def _members_of(self, queryset: QuerySet, organisations: QuerySet) -> QuerySet:
+        members = Membership.objects.filter(organisation__in=organisations).values("person")
+        return queryset.filter(pk__in=members)
+
+    def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return self._members_of(queryset, _organisation_ids(value))
+
+    def filter_classification(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return self._members_of(
+            queryset, Organisation.objects.filter(classification=value).values("pk")
+        )
+
+    def filter_country(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return self._members_of(
+            queryset, Organisation.objects.filter(country__iexact=value.strip()).values("pk")
+        )
+
+
+class OrganisationFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(
+        method="filter_name",
+        label="Name",
+        help_text='Part of the name or of an alias ("KRI"); case- and accent-insensitive.',
+    )
+    q = django_filters.CharFilter(method="filter_name", label="Search", help_text="Same as name.")
+    classification = django_filters.ChoiceFilter(
+        choices=OrganisationClassification.choices, help_text="What kind of organisation."
+    )
+    country = django_filters.CharFilter(
+        lookup_expr="iexact", help_text="ISO 3166 alpha-3 code, e.g. IRQ."
+    )
+    parent = django_filters.CharFilter(
+        method="filter_parent", help_text="Units of this organisation: slug or numeric id."
+    )
+    wikidata_qid = django_filters.CharFilter(help_text="Wikidata item, e.g. Q42.")
+
+    class Meta:
+        model = Organisation
+        fields: list[str] = []
+
+    def filter_name(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return actor_name_filter(queryset, value, alias_owner="organisation")
+
+    def filter_parent(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(parent__in=_organisation_ids(value))
+
+
+class MembershipFilterSet(django_filters.FilterSet):
+    person = django_filters.CharFilter(
+        method="filter_person", help_text="The person: slug or numeric id."
+    )
+    organisation = django_filters.CharFilter(
+        method="filter_organisation", help_text="The organisation: slug or numeric id."
+    )
+    role = django_filters.CharFilter(
+        lookup_expr="icontains", help_text="Part of the role, case-insensitive."
+    )
+    status = django_filters.ChoiceFilter(
+        choices=MembershipStatus.choices, help_text="current or former."
+    )
+    document = django_filters.NumberFilter(
+        field_name="document_id", help_text="The document the role was read from."
+    )
+
+    class Meta:
+        model = Membership
+        fields: list[str] = []
+
+    def filter_person(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(person__in=_person_ids(value))
+
+    def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(organisation__in=_organisation_ids(value))
+
+
+class EventFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(
+        lookup_expr="icontains", help_text="Part of the event name, case-insensitive."
+    )
+    classification = django_filters.ChoiceFilter(
+        choices=EventClassification.choices, help_text="What kind of event."
+    )
+    document = django_filters.NumberFilter(field_name="document_id", help_text="Document id.")
+    participant = django_filters.CharFilter(
+        method="filter_participant",
+        help_text="A person or organisation that took part: slug.",
+    )
+    date = django_filters.DateFromToRangeFilter(
+        help_text="date_after / date_before: YYYY-MM-DD bounds, both inclusive."
+    )
+
+    class Meta:
+        model = Event
+        fields: list[str] = []
+
+    def filter_participant(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        took_part = EventParticipant.objects.filter(
+            Q(person__in=_person_ids(value)) | Q(organisation__in=_organisation_ids(value))
+        ).values("event")
+        return queryset.filter(pk__in=took_part)
+
+
+class DocumentFilterSet(django_filters.FilterSet):
+    publisher = django_filters.CharFilter(
+        lookup_expr="iexact", help_text="Publisher, exact but case-insensitive."
+    )
+    published = django_filters.DateFromToRangeFilter(
+        field_name="published_at",
+        help_text="published_after / published_before: YYYY-MM-DD bounds, both inclusive.",
+    )
+    language = django_filters.CharFilter(help_text="ISO 639-1 code.")
+    q = django_filters.CharFilter(
+        method="filter_search", label="Search", help_text="Full-text search over titles."
+    )
+
+    class Meta:
+        model = Document
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search.document_search(queryset, value)

@@ -1,0 +1,88 @@
+"""Full-text search over statements: PostgreSQL full-text search, or a SQLite fallback.
+
+On PostgreSQL the vectors below match, expression for expression, the GIN indexes that
+migration 0002 creates; change one and you must change the other, or the planner
+falls back to a sequential scan. Results carry a ``search_rank`` annotation that the
+API orders by when no other ordering is asked for.
+
+SQLite has no full-text operators Django can use portably, so there every word of the
+query must occur (case-insensitively) in the content, the speaker as written, the
+speaker's name or the document title. No ranking there.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import and_
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connections
+from django.db.models import Q, QuerySet
+
+from statements.models import Document, Organisation, Person
+
+SEARCH_CONFIG = "english"
+RANK_ANNOTATION = "search_rank"
+
+
+def search_uses_postgres(queryset: QuerySet) -> bool:
+    """Whether ``queryset``'s database does real full-text search (and ranks results)."""
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def _vector(*fields: str) -> SearchVector:
+    return SearchVector(*fields, config=SEARCH_CONFIG)
+
+
+def _matching_ids(model: type, field: str, query: SearchQuery) -> QuerySet:
+    return (
+        model.objects.alias(search_vector=_vector(field)).filter(search_vector=query).values("pk")
+    )
+
+
+def statement_search(queryset: QuerySet, text: str) -> QuerySet:
+    """Statements whose content, speaker or document title match ``text``.
+
+    ``text`` uses web-search syntax on PostgreSQL ("withdrawal -Turkey", quoted phrases).
+    """
+    text = text.strip()
+    if not text:
+        return queryset
+    if search_uses_postgres(queryset):
+        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        vector = _vector("content", "speaker_text")
+        return (
+            queryset.alias(search_vector=vector)
+            .filter(
+                Q(search_vector=query)
+                | Q(document__in=_matching_ids(Document, "title", query))
+                | Q(speaker_person__in=_matching_ids(Person, "name", query))
+                | Q(speaker_organisation__in=_matching_ids(Organisation, "name", query))
+            )
+            .annotate(**{RANK_ANNOTATION: SearchRank(vector, query)})
+        )
+    words = text.split()
+    return queryset.filter(
+        reduce(
+            and_,
+            (
+                Q(content__icontains=word)
+                | Q(speaker_text__icontains=word)
+                | Q(speaker_person__name__icontains=word)
+                | Q(speaker_organisation__name__icontains=word)
+                | Q(document__title__icontains=word)
+                for word in words
+            ),
+        )
+    )
+
+
+def document_search(queryset: QuerySet, text: str) -> QuerySet:
+    """Documents whose title matches ``text`` (full-text on PostgreSQL, words elsewhere)."""
+    text = text.strip()
+    if not text:
+        return queryset
+    if search_uses_postgres(queryset):
+        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        return queryset.alias(search_vector=_vector("title")).filter(search_vector=query)
+    return queryset.filter(reduce(and_, (Q(title__icontains=word) for word in text.split())))
