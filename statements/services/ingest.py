@@ -195,6 +195,28 @@ def documents_ingest(
     return report
 
 
+def extraction_ingest(
+    source: SourceDocument, extraction: Extraction, *, force: bool = False
+) -> IngestReport:
+    """Store an extraction made elsewhere (the engine run by the caller, or built by hand).
+
+    ``extraction.text`` must be the normalised text of ``source`` so that offsets match.
+    """
+    report = IngestReport()
+    started = time.perf_counter()
+    text = text_normalise(source.text)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    existing = Document.objects.filter(sha256=sha).values_list("id", flat=True).first()
+    if existing is not None and not force:
+        report.unchanged += 1
+        report.document_ids.append(existing)
+    else:
+        pending = _Pending(source, text, sha, source.metadata, existing)
+        _document_store(pending, extraction, force=force, cache=ResolutionCache(), report=report)
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
 class _Todo:
     """The documents that need the engine, in order; records the others in the report.
 
