@@ -164,6 +164,8 @@ def document_list_api(*, with_text: bool = False) -> QuerySet[Document]:
 # ---------------------------------------------------------------------------
 
 PUBLIC = ~Q(review_status=ReviewStatus.REJECTED)
+# Newest first, undated last on every database (PostgreSQL puts NULLs first otherwise).
+NEWEST_FIRST = (F("date").desc(nulls_last=True), "-id")
 # The same condition seen from a person or organisation, for counting their statements.
 COUNTED = Q(statements__review_status__in=[s for s in ReviewStatus if s != ReviewStatus.REJECTED])
 
@@ -227,6 +229,7 @@ def person_list_qs() -> QuerySet[Person]:
             "other_names",
             Prefetch("memberships", queryset=Membership.objects.select_related("organisation")),
         )
+        .order_by("name", "pk")
     )
 
 
@@ -239,6 +242,7 @@ def organisation_list_qs() -> QuerySet[Organisation]:
             member_count=Count("memberships__person", distinct=True),
         )
         .prefetch_related("other_names")
+        .order_by("name", "pk")
     )
 
 
@@ -247,12 +251,15 @@ def event_list_qs() -> QuerySet[Event]:
         Event.objects.select_related("document")
         .defer("document__text", "document__metadata")
         .annotate(statement_count=Count("statements", distinct=True))
+        .order_by(F("date").desc(nulls_last=True), "name", "pk")
     )
 
 
 def document_list_qs() -> QuerySet[Document]:
-    return Document.objects.defer("text", "metadata").annotate(
-        statement_count=Count("statements", distinct=True)
+    return (
+        Document.objects.defer("text", "metadata")
+        .annotate(statement_count=Count("statements", distinct=True))
+        .order_by(F("published_at").desc(nulls_last=True), "-id")
     )
 
 
@@ -336,12 +343,12 @@ def organisation_get(slug: str) -> Organisation | None:
 
 
 def person_statements(person: Person) -> QuerySet[Statement]:
-    return statement_public_qs().filter(speaker_person=person).order_by("-date", "-id")
+    return statement_public_qs().filter(speaker_person=person).order_by(*NEWEST_FIRST)
 
 
 def person_statements_about(person: Person, *, limit: int = 10) -> list[Statement]:
     return list(
-        statement_public_qs().filter(targets__person=person).order_by("-date", "-id")[:limit]
+        statement_public_qs().filter(targets__person=person).order_by(*NEWEST_FIRST)[:limit]
     )
 
 
@@ -351,7 +358,7 @@ def organisation_statements(organisation: Organisation) -> QuerySet[Statement]:
     return (
         statement_public_qs()
         .filter(Q(speaker_organisation=organisation) | Q(speaker_person__in=members))
-        .order_by("-date", "-id")
+        .order_by(*NEWEST_FIRST)
     )
 
 
@@ -361,7 +368,7 @@ def organisation_statements_about(
     return list(
         statement_public_qs()
         .filter(targets__organisation=organisation)
-        .order_by("-date", "-id")[:limit]
+        .order_by(*NEWEST_FIRST)[:limit]
     )
 
 
@@ -373,7 +380,7 @@ def person_events(person: Person) -> list[Event]:
         Event.objects.filter(Q(pk__in=spoke_at) | Q(pk__in=took_part))
         .select_related("document")
         .defer("document__text", "document__metadata")
-        .order_by("-date", "name")
+        .order_by(F("date").desc(nulls_last=True), "name")
     )
 
 
@@ -381,7 +388,9 @@ def organisation_events(organisation: Organisation) -> list[Event]:
     spoke_at = Statement.objects.filter(speaker_organisation=organisation).values("event_id")
     took_part = EventParticipant.objects.filter(organisation=organisation).values("event_id")
     return list(
-        Event.objects.filter(Q(pk__in=spoke_at) | Q(pk__in=took_part)).order_by("-date", "name")
+        Event.objects.filter(Q(pk__in=spoke_at) | Q(pk__in=took_part)).order_by(
+            F("date").desc(nulls_last=True), "name"
+        )
     )
 
 
@@ -514,8 +523,14 @@ def statement_same_quote(statement: Statement, *, limit: int = 10) -> list[State
     )
 
 
-def document_mentions(document: Document) -> list[Mention]:
-    return list(document.mentions.select_related("person", "organisation").order_by("start"))
+def document_mentions(
+    document: Document, *, start: int = 0, end: int | None = None
+) -> list[Mention]:
+    """Mentions of the document, or of the part of it between ``start`` and ``end``."""
+    mentions = document.mentions.filter(start__gte=start)
+    if end is not None:
+        mentions = mentions.filter(end__lte=end)
+    return list(mentions.select_related("person", "organisation").order_by("start"))
 
 
 def document_statements(document: Document) -> list[Statement]:
@@ -530,6 +545,71 @@ def document_statements(document: Document) -> list[Statement]:
         )
         .order_by("content_start")
     )
+
+
+def paragraph_bounds(statement: Statement) -> tuple[int, int]:
+    """Offsets of the paragraph that holds the statement (its source context)."""
+    from statements.templatetags.highlight import paragraph_around
+
+    return paragraph_around(statement.document.text, statement.content_start)
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One value of a search facet: the query parameters it sets and how many match."""
+
+    label: str
+    params: dict[str, str]
+    count: int
+
+
+def statement_facets(statements: QuerySet[Statement], *, limit: int = 10) -> dict[str, list]:
+    """Counts of ``statements`` by type, speaker, organisation and year (five queries)."""
+    plain = statements.order_by().values("pk")
+    base = Statement.objects.filter(pk__in=plain).order_by()
+    types = [
+        Facet(StatementType(t).label, {"type": t}, n)
+        for t, n in base.values_list("statement_type").annotate(n=Count("id")).order_by("-n")
+    ]
+    speakers = [
+        Facet(name, {"speaker": slug}, n)
+        for slug, name, n in base.filter(speaker_person__isnull=False)
+        .values_list("speaker_person__slug", "speaker_person__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "speaker_person__name")[:limit]
+    ]
+    organisations: dict[str, Facet] = {}
+    own = (
+        base.filter(speaker_organisation__isnull=False)
+        .values_list("speaker_organisation__slug", "speaker_organisation__name")
+        .annotate(n=Count("id", distinct=True))
+    )
+    by_members = (
+        Membership.objects.filter(organisation__isnull=False, person__statements__in=plain)
+        .values_list("organisation__slug", "organisation__name")
+        .annotate(n=Count("person__statements", distinct=True))
+    )
+    for slug, name, n in [*own, *by_members]:
+        previous = organisations.get(slug)
+        count = n + (previous.count if previous else 0)
+        organisations[slug] = Facet(name, {"organisation": slug}, count)
+    years = [
+        Facet(
+            str(year),
+            {"date_after": f"{year}-01-01", "date_before": f"{year}-12-31"},
+            n,
+        )
+        for year, n in base.filter(date__isnull=False)
+        .values_list("date__year")
+        .annotate(n=Count("id"))
+        .order_by("-date__year")
+    ]
+    return {
+        "types": types,
+        "speakers": speakers,
+        "organisations": sorted(organisations.values(), key=lambda f: (-f.count, f.label))[:limit],
+        "years": years,
+    }
 
 
 # ---------------------------------------------------------------------------

@@ -149,6 +149,11 @@ class GraphNode:
     url: str
     kind: str  # "person" | "organisation"
 
+    @property
+    def slug(self) -> str:
+        """The actor's slug (keys are "p:<slug>" or "o:<slug>")."""
+        return self.key.split(":", 1)[-1]
+
 
 @dataclass(frozen=True)
 class GraphEdge:

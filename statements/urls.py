@@ -8,9 +8,15 @@ app_name = "statements"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("people/<slug:slug>/", views.person_detail, name="person-detail"),
-    path("organisations/<slug:slug>/", views.organisation_detail, name="organisation-detail"),
-    path("events/<int:pk>/", views.event_detail, name="event-detail"),
+    path("search/", views.search, name="search"),
+    path("statements/", views.statement_list, name="statement-list"),
     path("statements/<int:pk>/", views.statement_detail, name="statement-detail"),
+    path("people/", views.person_list, name="person-list"),
+    path("people/<slug:slug>/", views.person_detail, name="person-detail"),
+    path("organisations/", views.organisation_list, name="organisation-list"),
+    path("organisations/<slug:slug>/", views.organisation_detail, name="organisation-detail"),
+    path("events/", views.event_list, name="event-list"),
+    path("events/<int:pk>/", views.event_detail, name="event-detail"),
+    path("documents/", views.document_list, name="document-list"),
     path("documents/<int:pk>/", views.document_detail, name="document-detail"),
 ]

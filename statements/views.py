@@ -1,38 +1,291 @@
-"""HTML pages. Placeholder views until the HTML site lands (issue 6)."""
+"""HTML pages (issue 6): thin views that parse the request, ask selectors, render templates.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+Lists reuse the FilterSets of ``statements/filters.py`` (the API's), so a filter means
+the same thing on a page and in the API. Merged people and organisations redirect
+permanently to the record that survived the merge.
+"""
 
-from statements.models import Document, Event, Organisation, Person, Statement
+from __future__ import annotations
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from statements import selectors
+from statements.filters import (
+    DocumentFilterSet,
+    EventFilterSet,
+    OrganisationFilterSet,
+    PersonFilterSet,
+    StatementFilterSet,
+)
+from statements.models import (
+    EventClassification,
+    OrganisationClassification,
+    StatementKind,
+    StatementType,
+)
+from statements.svg import GraphNode, legend_html, talk_graph_svg, timeline_buckets, timeline_svg
+
+PAGE_SIZE = 25
+TYPE_CHOICES = StatementType.choices
+
+
+def _page(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
+    """One page of ``queryset``; a bad or too-large page number gives the last page."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def _type_rows(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """``(value, label, count)`` for every type that has statements, in vocabulary order."""
+    return [(value, label, counts[value]) for value, label in TYPE_CHOICES if counts.get(value)]
+
+
+def _charts(
+    centre: GraphNode,
+    statements: QuerySet,
+    targets: list[selectors.TalkRow],
+    speakers: list[selectors.TalkRow],
+) -> dict:
+    """The timeline and the who-talks-about-whom graph of a person or organisation."""
+    buckets = timeline_buckets(selectors.statement_timeline_rows(statements))
+    nodes, edges = selectors.talk_graph(centre, targets, speakers)
+    return {
+        "timeline_buckets": buckets,
+        "timeline_svg": timeline_svg(buckets, title=f"Statements by {centre.name} over time"),
+        "graph_svg": talk_graph_svg(
+            centre, nodes, edges, title=f"Who {centre.name} talks about, and who talks about them"
+        ),
+        "graph_edges": edges,
+        "legend": legend_html(TYPE_CHOICES),
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(
-        f"kb: {Statement.objects.count()} statements from {Document.objects.count()} documents."
+    return render(
+        request,
+        "statements/home.html",
+        {
+            "counts": selectors.site_counts(),
+            "latest": selectors.statement_public_qs().order_by("-id")[:8],
+            "people": selectors.person_most_quoted(),
+            "organisations": selectors.organisation_most_quoted(),
+        },
     )
 
 
+# --- lists -----------------------------------------------------------------------------
+
+
+def statement_list(request: HttpRequest) -> HttpResponse:
+    statements = selectors.statement_public_qs().order_by(*selectors.NEWEST_FIRST)
+    filterset = StatementFilterSet(request.GET, queryset=statements)
+    return render(
+        request,
+        "statements/statement_list.html",
+        {
+            "filterset": filterset,
+            "page": _page(request, filterset.qs),
+            "type_choices": TYPE_CHOICES,
+            "kind_choices": StatementKind.choices,
+        },
+    )
+
+
+def person_list(request: HttpRequest) -> HttpResponse:
+    people = selectors.person_list_qs()
+    order = request.GET.get("order", "name")
+    people = people.order_by("-statement_count", "name") if order == "statements" else people
+    filterset = PersonFilterSet(request.GET, queryset=people)
+    return render(
+        request,
+        "statements/person_list.html",
+        {
+            "filterset": filterset,
+            "page": _page(request, filterset.qs),
+            "order": order,
+            "classification_choices": OrganisationClassification.choices,
+        },
+    )
+
+
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    organisations = selectors.organisation_list_qs()
+    order = request.GET.get("order", "name")
+    if order == "statements":
+        organisations = organisations.order_by("-statement_count", "name")
+    filterset = OrganisationFilterSet(request.GET, queryset=organisations)
+    return render(
+        request,
+        "statements/organisation_list.html",
+        {
+            "filterset": filterset,
+            "page": _page(request, filterset.qs),
+            "order": order,
+            "classification_choices": OrganisationClassification.choices,
+        },
+    )
+
+
+def event_list(request: HttpRequest) -> HttpResponse:
+    filterset = EventFilterSet(request.GET, queryset=selectors.event_list_qs())
+    return render(
+        request,
+        "statements/event_list.html",
+        {
+            "filterset": filterset,
+            "page": _page(request, filterset.qs),
+            "classification_choices": EventClassification.choices,
+        },
+    )
+
+
+def document_list(request: HttpRequest) -> HttpResponse:
+    filterset = DocumentFilterSet(request.GET, queryset=selectors.document_list_qs())
+    return render(
+        request,
+        "statements/document_list.html",
+        {"filterset": filterset, "page": _page(request, filterset.qs)},
+    )
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """One box over statements, people, organisations and documents, with facets."""
+    query = request.GET.get("q", "").strip()
+    statements = StatementFilterSet(
+        request.GET, queryset=selectors.statement_public_qs().order_by(*selectors.NEWEST_FIRST)
+    )
+    context: dict = {
+        "query": query,
+        "filterset": statements,
+        "page": _page(request, statements.qs, per_page=20),
+        "facets": selectors.statement_facets(statements.qs),
+        "type_choices": TYPE_CHOICES,
+    }
+    if query:
+        name_filter = {"name": query}
+        context["people"] = PersonFilterSet(
+            name_filter, queryset=selectors.person_list_qs()
+        ).qs.order_by("-statement_count", "name")[:10]
+        context["organisations"] = OrganisationFilterSet(
+            name_filter, queryset=selectors.organisation_list_qs()
+        ).qs.order_by("-statement_count", "name")[:10]
+        context["documents"] = DocumentFilterSet(
+            {"q": query}, queryset=selectors.document_list_qs()
+        ).qs[:10]
+    return render(request, "statements/search.html", context)
+
+
+# --- detail pages ----------------------------------------------------------------------
+
+
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    person = get_object_or_404(Person, slug=slug)
+    person = selectors.person_get(slug)
+    if person is None:
+        raise Http404("No person with this address.")
     if person.merged_into_id:
         return redirect(person.resolve(), permanent=True)
-    return HttpResponse(person.name)
+    statements = selectors.person_statements(person)
+    filterset = StatementFilterSet(request.GET, queryset=statements)
+    targets = selectors.talk_targets(statements)
+    speakers = selectors.talk_speakers(Q(person=person))
+    centre = GraphNode(f"p:{person.slug}", person.name, person.get_absolute_url(), "person")
+    return render(
+        request,
+        "statements/person_detail.html",
+        {
+            "person": person,
+            "filterset": filterset,
+            "page": _page(request, filterset.qs, per_page=20),
+            "type_rows": _type_rows(selectors.statement_type_counts(statements)),
+            "type_choices": TYPE_CHOICES,
+            "targets": targets,
+            "speakers": speakers,
+            "events": selectors.person_events(person),
+            "about": selectors.person_statements_about(person),
+            **_charts(centre, statements, targets, speakers),
+        },
+    )
 
 
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = get_object_or_404(Organisation, slug=slug)
+    organisation = selectors.organisation_get(slug)
+    if organisation is None:
+        raise Http404("No organisation with this address.")
     if organisation.merged_into_id:
         return redirect(organisation.resolve(), permanent=True)
-    return HttpResponse(organisation.name)
+    statements = selectors.organisation_statements(organisation)
+    filterset = StatementFilterSet(request.GET, queryset=statements)
+    targets = selectors.talk_targets(statements)
+    speakers = selectors.talk_speakers(Q(organisation=organisation))
+    centre = GraphNode(
+        f"o:{organisation.slug}",
+        organisation.name,
+        organisation.get_absolute_url(),
+        "organisation",
+    )
+    return render(
+        request,
+        "statements/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "filterset": filterset,
+            "page": _page(request, filterset.qs, per_page=20),
+            "type_rows": _type_rows(selectors.statement_type_counts(statements)),
+            "type_choices": TYPE_CHOICES,
+            "own_count": statements.filter(speaker_organisation=organisation).count(),
+            "targets": targets,
+            "speakers": speakers,
+            "events": selectors.organisation_events(organisation),
+            "about": selectors.organisation_statements_about(organisation),
+            **_charts(centre, statements, targets, speakers),
+        },
+    )
 
 
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(get_object_or_404(Event, pk=pk).name)
+    event = selectors.event_get(pk)
+    if event is None:
+        raise Http404("No event with this number.")
+    statements = selectors.statement_public_qs().filter(event=event).order_by("content_start")
+    return render(
+        request, "statements/event_detail.html", {"event": event, "statements": statements}
+    )
 
 
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(get_object_or_404(Statement, pk=pk).content)
+    statement = selectors.statement_get(pk)
+    if statement is None:
+        raise Http404("No statement with this number.")
+    start, end = selectors.paragraph_bounds(statement)
+    return render(
+        request,
+        "statements/statement_detail.html",
+        {
+            "statement": statement,
+            "mentions": selectors.document_mentions(statement.document, start=start, end=end),
+            "same_quote": selectors.statement_same_quote(statement),
+        },
+    )
 
 
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(get_object_or_404(Document, pk=pk).title)
+    document = get_object_or_404(selectors.document_list_qs().defer(None), pk=pk)
+    statements = selectors.document_statements(document)
+    type_counts: dict[str, int] = {}
+    for statement in statements:
+        type_counts[statement.statement_type] = type_counts.get(statement.statement_type, 0) + 1
+    return render(
+        request,
+        "statements/document_detail.html",
+        {
+            "document": document,
+            "statements": statements,
+            "mentions": selectors.document_mentions(document),
+            "type_rows": _type_rows(type_counts),
+            "legend": legend_html(
+                [(v, f"{label} ({n})") for v, label, n in _type_rows(type_counts)]
+            ),
+        },
+    )
