@@ -180,19 +180,21 @@ def talk_graph_svg(
     """
     if not edges:
         return mark_safe("")
-    width, height = 640, 360
-    cx, cy, radius = width / 2, height / 2, min(width, height) / 2 - 50
+    width, height = 720, 330
+    cx, cy = width / 2, height / 2
+    rx, ry = width / 2 - 110, height / 2 - 50
     positions = {centre.key: (cx, cy)}
     for index, node in enumerate(nodes):
         angle = -math.pi / 2 + 2 * math.pi * index / max(1, len(nodes))
-        positions[node.key] = (cx + radius * 1.45 * math.cos(angle), cy + radius * math.sin(angle))
+        positions[node.key] = (cx + rx * math.cos(angle), cy + ry * math.sin(angle))
     peak = max(e.count for e in edges)
     parts: list[SafeString] = [
         format_html(
             '<svg class="chart talk-graph" viewBox="0 0 {} {}" role="img" aria-label="{}" '
             'xmlns="http://www.w3.org/2000/svg"><title>{}</title>'
             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
-            'markerWidth="6" markerHeight="6" orient="auto-start-reverse">'
+            'markerWidth="12" markerHeight="12" markerUnits="userSpaceOnUse" '
+            'orient="auto-start-reverse">'
             '<path class="arrow-head" d="M 0 0 L 10 5 L 0 10 z"/></marker></defs>',
             width,
             height,
@@ -239,9 +241,9 @@ def talk_graph_svg(
                 node.name,
                 _n(x),
                 _n(y),
-                12 if node is centre else 9,
+                14 if node is centre else 10,
                 _n(x),
-                _n(y + (26 if y >= cy else -16)),
+                _n(y + (30 if y >= cy else -18)),
                 _short(node.name),
             )
         )
