@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from statements import models
 from statements.services.merge import MergeError, organisation_merge, person_merge
+from statements.services.reextract import documents_reextract
 from statements.services.review import statement_mark_edited, statements_review
 
 # Longest stretch of text the statement page shows around a statement.
@@ -657,7 +658,12 @@ class DocumentAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def reextract_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        from statements.services.ingest import documents_reextract
-
-        report = documents_reextract(documents=queryset)
-        self.message_user(request, f"Re-extracted: {report}", messages.SUCCESS)
+        report = documents_reextract(documents=queryset.order_by("pk"))
+        self.message_user(
+            request,
+            f"Re-extracted {report.re_extracted} document(s): {report.statements_created} "
+            "machine statement(s) written; statements a human reviewed were kept.",
+            messages.SUCCESS if not report.failed else messages.WARNING,
+        )
+        for path, reason in report.failures:
+            self.message_user(request, f"{path or 'document'}: {reason}", messages.ERROR)
