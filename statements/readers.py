@@ -263,7 +263,8 @@ def paths_expand(paths: Iterable[str]) -> Iterator[Path | str | ReadError]:
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if p.is_file()
+                # A broken link is listed too, so that it is reported, not silently skipped.
+                if (p.is_file() or p.is_symlink())
                 and p.suffix.lower() in SUPPORTED_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
