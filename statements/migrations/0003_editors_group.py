@@ -34,10 +34,14 @@ GROUP_PERMISSIONS = {
 def editors_group_create(apps, schema_editor):
     app_config = apps.get_app_config("statements")
     # create_permissions skips apps without a models module; the migration state's app
-    # config has none, so flag it for the call.
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    # config has none, so flag it for the call (and restore it: tests call this function
+    # with the real app registry to recreate the group after a flush).
+    models_module = getattr(app_config, "models_module", None)
+    app_config.models_module = models_module or True
+    try:
+        create_permissions(app_config, apps=apps, verbosity=0)
+    finally:
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
+
+from tests.admin.helpers import editors_group
 
 
 @pytest.fixture
@@ -13,7 +15,7 @@ def editor(db) -> User:
     user = User.objects.create_user("editor", "editor@example.org", "correct horse battery")
     user.is_staff = True
     user.save()
-    user.groups.add(Group.objects.get(name="editors"))
+    user.groups.add(editors_group())
     return user
 
 

@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
+
+from django.apps import apps
+from django.contrib.auth.models import Group
+
+_editors_migration = importlib.import_module("statements.migrations.0003_editors_group")
+
+
+def editors_group() -> Group:
+    """The group the migration made; made again if a transactional test flushed it."""
+    if not Group.objects.filter(name="editors").exists():
+        _editors_migration.editors_group_create(apps, None)
+    return Group.objects.get(name="editors")
+
 
 def statement_form_data(statement, **changes) -> dict:
     """The POST body the statement change form sends unchanged, with ``changes`` applied."""

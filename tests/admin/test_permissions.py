@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from statements.models import Document, ReviewStatus
+from tests.admin.helpers import editors_group
 from tests.factories import DocumentFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +84,10 @@ def test_an_editor_reviews_statements(editor_client, editor):
     # An editor may not delete statements either: rejecting is how they are hidden.
     page = editor_client.get(reverse("admin:statements_statement_changelist")).content.decode()
     assert "delete_selected" not in page
+
+
+def test_the_group_can_be_recreated_after_a_flush():
+    """Transactional tests flush the database; the helper rebuilds the group the same way."""
+    expected = set(Group.objects.get(name="editors").permissions.values_list("pk", flat=True))
+    Group.objects.filter(name="editors").delete()
+    assert set(editors_group().permissions.values_list("pk", flat=True)) == expected
