@@ -58,7 +58,10 @@ def test_two_processes_on_the_same_folder_leave_no_duplicates(tmp_path, seed_tex
     folder = tmp_path / "articles"
     expected_documents = overlapping_articles(folder, seed_text)
     env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_DEBUG": "1"}
-    command = [sys.executable, "manage.py", "ingest", str(folder), "--batch-size", "2"]
+    base = [sys.executable, "manage.py", "ingest", "--batch-size", "1"]
+    # One walks the folder, the other the same files in reverse order: they meet on the
+    # same documents and on the same people in different documents.
+    reverse = [str(path) for path in sorted(folder.glob("*.txt"), reverse=True)]
     children = [
         subprocess.Popen(
             command,
@@ -68,24 +71,20 @@ def test_two_processes_on_the_same_folder_leave_no_duplicates(tmp_path, seed_tex
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(2)
+        for command in ([*base, str(folder)], [*base, *reverse])
     ]
     outputs = [child.communicate(timeout=300) for child in children]
     for child, (_out, err) in zip(children, outputs, strict=True):
         assert child.returncode == 0, err
 
     created = [int(re.search(r"documents created\s+(\d+)", out).group(1)) for out, _ in outputs]
-    unchanged = [
-        int(re.search(r"documents unchanged\s+(\d+)", out).group(1)) for out, _ in outputs
-    ]
+    unchanged = [int(re.search(r"documents unchanged\s+(\d+)", out).group(1)) for out, _ in outputs]
     assert sum(created) == expected_documents
     assert [c + u for c, u in zip(created, unchanged, strict=True)] == [expected_documents] * 2
 
     assert models.Document.objects.count() == expected_documents
     assert not duplicates(models.Document, "sha256")
-    assert not duplicates(
-        models.Person, "name_key", "disambiguation", merged_into__isnull=True
-    )
+    assert not duplicates(models.Person, "name_key", "disambiguation", merged_into__isnull=True)
     assert not duplicates(
         models.Organisation, "name_key", "disambiguation", merged_into__isnull=True
     )
