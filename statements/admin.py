@@ -416,7 +416,6 @@ class ActorAdmin(SimpleHistoryAdmin):
 
     merge_service: Callable = staticmethod(person_merge)
     search_fields = ["name", "name_key", "other_names__name", "slug"]
-    autocomplete_fields = ["merged_into"]
     actions = ["merge_selected"]
     history_list_display = ["merged_into"]
 

@@ -1,0 +1,41 @@
+"""Every admin page of the app renders, for a superuser and for an editor."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from statements.models import Event, EventParticipant, Membership, Mention, OtherName
+from tests.factories import OrganisationFactory, PersonFactory, StatementFactory
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [m for m in admin.site._registry if m._meta.app_label == "statements"]
+
+
+@pytest.fixture
+def one_of_each():
+    statement = StatementFactory()
+    person, organisation = statement.speaker_person, OrganisationFactory()
+    statement.targets.create(organisation=organisation)
+    Membership.objects.create(person=person, organisation=organisation, role="minister")
+    OtherName.objects.create(person=person, name="The Minister")
+    person.identifiers.create(scheme="wikidata", identifier="Q1")
+    event = Event.objects.create(name="press conference", document=statement.document)
+    EventParticipant.objects.create(event=event, person=PersonFactory())
+    Mention.objects.create(document=statement.document, start=0, end=7, text="Article", label="ORG")
+    return statement
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.model_name)
+@pytest.mark.parametrize("who", ["admin_client", "editor_client"])
+def test_admin_pages_render(request, who, model, one_of_each):
+    client = request.getfixturevalue(who)
+    info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    assert client.get(reverse(f"{info}_changelist")).status_code == 200
+    obj = model._default_manager.first()
+    assert obj is not None
+    assert client.get(reverse(f"{info}_change", args=[obj.pk])).status_code == 200
+    add = client.get(reverse(f"{info}_add")).status_code
+    assert add in (200, 403)
