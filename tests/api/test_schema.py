@@ -1,0 +1,152 @@
+"""The OpenAPI schema: valid, complete, served with its docs from the package; schemathesis
+finds no server error and no response that breaks it; the browsable API has kb's look."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from openapi_spec_validator import validate
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from kb.wsgi import application
+from statements.filters import StatementFilterSet
+
+LIST_PATHS = [
+    "/api/people/",
+    "/api/organisations/",
+    "/api/memberships/",
+    "/api/events/",
+    "/api/documents/",
+    "/api/statements/",
+]
+EXPORT_PATHS = [
+    "/api/export/popolo.json",
+    "/api/export/statements.jsonl",
+    "/api/export/statements.csv",
+]
+
+
+@pytest.fixture
+def openapi(api_client) -> dict:
+    response = api_client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest.mark.django_db
+def test_schema_is_valid_openapi_3(openapi):
+    assert openapi["openapi"].startswith("3.")
+    validate(openapi)
+
+
+@pytest.mark.django_db
+def test_schema_documents_every_endpoint_and_filter(openapi):
+    paths = openapi["paths"]
+    for path in LIST_PATHS:
+        assert "get" in paths[path], path
+        detail = next(p for p in paths if p.startswith(path) and p != path)
+        assert "get" in paths[detail], detail
+    for path in EXPORT_PATHS:
+        assert "get" in paths[path], path
+    assert "patch" in paths["/api/statements/{id}/"]
+    statement_filters = set(StatementFilterSet.base_filters) - {"date"}
+    statement_filters |= {"date_after", "date_before"}
+    for path in ["/api/statements/", *EXPORT_PATHS]:
+        names = {p["name"] for p in paths[path]["get"].get("parameters", [])}
+        assert statement_filters <= names, (path, statement_filters - names)
+    names = {p["name"] for p in paths["/api/statements/"]["get"]["parameters"]}
+    assert {"cursor", "page_size", "ordering"} <= names
+    for path in LIST_PATHS[:-1]:
+        names = {p["name"] for p in paths[path]["get"]["parameters"]}
+        assert {"page", "page_size", "ordering"} <= names, path
+    for operation in (op for item in paths.values() for op in item.values()):
+        for parameter in operation.get("parameters", []):
+            assert parameter.get("description") or parameter["in"] == "path", parameter
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_docs_are_served_from_the_package(api_client, url):
+    response = api_client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "drf_spectacular_sidecar" in html or "/static/" in html
+    for cdn in ("cdn.jsdelivr", "unpkg.com", "googleapis", "cdnjs"):
+        assert cdn not in html
+
+
+@pytest.mark.django_db
+def test_swagger_ui_script_is_served_as_a_file(api_client):
+    """The site's CSP forbids inline scripts, so Swagger UI's setup comes from a URL."""
+    html = api_client.get("/api/docs/").content.decode()
+    assert "<script>" not in html.replace(" ", "")
+    response = api_client.get("/api/docs/", {"script": ""})
+    assert response.status_code == 200
+    assert "SwaggerUIBundle" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_browsable_api_has_kb_look(api_client):
+    response = api_client.get("/api/statements/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "kb/api.css" in html
+    assert ">kb</a>" in html
+    assert api_client.get("/static/kb/api.css").status_code in (200, 404)
+
+
+@pytest.fixture
+def wsgi_app():
+    """The project's WSGI app, called in-process inside the test's transaction.
+
+    Like Django's test client, keep Django from closing the connection at the end of
+    each request: that would end the test's transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield application
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(kb, wsgi_app):
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    get_operations = [op for op in operations if op.method.upper() == "GET"]
+    assert len(get_operations) >= 15
+    failures: list[str] = []
+    statuses: dict[str, list[int]] = {}
+    for operation in get_operations:
+
+        @given(case=operation.as_strategy())
+        @hypothesis_settings(
+            max_examples=10,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case) -> None:
+            cache.clear()  # anonymous throttling would answer 429 after enough calls
+            response = case.call_and_validate(
+                checks=[not_a_server_error, response_schema_conformance]
+            )
+            statuses.setdefault(case.operation.path, []).append(response.status_code)
+
+        try:
+            check()
+        except Exception as error:  # collect every operation's failure, then report
+            failures.append(f"{operation.method.upper()} {operation.path}: {error}")
+    assert not failures, "\n\n".join(failures)
+    for path in LIST_PATHS + EXPORT_PATHS:
+        assert 200 in statuses[path], (path, statuses[path])
