@@ -320,7 +320,10 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
         return []
     for token in doc:
         pos = token.pos_
-        if pos == "VERB":
+        if token.lower_ == "according":
+            if quote_at(token.idx) < 0:
+                according.append(token)
+        elif pos == "VERB":
             cue = cues.get((token.lemma_.lower(), "verb"))
             if cue is not None and quote_at(token.idx) < 0:
                 verb_cues.append((token, cue, subject_of(token)))
@@ -328,8 +331,6 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
             cue = cues.get((token.lemma_.lower(), "noun"))
             if cue is not None and quote_at(token.idx) < 0:
                 noun_cues.append((token, cue))
-        elif token.lower_ == "according" and quote_at(token.idx) < 0:
-            according.append(token)
 
     def make(
         content: list[tuple[int, int]],
@@ -426,6 +427,8 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
     # direct quotations not yet covered by an indirect or mixed statement
     _direct_quotes(doc, quotes, consumed_quotes, verb_cues, statements, make)
 
+    statements = _merge_split_quotes(text, statements)
+
     # one statement per content span
     seen: set[tuple[int, int]] = set()
     unique = []
@@ -436,6 +439,26 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
         seen.add(span)
         unique.append(statement)
     return unique
+
+
+def _merge_split_quotes(text: str, statements: list[dict]) -> list[dict]:
+    """'"A," he said, "B."': two direct statements around one cue become one, two fragments."""
+    by_cue: dict[int, list[dict]] = {}
+    for statement in statements:
+        if statement["kind"] == "direct" and statement["cue_start"] >= 0:
+            by_cue.setdefault(statement["cue_start"], []).append(statement)
+    dropped: set[int] = set()
+    for cue_start, group in by_cue.items():
+        if len(group) != 2:
+            continue
+        first, second = sorted(group, key=lambda s: s["content_spans"][0][0])
+        gap_start, gap_end = first["content_spans"][-1][1], second["content_spans"][0][0]
+        if not gap_start <= cue_start < gap_end or "\n" in text[gap_start:gap_end]:
+            continue
+        first["content_spans"] = first["content_spans"] + second["content_spans"]
+        first["confidence"] = max(first["confidence"], second["confidence"])
+        dropped.add(id(second))
+    return [statement for statement in statements if id(statement) not in dropped]
 
 
 def _nominal(doc: Doc, noun: Token, cue: Cue, make, content_with_quotes) -> dict | None:
@@ -529,16 +552,18 @@ def _direct_quotes(
     def sentence_index(char: int) -> int:
         return max(0, bisect.bisect_right(sentence_starts, char) - 1)
 
-    cue_chars = [verb.idx for verb, _, _ in verb_cues]
+    cue_chars = [verb.idx for verb, _, _ in verb_cues]  # cues are never inside quotes
     statements_by_end = sorted(statements, key=lambda s: s["content_spans"][-1][1])
+    statement_ends = [s["content_spans"][-1][1] for s in statements_by_end]
+    breaks = [position for position, char in enumerate(text) if char == "\n"]
 
-    def in_any_quote(char: int) -> bool:
-        for quote in quotes:
-            if quote["start"] <= char < quote["end"]:
-                return True
-            if quote["start"] > char:
-                break
-        return False
+    def paragraph_bounds(char: int) -> tuple[int, int, int]:
+        """Start and end of the paragraph holding ``char``, and the previous one's start."""
+        index = bisect.bisect_left(breaks, char)
+        start = breaks[index - 1] + 1 if index > 0 else 0
+        end = breaks[index] if index < len(breaks) else len(text)
+        previous_start = breaks[index - 2] + 1 if index > 1 else 0
+        return start, end, previous_start
 
     index = 0
     while index < len(quotes):
@@ -557,10 +582,8 @@ def _direct_quotes(
         if first_sentence > 0 and text[region_start - 2 : region_start].strip().endswith(":"):
             region_start = sentences[first_sentence - 1].start_char
         # paragraph bounds
-        paragraph_start = text.rfind("\n", 0, quote["start"]) + 1
-        paragraph_end = text.find("\n", quote["end"])
-        if paragraph_end < 0:
-            paragraph_end = len(text)
+        paragraph_start, paragraph_end, window_start = paragraph_bounds(quote["start"])
+        paragraph_end = max(paragraph_end, paragraph_bounds(max(0, quote["end"] - 1))[1])
         region_start = max(region_start, paragraph_start)
         region_end = min(region_end, paragraph_end)
         best = None
@@ -569,7 +592,7 @@ def _direct_quotes(
         high = bisect.bisect_left(cue_chars, region_end)
         for position in range(low, high):
             verb, cue, subject = verb_cues[position]
-            if in_any_quote(verb.idx) or cue.cue_class not in {"speech", "writing"}:
+            if cue.cue_class not in {"speech", "writing"}:
                 continue
             if verb.idx >= quote["end"]:
                 distance = verb.idx - quote["end"]
@@ -602,15 +625,13 @@ def _direct_quotes(
         else:
             # inherit the speaker of the closest statement before it (same or previous paragraph)
             previous = None
-            for candidate in reversed(statements_by_end):
-                if (
-                    candidate["content_spans"][-1][1] <= quote["start"]
-                    and candidate["speaker_start"] >= 0
-                ):
-                    previous = candidate
+            position = bisect.bisect_right(statement_ends, quote["start"]) - 1
+            while position >= 0 and statement_ends[position] >= window_start:
+                if statements_by_end[position]["speaker_start"] >= 0:
+                    previous = statements_by_end[position]
                     break
-            window_start = text.rfind("\n", 0, max(0, paragraph_start - 1)) + 1
-            if previous is not None and previous["content_spans"][-1][1] >= window_start:
+                position -= 1
+            if previous is not None:
                 speaker = (
                     previous["speaker_start"],
                     previous["speaker_end"],
@@ -622,6 +643,8 @@ def _direct_quotes(
                 fragments, "direct", -1, -1, None, None, confidence=0.4, speaker=speaker
             )
         statements.append(statement)
-        statements_by_end.append(statement)
-        statements_by_end.sort(key=lambda s: s["content_spans"][-1][1])
+        end = statement["content_spans"][-1][1]
+        position = bisect.bisect_right(statement_ends, end)
+        statement_ends.insert(position, end)
+        statements_by_end.insert(position, statement)
         index += 1

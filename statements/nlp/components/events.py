@@ -75,7 +75,15 @@ def find_events(doc: Doc, nouns: dict[str, str]) -> list[dict]:
     def sentence_of(char: int) -> int:
         return max(0, bisect.bisect_right(sentence_starts, char) - 1)
 
-    date_ents = [ent for ent in doc.ents if ent.label_ in {"DATE", "TIME"}]
+    statements_by_sentence: dict[int, list[dict]] = {}
+    for statement in statements:
+        if statement["cue_start"] >= 0:
+            where = sentence_of(statement["cue_start"])
+            statements_by_sentence.setdefault(where, []).append(statement)
+    dates_by_sentence: dict[int, list] = {}
+    for ent in doc.ents:
+        if ent.label_ in {"DATE", "TIME"}:
+            dates_by_sentence.setdefault(sentence_of(ent.start_char), []).append(ent)
     events: list[dict] = []
     for token in doc:
         if token.pos_ != "NOUN":
@@ -106,8 +114,8 @@ def find_events(doc: Doc, nouns: dict[str, str]) -> list[dict]:
             if key.startswith("P") or (in_phrase and inner.ent_type_ == "ORG"):
                 participants.append(key)
         date_text = ""
-        for ent in date_ents:
-            if ent.start >= sentence.start and ent.end <= sentence.end:
+        for ent in dates_by_sentence.get(sentence_index, ()):
+            if ent.end <= sentence.end:
                 near = abs(ent.start - token.i) <= 6 or token.left_edge.i <= ent.start <= (
                     token.right_edge.i
                 )
@@ -128,18 +136,12 @@ def find_events(doc: Doc, nouns: dict[str, str]) -> list[dict]:
         )
         # statements made at the event: same sentence, or the next one by the same speaker
         speakers_here = set()
-        for statement in statements:
-            if statement.get("event_key") or statement["cue_start"] < 0:
-                continue
-            where = sentence_of(statement["cue_start"])
-            if where == sentence_index:
+        for statement in statements_by_sentence.get(sentence_index, ()):
+            if not statement.get("event_key"):
                 statement["event_key"] = key
                 if statement["speaker_key"]:
                     speakers_here.add(statement["speaker_key"])
-        for statement in statements:
-            if statement.get("event_key") or statement["cue_start"] < 0:
-                continue
-            where = sentence_of(statement["cue_start"])
-            if where == sentence_index + 1 and statement["speaker_key"] in speakers_here:
+        for statement in statements_by_sentence.get(sentence_index + 1, ()):
+            if not statement.get("event_key") and statement["speaker_key"] in speakers_here:
                 statement["event_key"] = key
     return events

@@ -1,0 +1,70 @@
+"""Stage 1: quotation marks (pure scan) and the quote-based statements built on them."""
+
+from __future__ import annotations
+
+from statements.nlp import extract
+from statements.nlp.components.quotes import find_quotes, is_reported_quote
+
+
+def inner_texts(text: str) -> list[list[str]]:
+    return [[text[start:end] for start, end in quote.fragments] for quote in find_quotes(text)]
+
+
+def test_straight_and_curly_quotes():
+    text = 'He said "we will win this race." She said “we will not give up now.”'
+    assert inner_texts(text) == [["we will win this race."], ["we will not give up now."]]
+
+
+def test_multi_sentence_quote_is_one_quote():
+    text = "“We came. We saw. We won the vote,” she said."
+    assert inner_texts(text) == [["We came. We saw. We won the vote,"]]
+
+
+def test_quote_continued_over_paragraphs():
+    text = "“The first paragraph of the quote.\n“The second paragraph ends it,” he said."
+    assert inner_texts(text) == [
+        ["The first paragraph of the quote.", "The second paragraph ends it,"]
+    ]
+
+
+def test_unbalanced_quote_is_ignored():
+    assert find_quotes("He said “this never closes") == []
+    assert find_quotes('"') == []
+    assert find_quotes("") == []
+
+
+def test_scare_quotes_are_not_reported_speech():
+    text = "the “development road” project and the “tough guy” image"
+    quotes = find_quotes(text)
+    assert len(quotes) == 2
+    assert not any(is_reported_quote(text, quote) for quote in quotes)
+
+
+def test_short_quote_with_punctuation_is_reported():
+    text = "“Never again,” he said."
+    assert is_reported_quote(text, find_quotes(text)[0])
+
+
+def test_split_quote_is_one_statement_with_two_fragments(nlp):
+    text = "“We will not withdraw,” the minister said, “until the border is secure.”"
+    extraction = extract(text, nlp=nlp)
+    direct = [s for s in extraction.statements if s.kind == "direct"]
+    assert len(direct) == 1
+    fragments = [text[start:end] for start, end in direct[0].content_spans]
+    assert fragments == ["We will not withdraw,", "until the border is secure."]
+    assert direct[0].speaker_text == "the minister"
+
+
+def test_scare_quotes_make_no_statement(nlp):
+    text = "Trade on the “development road” project between Iraq and Turkey grew last year."
+    assert extract(text, nlp=nlp).statements == ()
+
+
+def test_quote_without_cue_inherits_previous_speaker(nlp):
+    text = (
+        "“We are ready for the election,” Smith said on Monday. “Our voters know what "
+        "is at stake in this race.”"
+    )
+    statements = extract(text, nlp=nlp).statements
+    second = [s for s in statements if s.content.startswith("Our voters")]
+    assert second and second[0].speaker_text == "Smith"

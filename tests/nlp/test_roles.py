@@ -1,0 +1,39 @@
+"""Stage 3: roles from appositions and pre-modifiers, with current / former status."""
+
+from __future__ import annotations
+
+from statements.nlp import extract
+
+
+def roles_by_person(extraction) -> dict[str, list]:
+    names = {entity.key: entity.name for entity in extraction.entities}
+    out: dict[str, list] = {}
+    for role in extraction.roles:
+        out.setdefault(names[role.person_key], []).append(role)
+    return out
+
+
+def test_apposition_with_organisation(nlp):
+    text = (
+        "Hawre Tawfiq, General Director of Foreign Relations for the Iraqi Presidency, "
+        "voiced concerns."
+    )
+    (role,) = roles_by_person(extract(text, nlp=nlp))["Hawre Tawfiq"]
+    assert role.role == "General Director of Foreign Relations"
+    assert role.organisation_name == "Iraqi Presidency"
+    assert role.status == "current"
+    assert text[role.start : role.end] == role.text
+
+
+def test_premodifier_and_former_status(nlp):
+    text = (
+        "Khazali met the newly appointed Turkish ambassador to Iraq Anıl Bora İnan, and "
+        "Turkish foreign ministry official Ali Rıza Güney, the previous ambassador."
+    )
+    roles = roles_by_person(extract(text, nlp=nlp))
+    (inan,) = roles["Anıl Bora İnan"]
+    assert inan.role == "Ambassador to Iraq"
+    assert inan.status == "current"
+    guney = {role.role: role for role in roles["Ali Rıza Güney"]}
+    assert guney["foreign ministry official"].organisation_name == "Turkish foreign ministry"
+    assert guney["Ambassador"].status == "former"
