@@ -44,7 +44,7 @@ class Span:
     def continuation_attrs(self) -> dict[str, str]:
         """Attributes of the second and later pieces: same look, no anchor, no focus stop."""
         keep = {"class", "title", "data-label", "href", "lang"}
-        attrs = {k: v for k, v in self.attrs.items() if k in keep}
+        attrs = {k: v for k, v in self.attrs.items() if k in keep or k.startswith("data-")}
         attrs["class"] = (attrs.get("class", "") + " cont").strip()
         if self.tag == "a":
             # A continuation of a link is the same link: keep it out of the tab order.
