@@ -20,6 +20,7 @@ from statements.models import (
     Person,
     Statement,
 )
+from statements.nlp.lexicons import statement_types
 
 PLOVER_CODEBOOK = "PLOVER 2021"
 _PLOVER_CODE = re.compile(r"^\s*(?P<event>[A-Z_]+)?\s*(?:\((?P<mode>[^)]*)\))?\s*$")
@@ -159,11 +160,20 @@ def _plover_actor(actor: Person | Organisation | None, text: str = "") -> dict[s
 
 
 def plover_event_mode(statement: Statement) -> tuple[str | None, str | None]:
-    """PLOVER (event, mode) from the stored code: "REQUEST (yield)", "ACCUSE", or empty."""
+    """PLOVER (event, mode) from the stored code: "REQUEST (yield)", "ACCUSE", or empty.
+
+    A code stored without its mode takes the mode the statement-type lexicon maps it to
+    (DOMAIN.md: criticism is ACCUSE (disapprove)), so exports carry the full PLOVER pair.
+    """
     match = _PLOVER_CODE.match(statement.plover_code or "")
     if not match:
         return statement.plover_code or None, None
-    return match["event"] or None, (match["mode"] or "").strip() or None
+    event, mode = match["event"] or None, (match["mode"] or "").strip() or None
+    if event and not mode:
+        mapped = statement_types().get(statement.statement_type)
+        if mapped is not None and mapped.plover == event:
+            mode = mapped.plover_mode or None
+    return event, mode
 
 
 def statement_plover(statement: Statement, *, base_url: str = "") -> dict[str, Any]:

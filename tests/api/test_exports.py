@@ -55,8 +55,12 @@ def test_statements_jsonl_has_one_plover_record_per_statement(kb, api_client):
 def test_plover_event_and_mode_come_from_the_stored_code(kb):
     demand = Statement.objects.filter(plover_code__startswith="REQUEST").first()
     assert demand is not None, "the seed has demands for withdrawal"
-    event, _mode = exports.plover_event_mode(demand)
+    event, mode = exports.plover_event_mode(demand)
     assert event == "REQUEST"
+    assert mode == "yield"  # from the lexicon when the stored code has no mode
+    criticism = Statement.objects.filter(statement_type="criticism", plover_code="ACCUSE").first()
+    if criticism is not None:
+        assert exports.plover_event_mode(criticism) == ("ACCUSE", "disapprove")
     plain = Statement.objects.filter(plover_code="").first()
     if plain is not None:
         assert exports.plover_event_mode(plain) == (None, None)
