@@ -22,6 +22,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from statements import models
+from statements.naming import name_key
 from statements.services.merge import MergeError, organisation_merge, person_merge
 from statements.services.reextract import documents_reextract
 from statements.services.review import statement_mark_edited, statements_review
@@ -134,11 +135,95 @@ def _admin_link(obj, label: str | None = None) -> str:
     return format_html('<a href="{}">{}</a>', url, label or str(obj))
 
 
+# -- inline rows that must stay unique ------------------------------------------------------
+
+
+class UniqueRowsFormSet(forms.BaseInlineFormSet):
+    """Turns the unique constraints Django's form validation cannot see into form errors.
+
+    Django skips a model constraint when one of its fields is not on the form (``name_key``
+    is computed in ``save()``) or is the inline's parent key; without this check a duplicate
+    row would reach the database and end in a server error.
+    """
+
+    # Whether the constraint holds per parent (an alias per person) or table-wide.
+    scoped_to_parent = True
+    duplicate_message = "This row repeats another one."
+
+    def row_values(self, instance) -> dict | None:
+        """The values the constraint makes unique, or None when it does not apply."""
+        raise NotImplementedError
+
+    def clean(self) -> None:
+        super().clean()
+        submitted_pks = [f.instance.pk for f in self.forms if f.instance.pk is not None]
+        seen: set[tuple] = set()
+        for form in self.forms:
+            cleaned = getattr(form, "cleaned_data", None)
+            if not cleaned or cleaned.get("DELETE") or form.errors:
+                continue
+            values = self.row_values(form.instance)
+            if values is None:
+                continue
+            key = tuple(sorted(values.items()))
+            if key in seen:
+                form.add_error(None, self.duplicate_message)
+                continue
+            seen.add(key)
+            lookup = dict(values)
+            if self.scoped_to_parent:
+                if self.instance.pk is None:
+                    continue  # a new parent has no rows yet
+                lookup[self.fk.name] = self.instance.pk
+            others = self.model._default_manager.filter(**lookup).exclude(pk__in=submitted_pks)
+            if others.exists():
+                form.add_error(None, self.duplicate_message)
+
+
+class AliasFormSet(UniqueRowsFormSet):
+    duplicate_message = "This alias is already recorded."
+
+    def row_values(self, instance) -> dict | None:
+        return {"name_key": name_key(instance.name)} if instance.name else None
+
+
+class MembershipFormSet(UniqueRowsFormSet):
+    duplicate_message = "This role in this organisation is already recorded."
+
+    def row_values(self, instance) -> dict | None:
+        other = "organisation_id" if self.fk.name == "person" else "person_id"
+        return {other: getattr(instance, other), "role": instance.role}
+
+
+class IdentifierFormSet(UniqueRowsFormSet):
+    scoped_to_parent = False
+    duplicate_message = "This identifier is already recorded (here or on another record)."
+
+    def row_values(self, instance) -> dict | None:
+        return {"scheme": instance.scheme, "identifier": instance.identifier}
+
+
+class ActorLinkFormSet(UniqueRowsFormSet):
+    """Statement targets and event participants: one actor each, each actor once."""
+
+    duplicate_message = "This actor is already listed."
+
+    def row_values(self, instance) -> dict | None:
+        if instance.person_id and instance.organisation_id:
+            raise forms.ValidationError("Each row names a person or an organisation, not both.")
+        if instance.person_id:
+            return {"person_id": instance.person_id}
+        if instance.organisation_id:
+            return {"organisation_id": instance.organisation_id}
+        raise forms.ValidationError("Each row needs a person or an organisation.")
+
+
 # -- statements -----------------------------------------------------------------------------
 
 
 class StatementTargetInline(admin.TabularInline):
     model = models.StatementTarget
+    formset = ActorLinkFormSet
     extra = 0
     autocomplete_fields = ["person", "organisation"]
     verbose_name = "target"
@@ -360,6 +445,7 @@ class StatementTargetAdmin(admin.ModelAdmin):
 
 class PersonOtherNameInline(admin.TabularInline):
     model = models.OtherName
+    formset = AliasFormSet
     fk_name = "person"
     fields = ["name", "kind", "note"]
     extra = 0
@@ -372,6 +458,7 @@ class OrganisationOtherNameInline(PersonOtherNameInline):
 
 class PersonIdentifierInline(admin.TabularInline):
     model = models.Identifier
+    formset = IdentifierFormSet
     fk_name = "person"
     fields = ["scheme", "identifier"]
     extra = 0
@@ -383,6 +470,7 @@ class OrganisationIdentifierInline(PersonIdentifierInline):
 
 class PersonMembershipInline(admin.TabularInline):
     model = models.Membership
+    formset = MembershipFormSet
     fk_name = "person"
     fields = ["role", "organisation", "status", "start_date", "end_date", "source_text"]
     readonly_fields = ["source_text"]
@@ -411,8 +499,35 @@ class MergedListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ActorAdminForm(forms.ModelForm):
+    """Checks the live-name constraint, which Django cannot: ``name_key`` is not on the form."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        name = cleaned.get("name")
+        if name and self.instance.merged_into_id is None:
+            clash = (
+                self._meta.model._default_manager.filter(
+                    name_key=name_key(name),
+                    disambiguation=cleaned.get("disambiguation") or "",
+                    merged_into__isnull=True,
+                )
+                .exclude(pk=self.instance.pk)
+                .first()
+            )
+            if clash is not None:
+                self.add_error(
+                    "disambiguation",
+                    f"{clash.name} (#{clash.pk}) already has this name: set a disambiguation "
+                    "to keep both, or merge them.",
+                )
+        return cleaned
+
+
 class ActorAdmin(SimpleHistoryAdmin):
     """What the person and organisation pages share: aliases, identifiers, roles, merge."""
+
+    form = ActorAdminForm
 
     merge_service: Callable = staticmethod(person_merge)
     search_fields = ["name", "name_key", "other_names__name", "slug"]
@@ -571,6 +686,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 class EventParticipantInline(admin.TabularInline):
     model = models.EventParticipant
+    formset = ActorLinkFormSet
     extra = 0
     autocomplete_fields = ["person", "organisation"]
 
