@@ -612,6 +612,30 @@ def statement_facets(statements: QuerySet[Statement], *, limit: int = 10) -> dic
     }
 
 
+def speaker_choices(*, limit: int = 500) -> list[tuple[str, str]]:
+    """``(slug, name)`` of people who have statements, for the speaker filter (one query)."""
+    return list(
+        Person.objects.filter(
+            merged_into__isnull=True, pk__in=Statement.objects.values("speaker_person")
+        )
+        .order_by("name")
+        .values_list("slug", "name")[:limit]
+    )
+
+
+def organisation_choices(*, limit: int = 500) -> list[tuple[str, str]]:
+    """``(slug, name)`` of organisations that speak or have members (one query)."""
+    return list(
+        Organisation.objects.filter(merged_into__isnull=True)
+        .filter(
+            Q(pk__in=Statement.objects.values("speaker_organisation"))
+            | Q(pk__in=Membership.objects.values("organisation"))
+        )
+        .order_by("name")
+        .values_list("slug", "name")[:limit]
+    )
+
+
 # ---------------------------------------------------------------------------
 # End of the HTML site section.
 # ---------------------------------------------------------------------------

@@ -190,7 +190,7 @@ def talk_graph_svg(
     peak = max(e.count for e in edges)
     parts: list[SafeString] = [
         format_html(
-            '<svg class="chart talk-graph" viewBox="0 0 {} {}" role="img" aria-label="{}" '
+            '<svg class="chart talk-graph" viewBox="0 0 {} {}" role="group" aria-label="{}" '
             'xmlns="http://www.w3.org/2000/svg"><title>{}</title>'
             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
             'markerWidth="12" markerHeight="12" markerUnits="userSpaceOnUse" '

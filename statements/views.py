@@ -89,6 +89,8 @@ def statement_list(request: HttpRequest) -> HttpResponse:
             "page": _page(request, filterset.qs),
             "type_choices": TYPE_CHOICES,
             "kind_choices": StatementKind.choices,
+            "speaker_choices": selectors.speaker_choices(),
+            "organisation_choices": selectors.organisation_choices(),
         },
     )
 
@@ -106,6 +108,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "page": _page(request, filterset.qs),
             "order": order,
             "classification_choices": OrganisationClassification.choices,
+            "organisation_choices": selectors.organisation_choices(),
         },
     )
 

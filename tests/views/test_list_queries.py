@@ -7,10 +7,10 @@ import pytest
 
 LIST_PAGES = [
     ("/", 9),
-    ("/statements/", 3),
-    ("/statements/?type=demand&date_after=2024-01-01", 3),
-    ("/people/", 4),
-    ("/people/?order=statements&name=person", 4),
+    ("/statements/", 5),
+    ("/statements/?type=demand&date_after=2024-01-01", 5),
+    ("/people/", 5),
+    ("/people/?order=statements&name=person", 5),
     ("/organisations/", 3),
     ("/events/", 2),
     ("/documents/", 2),
