@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from statements.models import Mention, Statement
+from statements.models import Event, Mention, Statement
 from statements.templatetags.highlight import (
     Span,
     document_render,
@@ -100,15 +100,34 @@ def mention_spans(mentions: Iterable[Mention]) -> list[Span]:
     return spans
 
 
+def event_spans(events: Iterable[Event]) -> list[Span]:
+    """An anchor on the words each event was read from, so event pages can point at them."""
+    return [
+        Span(
+            event.start,
+            event.end,
+            "span",
+            {"class": "event", "id": f"e-{event.pk}", "title": f"event: {event.name}"},
+            order=2,
+        )
+        for event in events
+        if event.start is not None and event.end is not None and event.start < event.end
+    ]
+
+
 @register.simple_tag
 def document_html(
-    document, statements: Iterable[Statement], mentions: Iterable[Mention]
+    document,
+    statements: Iterable[Statement],
+    mentions: Iterable[Mention],
+    events: Iterable[Event] = (),
 ) -> SafeString:
     """The full text of a document, every statement highlighted, every mention linked."""
     spans: list[Span] = []
     for statement in statements:
         spans.extend(statement_spans(statement))
     spans.extend(mention_spans(mentions))
+    spans.extend(event_spans(events))
     return document_render(document.text, spans)
 
 

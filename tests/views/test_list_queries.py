@@ -43,7 +43,7 @@ def test_detail_pages_query_count_does_not_grow(
         (rows["speaker"].get_absolute_url(), 13),
         (rows["organisation"].get_absolute_url(), 14),
         (statement.get_absolute_url(), 3),
-        (statement.document.get_absolute_url(), 4),
+        (statement.document.get_absolute_url(), 5),
         (statement.event.get_absolute_url(), 4),
     ]
     for url, bound in pages:

@@ -298,6 +298,8 @@ def test_document_page_highlights_every_statement_and_links_every_mention(client
     visible = re.sub(r"<[^>]+>", "", visible.replace("</p>", "\n"))
     assert html_lib.unescape(visible).split() == ingested_seed.text.split()
     assert 'class="legend"' in html
+    for event in ingested_seed.events.exclude(start__isnull=True):
+        assert f'id="e-{event.pk}"' in text  # the event page's "source" link lands here
 
 
 def test_search_finds_khazali_with_facets(client, ingested_seed):
