@@ -29,10 +29,13 @@ run: install
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Production-style serving (gunicorn + whitenoise): DJANGO_DEBUG is 0 here whatever the
+# development default above says (SERVE_DEBUG=1 to override); needs DJANGO_SECRET_KEY.
+SERVE_DEBUG ?= 0
 serve: install
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-0} $(BIN)/python manage.py collectstatic --noinput -v 0
-	$(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-0} $(BIN)/gunicorn -c kb/gunicorn.conf.py kb.wsgi
+	DJANGO_DEBUG=$(SERVE_DEBUG) $(BIN)/python manage.py collectstatic --noinput -v 0
+	DJANGO_DEBUG=$(SERVE_DEBUG) $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=$(SERVE_DEBUG) $(BIN)/gunicorn -c kb/gunicorn.conf.py kb.wsgi
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
