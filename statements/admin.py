@@ -25,7 +25,11 @@ from statements import models
 from statements.naming import name_key
 from statements.services.merge import MergeError, organisation_merge, person_merge
 from statements.services.reextract import documents_reextract
-from statements.services.review import statement_mark_edited, statements_review
+from statements.services.review import (
+    statement_edit_note,
+    statement_mark_edited,
+    statements_review,
+)
 
 # Longest stretch of text the statement page shows around a statement.
 SOURCE_CONTEXT_MAX_CHARS = 4000
@@ -126,6 +130,17 @@ def document_text_html(document: models.Document) -> SafeString:
         style = _STATUS_STYLES.get(statement.review_status, _MARK_STYLES["content"])
         marks.extend((s, e, style, title, href) for s, e in _statement_spans(statement))
     return _text_highlight(document.text, marks)
+
+
+def _inline_changes_describe(formsets) -> str:
+    """'added target Turkey; removed target Iran': what the inline rows of a save changed."""
+    parts = []
+    for formset in formsets:
+        label = formset.model._meta.verbose_name
+        parts += [f"added {label} {obj}" for obj in formset.new_objects]
+        parts += [f"changed {label} {obj}" for obj, _fields in formset.changed_objects]
+        parts += [f"removed {label} {obj}" for obj in formset.deleted_objects]
+    return "; ".join(parts)
 
 
 def _admin_link(obj, label: str | None = None) -> str:
@@ -397,6 +412,8 @@ class StatementAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         obj._kb_marked_edited = False
+        if change and not form.changed_data:
+            return  # nothing to write: no empty history entry (inline rows may still change)
         if change and set(form.changed_data) - _REVIEW_ONLY_FIELDS:
             statement_mark_edited(statement=obj, user=request.user)
             obj._kb_marked_edited = True
@@ -412,8 +429,15 @@ class StatementAdmin(SimpleHistoryAdmin):
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         instance = form.instance
-        if change and not instance._kb_marked_edited and any(f.has_changed() for f in formsets):
-            statement_mark_edited(statement=instance, user=request.user)
+        note = _inline_changes_describe(formsets)
+        if not change or not note:
+            return
+        if instance._kb_marked_edited:
+            statement_edit_note(statement=instance, note=note)
+        else:
+            statement_mark_edited(
+                statement=instance, user=request.user, reason=f"edited by a reviewer; {note}"
+            )
 
     def _review(self, request: HttpRequest, queryset: QuerySet, status: str) -> None:
         changed = statements_review(statements=queryset, status=status, user=request.user)

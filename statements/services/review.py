@@ -58,7 +58,11 @@ def statements_review(
 
 
 def statement_mark_edited(
-    *, statement: Statement, user: AbstractBaseUser | None, save: bool = True
+    *,
+    statement: Statement,
+    user: AbstractBaseUser | None,
+    reason: str = "",
+    save: bool = True,
 ) -> Statement:
     """Record that a human corrected ``statement``: status ``edited``, who and when.
 
@@ -80,6 +84,20 @@ def statement_mark_edited(
     if save:
         if statement.reviewed_by is not None:
             statement._history_user = statement.reviewed_by
-        statement._change_reason = "edited by a reviewer"
+        statement._change_reason = reason or "edited by a reviewer"
         statement.save()
     return statement
+
+
+def statement_edit_note(*, statement: Statement, note: str) -> None:
+    """Append ``note`` to the reason of the statement's latest history entry.
+
+    The admin saves a statement before its inline targets; the target changes are then
+    described on the same history entry, so one edit stays one entry.
+    """
+    record = statement.history.order_by("-history_date", "-history_id").first()
+    if record is None or not note:
+        return
+    reason = record.history_change_reason or ""
+    record.history_change_reason = f"{reason}; {note}" if reason else note
+    record.save(update_fields=["history_change_reason"])

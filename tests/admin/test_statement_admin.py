@@ -129,6 +129,11 @@ def test_changing_only_targets_is_an_edit(admin_client, admin_user, statement):
     assert list(targets.values_list("organisation", flat=True)) == [turkey.pk]
     assert statement.review_status == ReviewStatus.EDITED
     assert statement.reviewed_by == admin_user
+    # One history entry for the edit, saying what happened to the targets.
+    latest = statement.history.order_by("-history_id").first()
+    assert latest.history_user == admin_user
+    assert "added statement target Turkey" in latest.history_change_reason
+    assert statement.history.count() == 2
 
 
 def test_saving_without_changes_leaves_the_status(admin_client, statement):
@@ -137,6 +142,7 @@ def test_saving_without_changes_leaves_the_status(admin_client, statement):
     statement.refresh_from_db()
     assert statement.review_status == ReviewStatus.AUTO
     assert statement.reviewed_by is None
+    assert statement.history.count() == 1
 
 
 def test_choosing_a_status_on_the_form_records_the_reviewer(admin_client, admin_user, statement):
