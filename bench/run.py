@@ -124,6 +124,7 @@ class Result:
     slowest_sql_ms: float | None = None
     slowest_sql: str = ""
     note: str = ""
+    load: float = 0.0  # 1-minute load average when the measurement started
 
 
 @dataclass
@@ -466,6 +467,7 @@ def scale_run(args: argparse.Namespace, scale: int, env: dict[str, str], script:
                     threads=args.threads,
                     connections=args.connections,
                 )
+                result.load = os.getloadavg()[0]
                 measured = wrk_run(
                     server.url("/"),
                     paths_file,
@@ -592,7 +594,12 @@ def report_write(
         "- Memory: the workers' VmHWM/VmRSS polled every 0.5 s from /proc during the load "
         "(peak of any one worker)."
     )
-    add("- wrk, gunicorn and PostgreSQL share the machine's cores; so do other users of it.")
+    add(
+        "- wrk, gunicorn and PostgreSQL share the machine's cores, and so did other users of "
+        "the machine: the `load` column is the 1-minute load average when each measurement "
+        f"started ({os.cpu_count()} cores). With load well above the core count, absolute "
+        "figures are low and noisy; ratios measured back to back are the robust part."
+    )
     add("")
 
     for title, key in (("Ingestion", "ingest"), ("Extraction", "extract")):
@@ -613,13 +620,13 @@ def report_write(
         add("")
         add(
             "| endpoint | req/s | vs baseline | p50 ms | p95 ms | p99 ms | SQL queries "
-            "| slowest query ms | non-2xx |"
+            "| slowest query ms | non-2xx | load |"
         )
-        add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for result in run.results.values():
             endpoint = result.endpoint
             if result.note:
-                add(f"| {endpoint.label} | {result.note} | | | | | {result.queries} | | |")
+                add(f"| {endpoint.label} | {result.note} | | | | | {result.queries} | | | |")
                 continue
             ratio = ""
             if endpoint.baseline and endpoint.baseline in run.results:
@@ -629,7 +636,8 @@ def report_write(
             add(
                 f"| {endpoint.label} | {result.requests_per_s:,.0f} | {ratio} | "
                 f"{result.p50:.1f} | {result.p95:.1f} | {result.p99:.1f} | {result.queries} | "
-                f"{result.slowest_sql_ms:.1f} | {result.non_2xx + result.errors} |"
+                f"{result.slowest_sql_ms:.1f} | {result.non_2xx + result.errors} | "
+                f"{result.load:.1f} |"
             )
         add("")
         add(
