@@ -499,8 +499,11 @@ def side_bench(script: str, args: argparse.Namespace, env: dict[str, str]) -> st
         return None
     log(f"running bench/{script}")
     command = [sys.executable, str(path)]
-    if args.shared:
+    if args.shared and script == "bench_ingest.py":
         command += ["--shared", str(args.shared)]
+    gold = Path(args.shared or ROOT.parent / "shared") / "eval" / "polnear-dev.jsonl"
+    if script == "bench_extract.py" and gold.exists():
+        command += ["--gold", str(gold)]
     try:
         done = subprocess.run(
             command,
@@ -673,6 +676,24 @@ def report_write(
     return "\n".join(lines).rstrip() + "\n"
 
 
+MARKED_BLOCK = re.compile(r"<!-- (\w+):start -->.*?<!-- \1:end -->", re.DOTALL)
+
+
+def report_merge(report: str, path: Path) -> str:
+    """``report`` followed by the sections other scripts keep in the same file.
+
+    bench/load.py (and any later script) writes its figures between
+    ``<!-- name:start -->`` / ``<!-- name:end -->`` markers; those blocks are carried over
+    untouched, so `make bench` never erases another benchmark's results.
+    """
+    previous = path.read_text(encoding="utf-8") if path.exists() else ""
+    blocks = [m.group(0) for m in MARKED_BLOCK.finditer(previous) if m.group(1) != "bench"]
+    text = f"<!-- bench:start -->\n{report.rstrip()}\n<!-- bench:end -->\n"
+    for block in blocks:
+        text += "\n" + block + "\n"
+    return text
+
+
 def acceptance_lines(runs: list[ScaleRun]) -> list[str]:
     small, large = runs[0], runs[-1]
     lines = [
@@ -799,7 +820,8 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(scale_run(args, scale, env, script))
             # Write after every scale, so a long run that is cut short still leaves figures.
             args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_text(report_write(args, runs, side, machine, stack, started))
+            report = report_write(args, runs, side, machine, stack, started)
+            args.output.write_text(report_merge(report, args.output))
             log(f"wrote {args.output}")
         script.unlink(missing_ok=True)
     finally:
