@@ -164,12 +164,14 @@ class StatementOrderingFilter(OrderingFilter):
     aliases = {"date": "sort_date"}
 
     def get_ordering(self, request: Request, queryset, view) -> list[str]:
-        ordering = list(super().get_ordering(request, queryset, view) or [])
-        explicit = bool(request.query_params.get(self.ordering_param)) and ordering != list(
-            view.ordering
-        )
-        if not explicit and RANK_ANNOTATION in queryset.query.annotations:
-            ordering = [f"-{RANK_ANNOTATION}"]
+        param = request.query_params.get(self.ordering_param, "")
+        requested = [term.strip() for term in param.split(",") if term.strip()]
+        ordering = self.remove_invalid_fields(queryset, requested, view, request)
+        if not ordering:
+            if RANK_ANNOTATION in queryset.query.annotations:
+                ordering = [f"-{RANK_ANNOTATION}"]
+            else:
+                ordering = list(self.get_default_ordering(view) or [])
         mapped = []
         for term in ordering:
             descending, name = term.startswith("-"), term.lstrip("-")

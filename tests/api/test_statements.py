@@ -286,3 +286,16 @@ def test_non_staff_users_may_not_review(kb, api_client):
     assert response.status_code == 403
     statement.refresh_from_db()
     assert statement.review_status == ReviewStatus.AUTO
+
+
+def test_explicit_ordering_wins_over_search_rank(kb, api_client):
+    rows = fetch_all(api_client, URL, {"q": "Turkey", "ordering": "id", "page_size": 4})
+    assert ids(rows) == sorted(ids(rows))
+    assert ids(rows)
+    rows = fetch_all(api_client, URL, {"q": "Turkey", "ordering": "-id"})
+    assert ids(rows) == sorted(ids(rows), reverse=True)
+
+
+def test_unknown_ordering_falls_back_to_newest_first(kb, api_client):
+    rows = fetch_all(api_client, URL, {"ordering": "content,-nonsense"})
+    assert ids(rows) == sorted(ids(rows), reverse=True)
