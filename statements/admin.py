@@ -31,6 +31,10 @@ from statements.services.review import (
     statements_review,
 )
 
+admin.site.site_header = "kb: review and correct"
+admin.site.site_title = "kb admin"
+admin.site.index_title = "Review what the machine extracted"
+
 # Longest stretch of text the statement page shows around a statement.
 SOURCE_CONTEXT_MAX_CHARS = 4000
 

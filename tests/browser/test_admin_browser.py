@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"
 
 
-def test_editor_corrects_speaker_and_type_and_the_public_page_shows_it(page):
+def test_editor_corrects_speaker_and_type_and_the_public_page_shows_it(page, screenshot):
     text = (
         "Iraq and Turkey met in Baghdad on Monday.\n"
         "The minister said that Turkish forces must leave the Kurdistan Region."
@@ -61,6 +61,7 @@ def test_editor_corrects_speaker_and_type_and_the_public_page_shows_it(page):
     page.locator(".select2-search__field").fill("Fuad")
     page.locator(".select2-results__option", has_text="Fuad Hussein").click()
     page.locator("#id_statement_type").select_option("demand")
+    screenshot(page, "admin-statement")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
 
