@@ -8,6 +8,7 @@ from django.urls import reverse
 from statements.models import Person, ReviewStatus, Statement
 from statements.readers import sources_read
 from statements.services.ingest import documents_ingest
+from statements.services.reextract import documents_reextract
 from tests.admin.helpers import statement_form_data
 from tests.factories import DocumentFactory
 
@@ -114,3 +115,32 @@ def test_document_page_marks_every_statement(ingested_seed, admin_client):
     page = response.content.decode()
     for statement in ingested_seed.statements.all():
         assert reverse("admin:statements_statement_change", args=[statement.pk]) in page
+
+
+def test_a_merge_holds_when_the_document_is_extracted_again(
+    ingested_seed, admin_client, nlp_pipeline
+):
+    """After a merge, re-extraction attaches the loser's statements to the survivor."""
+    speakers = list(
+        Person.objects.filter(statements__document=ingested_seed).distinct().order_by("pk")
+    )
+    assert len(speakers) >= 2
+    survivor, loser = speakers[0], speakers[1]
+    spoken = Statement.objects.filter(speaker_person__in=[survivor, loser]).count()
+    admin_client.post(
+        reverse("admin:statements_person_changelist"),
+        {
+            "action": "merge_selected",
+            "_selected_action": [survivor.pk, loser.pk],
+            "post": "yes",
+            "survivor": survivor.pk,
+        },
+    )
+    assert Person.objects.get(pk=loser.pk).merged_into_id == survivor.pk
+
+    report = documents_reextract(documents=[ingested_seed], nlp=nlp_pipeline)
+
+    assert report.re_extracted == 1
+    assert not Statement.objects.filter(speaker_person=loser).exists()
+    assert not loser.targeted_in.exists() and not loser.mentions.exists()
+    assert Statement.objects.filter(speaker_person=survivor).count() == spoken
