@@ -45,12 +45,23 @@ def _actor_lookup(value: str) -> Q:
     return Q(slug=value)
 
 
+def _actor_ids(model: type[Person] | type[Organisation], value: str) -> QuerySet:
+    """Ids of the actor ``value`` names, or of its survivor if it was merged.
+
+    A merged record's statements moved to the survivor, so a filter written with an old
+    slug (a bookmarked URL) keeps finding them.
+    """
+    named = model.objects.filter(_actor_lookup(value))
+    survivors = named.filter(merged_into__isnull=False).values("merged_into")
+    return model.objects.filter(Q(pk__in=named.values("pk")) | Q(pk__in=survivors)).values("pk")
+
+
 def _person_ids(value: str) -> QuerySet:
-    return Person.objects.filter(_actor_lookup(value)).values("pk")
+    return _actor_ids(Person, value)
 
 
 def _organisation_ids(value: str) -> QuerySet:
-    return Organisation.objects.filter(_actor_lookup(value)).values("pk")
+    return _actor_ids(Organisation, value)
 
 
 def actor_name_filter(queryset: QuerySet, value: str, *, alias_owner: str) -> QuerySet:

@@ -123,6 +123,8 @@ def test_merged_person_redirects_to_the_survivor(kb, api_client):
     assert response["Location"] == f"/api/people/{survivor.slug}/"
     assert api_client.get(response["Location"]).json()["id"] == survivor.pk
     assert loser.slug not in _slugs(fetch_all(api_client, "/api/people/"))
+    spoken = fetch_all(api_client, "/api/statements/", {"speaker": loser.slug, "page_size": 500})
+    assert set(ids(spoken)) == set(survivor.statements.values_list("id", flat=True))
     assert api_client.get("/api/people/no-such-person/").status_code == 404
 
 
