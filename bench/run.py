@@ -652,6 +652,11 @@ def report_write(
     if runs:
         lines.extend(acceptance_lines(runs))
 
+    findings = ROOT / "bench" / "findings.md"
+    if findings.exists():
+        add(findings.read_text(encoding="utf-8").rstrip())
+        add("")
+
     plans = runs[-1].plans if runs else {}
     if plans:
         add(f"## Query plans at {fmt_scale(runs[-1].scale)}")
