@@ -1,15 +1,15 @@
 """`make bench`: kb's benchmark suite. Writes docs/benchmarks.md.
 
-1. Runs the ingestion and extraction benchmarks (bench/bench_ingest.py,
-   bench/bench_extract.py) when they exist, and keeps what they print.
-2. For each scale (10k, 100k, 1M statements by default) on a dedicated PostgreSQL database
+1. For each scale (10k, 100k, 1M statements by default) on a dedicated PostgreSQL database
    (``kb_bench``, created and dropped here): generates a synthetic corpus
    (``statements.services.synthetic``), starts gunicorn (2 workers, bench settings) on
    127.0.0.1, counts the SQL queries of one request per endpoint, warms up, then loads each
    endpoint with ``wrk -t2 -c8 -d10s`` and records requests/s and latency percentiles,
    while polling the workers' memory.
-3. Writes the tables, the ratios to the plain-JsonResponse baseline and the acceptance
-   checks of issue 8 to docs/benchmarks.md.
+2. Writes the tables, the ratios to the plain-JsonResponse baseline and the acceptance
+   checks of issue 8 to docs/benchmarks.md (after every scale).
+3. Runs the ingestion and extraction benchmarks (bench/bench_ingest.py,
+   bench/bench_extract.py) when they exist, and adds what they print.
 
 Only 127.0.0.1 is ever loaded, and every wrk run is bounded in time. Run from the project
 root: ``.venv/bin/python bench/run.py [--scales 10000,100000] [--duration 10]``.
@@ -508,7 +508,7 @@ def side_bench(script: str, args: argparse.Namespace, env: dict[str, str]) -> st
         done = subprocess.run(
             command,
             cwd=ROOT,
-            env={**env, "DATABASE_URL": env.get("KB_SIDE_DATABASE_URL", "")},
+            env=env,
             capture_output=True,
             text=True,
             timeout=args.side_timeout,
@@ -798,9 +798,10 @@ def main(argv: list[str] | None = None) -> int:
         "PYTHONPATH": str(ROOT),
     }
     side: dict[str, str | None] = {"ingest": None, "extract": None}
-    if not args.skip_side:
-        side["ingest"] = side_bench("bench_ingest.py", args, env)
-        side["extract"] = side_bench("bench_extract.py", args, env)
+    side_env = {**env, "DJANGO_SETTINGS_MODULE": "kb.settings"}
+    side_env.pop("DATABASE_URL", None)
+    if os.environ.get("KB_SIDE_DATABASE_URL"):
+        side_env["DATABASE_URL"] = os.environ["KB_SIDE_DATABASE_URL"]
 
     env["DATABASE_URL"] = args.database_url
     database_recreate(args.database_url)
@@ -829,6 +830,14 @@ def main(argv: list[str] | None = None) -> int:
             args.output.write_text(report_merge(report, args.output))
             log(f"wrote {args.output}")
         script.unlink(missing_ok=True)
+        connection.close()
+        if not args.skip_side:
+            # After the HTTP runs: they are the long, load-sensitive part of the suite.
+            side["ingest"] = side_bench("bench_ingest.py", args, side_env)
+            side["extract"] = side_bench("bench_extract.py", args, side_env)
+            report = report_write(args, runs, side, machine, stack, started)
+            args.output.write_text(report_merge(report, args.output))
+            log(f"wrote {args.output}")
     finally:
         connection.close()
         if not args.keep_database:
