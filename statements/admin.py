@@ -422,13 +422,17 @@ class StatementAdmin(SimpleHistoryAdmin):
             statement_mark_edited(statement=obj, user=request.user)
             obj._kb_marked_edited = True
             return
-        super().save_model(request, obj, form, change)
-        if change and "review_status" in form.changed_data:
+        if change:
+            # Only the review status changed: a review, recorded like the bulk actions.
             statements_review(
                 statements=models.Statement.objects.filter(pk=obj.pk),
                 status=form.cleaned_data["review_status"],
                 user=request.user,
             )
+            return
+        # A statement an editor adds by hand is theirs: never replaced by re-extraction.
+        statement_mark_edited(statement=obj, user=request.user, save=False)
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -30,6 +30,7 @@ from statements.models import (
     Statement,
     StatementTarget,
 )
+from statements.services.review import statements_history_baseline
 
 # Blank fields of the survivor that a merge fills from the loser.
 _FILLABLE_FIELDS = (
@@ -141,7 +142,9 @@ def _actor_merge(
 
 def _move_statements(survivor, loser, owner, user, reason, report: MergeReport) -> None:
     speaker_field = f"speaker_{owner}"
-    for statement in Statement.objects.filter(**{speaker_field: loser}):
+    moving = Statement.objects.filter(**{speaker_field: loser})
+    statements_history_baseline(statement_ids=moving.values_list("pk", flat=True))
+    for statement in moving:
         setattr(statement, speaker_field, survivor)
         _save_with_history(
             statement, user=user, reason=reason, update_fields=[speaker_field, "updated_at"]
@@ -182,7 +185,9 @@ def _move_memberships(survivor, loser, owner, user, reason, report: MergeReport)
             if getattr(twin, name) in (None, "") and getattr(membership, name) not in (None, ""):
                 setattr(twin, name, getattr(membership, name))
         _save_with_history(twin, user=user, reason=reason)
-        for statement in Statement.objects.filter(membership=membership):
+        repointed = Statement.objects.filter(membership=membership)
+        statements_history_baseline(statement_ids=repointed.values_list("pk", flat=True))
+        for statement in repointed:
             statement.membership = twin
             _save_with_history(
                 statement, user=user, reason=reason, update_fields=["membership", "updated_at"]

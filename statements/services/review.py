@@ -19,6 +19,29 @@ from statements.models import ReviewStatus, Statement
 REVIEW_FIELDS = ["review_status", "reviewed_by", "reviewed_at", "updated_at"]
 
 
+def statements_history_baseline(*, statement_ids: Iterable[int]) -> int:
+    """Give statements without history a first entry: the machine's version, as stored.
+
+    Ingestion bulk-creates statements, which django-simple-history does not see; without
+    this the first human change would have nothing to be compared with, and the history
+    page could not say what the editor changed. Returns how many entries were written.
+    """
+    ids = set(statement_ids)
+    if not ids:
+        return 0
+    recorded = set(Statement.history.filter(id__in=ids).values_list("id", flat=True).distinct())
+    missing = list(Statement.objects.filter(pk__in=ids - recorded).order_by("pk"))
+    for statement in missing:
+        # The machine made this version: not the user of the request that triggers this.
+        statement._history_user = None
+        statement._history_date = statement.created_at
+    if missing:
+        Statement.history.bulk_history_create(
+            missing, default_change_reason="extracted by the machine"
+        )
+    return len(missing)
+
+
 class ReviewError(ValueError):
     """A review request kb refuses (an unknown status)."""
 
@@ -43,6 +66,8 @@ def statements_review(
     reviewer_id = getattr(user, "pk", None)
     changed = 0
     with transaction.atomic():
+        statements = list(statements)
+        statements_history_baseline(statement_ids=[s.pk for s in statements])
         for statement in statements:
             if statement.review_status == status and statement.reviewed_by_id == reviewer_id:
                 continue
@@ -82,6 +107,8 @@ def statement_mark_edited(
         if stored is not None:
             statement.original_extraction = stored
     if save:
+        if statement.pk:
+            statements_history_baseline(statement_ids=[statement.pk])
         if statement.reviewed_by is not None:
             statement._history_user = statement.reviewed_by
         statement._change_reason = reason or "edited by a reviewer"

@@ -144,3 +144,31 @@ def test_a_merge_holds_when_the_document_is_extracted_again(
     assert not Statement.objects.filter(speaker_person=loser).exists()
     assert not loser.targeted_in.exists() and not loser.mentions.exists()
     assert Statement.objects.filter(speaker_person=survivor).count() == spoken
+
+
+def test_history_of_an_extracted_statement_starts_with_the_machine_version(
+    ingested_seed, editor_client, editor
+):
+    statement = ingested_seed.statements.order_by("content_start").first()
+    machine_type = statement.statement_type
+    new_type = "threat" if machine_type != "threat" else "denial"
+    assert not statement.history.exists()  # ingestion bulk-creates: no history yet
+
+    response = editor_client.post(
+        reverse("admin:statements_statement_change", args=[statement.pk]),
+        statement_form_data(statement, statement_type=new_type),
+    )
+    assert response.status_code == 302
+
+    baseline, edit = statement.history.order_by("history_date", "history_id")
+    assert baseline.history_user is None and baseline.statement_type == machine_type
+    assert edit.history_user == editor and edit.statement_type == new_type
+    changed = set(edit.diff_against(baseline).changed_fields)
+    assert {"statement_type", "review_status", "reviewed_by", "reviewed_at"} <= changed
+    page = editor_client.get(
+        reverse("admin:statements_statement_history", args=[statement.pk])
+    ).content.decode()
+    # The history page names the editor and shows the type going from machine to human.
+    assert editor.username in page
+    changes = page.split('id="change-history"', 1)[1]
+    assert machine_type in changes and new_type in changes

@@ -233,3 +233,33 @@ def test_autocomplete_offers_live_people_only(admin_client):
     assert response.status_code == 200
     ids = [int(item["id"]) for item in response.json()["results"]]
     assert ids == [live.pk]
+
+
+def test_a_statement_added_by_hand_counts_as_reviewed(admin_client, admin_user):
+    document = DocumentFactory(text="The minister said that the border is closed.")
+    speaker = PersonFactory(name="Hakan Fidan")
+    text = document.text
+    response = admin_client.post(
+        reverse("admin:statements_statement_add"),
+        {
+            "document": document.pk,
+            "speaker_person": speaker.pk,
+            "speaker_text": "The minister",
+            "content": "the border is closed",
+            "content_start": text.index("the border"),
+            "content_end": text.index("."),
+            "content_spans": "[]",
+            "kind": "indirect",
+            "statement_type": "statement",
+            "cue_class": "speech",
+            "review_status": "auto",
+            "targets-TOTAL_FORMS": "0",
+            "targets-INITIAL_FORMS": "0",
+            "targets-MIN_NUM_FORMS": "0",
+            "targets-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    statement = Statement.objects.get(document=document)
+    assert statement.review_status == ReviewStatus.EDITED
+    assert statement.reviewed_by == admin_user
