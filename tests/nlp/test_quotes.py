@@ -60,10 +60,23 @@ def test_scare_quotes_make_no_statement(nlp):
     assert extract(text, nlp=nlp).statements == ()
 
 
-def test_quote_without_cue_inherits_previous_speaker(nlp):
+def test_quote_run_in_one_paragraph_is_one_statement(nlp):
     text = (
         "“We are ready for the election,” Smith said on Monday. “Our voters know what "
         "is at stake in this race.”"
+    )
+    (statement,) = extract(text, nlp=nlp).statements
+    assert statement.speaker_text == "Smith"
+    assert [text[a:b] for a, b in statement.content_spans] == [
+        "We are ready for the election,",
+        "Our voters know what is at stake in this race.",
+    ]
+
+
+def test_quote_in_next_paragraph_inherits_previous_speaker(nlp):
+    text = (
+        "“We are ready for the election,” Smith said on Monday.\n"
+        "“Our voters know what is at stake in this race and they will turn out.”"
     )
     statements = extract(text, nlp=nlp).statements
     second = [s for s in statements if s.content.startswith("Our voters")]

@@ -200,6 +200,10 @@ def verb_content(verb: Token, cue: Cue) -> tuple[tuple[int, int], int, str] | No
     ccomps = [child for child in verb.children if child.dep_ == "ccomp"]
     if ccomps:
         return _content_tokens(ccomps[:1]), verb.i, "ccomp"
+    if verb.dep_ == "parataxis" and verb.head.pos_ in {"VERB", "AUX"}:
+        # "The plan, he said, would cut taxes": the clause the cue interrupts
+        head = verb.head
+        return (head.left_edge.i, head.right_edge.i + 1), verb.i, "parataxis"
     lemma = cue.lemma
     rights = [child for child in verb.rights if child.dep_ not in {"punct", "advmod", "prt"}]
     if not rights:
@@ -398,6 +402,23 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
             continue
         if frame == "ccomp":
             token_end = _cut_at_participle_cue(doc, token_start, token_end, participle_cues)
+        if frame == "parataxis":
+            before = _trim(text, doc[token_start].idx, verb.left_edge.idx)
+            right = doc[verb.right_edge.i]
+            tail = doc[token_end - 1]
+            after = _trim(text, right.idx + len(right.text), tail.idx + len(tail.text))
+            spans = [span for span in (before, after) if span[1] - span[0] >= 3]
+            while spans and text[spans[-1][1] - 1] in ".!?":
+                spans[-1] = (spans[-1][0], spans[-1][1] - 1)
+            overlaps_quote = any(
+                quote_at(start) >= 0 or quote_at(end - 1) >= 0 for start, end in spans
+            )
+            if spans and not overlaps_quote:
+                statement = make(
+                    spans, "indirect", verb.idx, verb.idx + len(verb.text), cue, subject
+                )
+                statements.append(statement)
+            continue
         start = doc[token_start].idx
         last = doc[token_end - 1]
         start, end = _trim(text, start, last.idx + len(last.text))
@@ -601,6 +622,28 @@ def _direct_quotes(
             if best_distance is None or distance < best_distance:
                 best, best_distance = (verb, cue, subject), distance
         fragments = [tuple(fragment) for fragment in quote["fragments"]]
+        # the statement just before, when it is a quotation in the same paragraph
+        position = bisect.bisect_right(statement_ends, quote["start"]) - 1
+        previous_direct = None
+        if position >= 0:
+            candidate = statements_by_end[position]
+            if candidate["kind"] == "direct" and statement_ends[position] >= paragraph_start:
+                previous_direct = candidate
+        if previous_direct is not None and (
+            best is None or best[0].idx == previous_direct["cue_start"]
+        ):
+            # '"A," Barkley said. "B."': one attribution, several fragments (PolNeAR)
+            previous_direct["content_spans"] = previous_direct["content_spans"] + [
+                list(fragment) for fragment in fragments
+            ]
+            del statement_ends[position]
+            del statements_by_end[position]
+            new_end = fragments[-1][1]
+            insert_at = bisect.bisect_right(statement_ends, new_end)
+            statement_ends.insert(insert_at, new_end)
+            statements_by_end.insert(insert_at, previous_direct)
+            index += 1
+            continue
         if best is not None:
             verb, cue, subject = best
             # split quotation: '"A," he said, "B."'
@@ -631,6 +674,10 @@ def _direct_quotes(
                     previous = statements_by_end[position]
                     break
                 position -= 1
+            inner = text[fragments[0][0] : fragments[-1][1]]
+            if previous is None and (inner[:1].islower() or len(inner.split()) < 8):
+                index += 1  # a fragment quoted inside a sentence, or a title: nobody speaks
+                continue
             if previous is not None:
                 speaker = (
                     previous["speaker_start"],

@@ -20,6 +20,7 @@ OPENERS = "“«„"
 CLOSERS = "”»“"
 QUOTE_CHAR_RE = re.compile(r"[\"“”«»„]")
 WORD_RE = re.compile(r"\w+")
+NAME_JOINERS = {"of", "the", "and", "for", "in", "on", "a", "to", "de", "al", "s"}
 PARAGRAPH_RE = re.compile(r"\n")
 
 
@@ -120,6 +121,8 @@ def is_reported_quote(text: str, quote: Quote, min_words: int = 4) -> bool:
     words = WORD_RE.findall(inner)
     if not words:
         return False
+    if len(words) <= 5 and all(word[:1].isupper() or word in NAME_JOINERS for word in words):
+        return False  # a title or a name: "Sunday Morning Futures," "Silent Night."
     if len(words) >= min_words:
         return True
     return inner.rstrip()[-1:] in ".,!?;:…" and len(words) >= 2
