@@ -48,3 +48,28 @@ def statement_form_data(statement, **changes) -> dict:
         data[f"targets-{index}-organisation"] = target.organisation_id or ""
     data.update(changes)
     return data
+
+
+def person_form_data(person, **changes) -> dict:
+    """The POST body of an unchanged person change form (no inline rows), with ``changes``."""
+    data = {
+        "name": person.name,
+        "honorific_prefix": person.honorific_prefix,
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "disambiguation": person.disambiguation,
+        "summary": person.summary,
+        "wikidata_qid": person.wikidata_qid or "",
+        "needs_review": "on" if person.needs_review else "",
+    }
+    for prefix in ("other_names", "identifiers", "memberships"):
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    data.update(changes)
+    return data

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from statements.models import Membership, Organisation, OtherName, Person, Statement
+from tests.admin.helpers import person_form_data
 from tests.factories import OrganisationFactory, PersonFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +92,30 @@ def test_merge_organisations_through_the_admin(admin_client):
     assert statement.speaker_organisation == survivor
     assert Organisation.objects.get(pk=loser.pk).merged_into == survivor
     assert list(survivor.other_names.values_list("name", flat=True)) == ["KRI"]
+
+
+def test_person_and_membership_history_records_the_editor(editor_client, editor):
+    person = PersonFactory(name="Hawre Tawfiq")
+    presidency = OrganisationFactory(name="Iraqi Presidency")
+    data = person_form_data(
+        person,
+        name="Hawre Tawfeeq",
+        **{
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-0-person": person.pk,
+            "memberships-0-role": "General Director of Foreign Relations",
+            "memberships-0-organisation": presidency.pk,
+            "memberships-0-status": "current",
+        },
+    )
+    response = editor_client.post(reverse("admin:statements_person_change", args=[person.pk]), data)
+    assert response.status_code == 302
+    latest = person.history.order_by("-history_id").first()
+    assert latest.history_user == editor and latest.name == "Hawre Tawfeeq"
+    assert "name" in latest.diff_against(latest.prev_record).changed_fields
+    membership = Membership.objects.get(person=person)
+    assert membership.history.get().history_user == editor
+    page = editor_client.get(
+        reverse("admin:statements_person_history", args=[person.pk])
+    ).content.decode()
+    assert "Hawre Tawfeeq" in page and editor.username in page

@@ -5,35 +5,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from statements.models import Membership, OtherName, Person, StatementTarget
-from tests.admin.helpers import statement_form_data
+from statements.models import Membership, OtherName, StatementTarget
+from tests.admin.helpers import person_form_data, statement_form_data
 from tests.factories import OrganisationFactory, PersonFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def person_form_data(person: Person, **changes) -> dict:
-    data = {
-        "name": person.name,
-        "honorific_prefix": person.honorific_prefix,
-        "given_name": person.given_name,
-        "family_name": person.family_name,
-        "disambiguation": person.disambiguation,
-        "summary": person.summary,
-        "wikidata_qid": person.wikidata_qid or "",
-        "needs_review": "on" if person.needs_review else "",
-    }
-    for prefix in ("other_names", "identifiers", "memberships"):
-        data.update(
-            {
-                f"{prefix}-TOTAL_FORMS": "0",
-                f"{prefix}-INITIAL_FORMS": "0",
-                f"{prefix}-MIN_NUM_FORMS": "0",
-                f"{prefix}-MAX_NUM_FORMS": "1000",
-            }
-        )
-    data.update(changes)
-    return data
 
 
 def post_person(client, person, **changes):
