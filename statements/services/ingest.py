@@ -52,10 +52,12 @@ from statements.naming import fold_text, name_key
 from statements.nlp.records import DocumentMetadata, Extraction, StatementRecord
 from statements.readers import ReadError, SourceDocument, published_parse
 from statements.services.entities import (
+    ActorSpec,
+    MembershipSpec,
     ResolutionCache,
-    membership_get_or_create,
+    actors_resolve,
+    memberships_ensure,
     organisation_resolve_or_create,
-    person_resolve_or_create,
 )
 
 _WRITE_ATTEMPTS = 3
@@ -413,33 +415,27 @@ def _extraction_write(
 ) -> None:
     """Map the engine's records onto actors, memberships, events, mentions and statements."""
     text_length = len(document.text)
-    actors: dict[str, Person | Organisation] = {}
     # Sorted, so that concurrent processes insert shared names in the same order (no deadlock).
-    for entity in sorted(extraction.entities, key=lambda e: (e.kind, name_key(e.name))):
-        if entity.kind == "person":
-            actor, created = person_resolve_or_create(
-                name=entity.name,
-                given_name=entity.given_name,
-                family_name=entity.family_name,
-                honorific_prefix=entity.honorific_prefix,
-                aliases=entity.aliases,
-                document_id=document.pk,
-                cache=cache,
-            )
-            counts.people += created
-        else:
-            actor, created = organisation_resolve_or_create(
-                name=entity.name,
-                classification=entity.classification,
-                country=entity.country,
-                aliases=entity.aliases,
-                cache=cache,
-            )
-            counts.organisations += created
-        if actor is not None:
-            actors[entity.key] = actor
+    specs = [
+        ActorSpec(
+            key=entity.key,
+            kind="person" if entity.kind == "person" else "organisation",
+            name=entity.name,
+            given_name=entity.given_name,
+            family_name=entity.family_name,
+            honorific_prefix=entity.honorific_prefix,
+            classification=entity.classification,
+            country=entity.country,
+            aliases=tuple(entity.aliases),
+        )
+        for entity in sorted(extraction.entities, key=lambda e: (e.kind, name_key(e.name)))
+    ]
+    resolved = actors_resolve(specs, document_id=document.pk, cache=cache)
+    actors: dict[str, Person | Organisation] = resolved.actors
+    counts.people += resolved.people_created
+    counts.organisations += resolved.organisations_created
 
-    memberships: dict[tuple[int, str], Membership] = {}
+    membership_specs = []
     for role in extraction.roles:
         person = actors.get(role.person_key)
         if not isinstance(person, Person):
@@ -450,23 +446,25 @@ def _extraction_write(
                 name=role.organisation_name, cache=cache
             )
             counts.organisations += created
-        if not isinstance(organisation, Organisation):
-            organisation = None
         valid = _valid_span(role.start, role.end, text_length) and role.end > role.start
-        membership, _ = membership_get_or_create(
-            person=person,
-            organisation=organisation,
-            role=role.role,
-            status=role.status,
-            start_date=role.start_date,
-            end_date=role.end_date,
-            document_id=document.pk,
-            start=role.start if valid else None,
-            end=role.end if valid else None,
-            source_text=role.text,
+        membership_specs.append(
+            MembershipSpec(
+                person=person,
+                organisation=organisation if isinstance(organisation, Organisation) else None,
+                role=role.role,
+                status=role.status,
+                start_date=role.start_date,
+                end_date=role.end_date,
+                start=role.start if valid else None,
+                end=role.end if valid else None,
+                source_text=role.text,
+            )
         )
-        if membership is not None:
-            memberships.setdefault((person.pk, name_key(role.role)), membership)
+    memberships = memberships_ensure(
+        membership_specs,
+        people=[a for a in actors.values() if isinstance(a, Person)],
+        document_id=document.pk,
+    )
 
     events = _events_write(document, extraction, actors, counts)
     _mentions_write(document, extraction, actors, counts)
@@ -617,12 +615,6 @@ def _statement_build(
     membership = None
     if person is not None and record.speaker_role:
         membership = memberships.get((person.pk, name_key(record.speaker_role)))
-        if membership is None:
-            membership = (
-                Membership.objects.filter(person=person, role__iexact=record.speaker_role)
-                .order_by("-status", "pk")
-                .first()
-            )
     event = events.get(record.event_key or "")
     speaker_ok = _valid_span(record.speaker_start, record.speaker_end, length)
     cue_ok = _valid_span(record.cue_start, record.cue_end, length)

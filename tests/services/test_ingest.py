@@ -472,3 +472,33 @@ def test_merged_record_resolves_to_the_survivor(db):
 def test_bad_published_default_is_refused(db, bad):
     with pytest.raises(ReadError):
         documents_ingest([], published=bad)
+
+
+def test_batched_resolution_follows_the_same_rules(db):
+    """actors_resolve (used by ingest) agrees with the one-at-a-time resolvers."""
+    from statements.services.entities import ActorSpec, ResolutionCache, actors_resolve
+
+    full, _ = person_resolve_or_create(name="Hawre Tawfiq")
+    kri, _ = organisation_resolve_or_create(name="Kurdistan Region", aliases=["KRI"])
+    models.Person.objects.create(name="John Smith", disambiguation="journalist")
+    specs = [
+        ActorSpec("P1", "person", "Tawfiq"),
+        ActorSpec("P2", "person", "HAWRE TAWFIQ"),
+        ActorSpec("P3", "person", "John Smith"),
+        ActorSpec("P4", "person", "Anıl Bora İnan", given_name="Anıl"),
+        ActorSpec("O1", "organisation", "KRI"),
+        ActorSpec("O2", "organisation", "Kurdistan Regional Government", aliases=("KRG",)),
+    ]
+    resolved = actors_resolve(specs, document_id=42, cache=ResolutionCache())
+    actors = resolved.actors
+    assert actors["P2"] == full
+    assert actors["P1"] != full and actors["P1"].needs_review
+    assert actors["P3"].needs_review and actors["P3"].disambiguation == ""
+    assert not actors["P4"].needs_review and actors["P4"].given_name == "Anıl"
+    assert actors["O1"] == kri
+    assert actors["O2"].other_names.get().kind == models.OtherNameKind.ACRONYM
+    assert (resolved.people_created, resolved.organisations_created) == (3, 1)
+    again = actors_resolve(specs, document_id=42, cache=ResolutionCache())
+    assert {k: a.pk for k, a in again.actors.items()} == {k: a.pk for k, a in actors.items()}
+    assert (again.people_created, again.organisations_created) == (0, 0)
+    assert len({a.slug for a in models.Person.objects.all()}) == models.Person.objects.count()
