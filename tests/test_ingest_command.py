@@ -158,3 +158,25 @@ def test_exit_status_of_the_real_command(subprocess_database, tmp_path, seed_tex
     assert good.returncode == 0, good.stderr
     assert "documents unchanged     1" in good.stdout
     assert document_count() == 3
+
+
+def test_extract_writes_predictions_without_touching_the_database(db, tmp_path, seed_path):
+    records = tmp_path / "in.jsonl"
+    records.write_text(
+        json.dumps({"id": "doc-1", "text": "  " + ARTICLE, "meta": {"publisher": "X"}}) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "pred.jsonl"
+    call_command(
+        "extract", str(seed_path), "--jsonl", str(records), "--out", str(out), stderr=io.StringIO()
+    )
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["iraq-turkey-withdrawal", "doc-1"]
+    seed_text = seed_path.read_text(encoding="utf-8")
+    assert lines[0]["statements"]
+    for statement in lines[0]["statements"]:
+        start, end = statement["content_spans"][0]
+        assert seed_text[start:end] in statement["content"]
+    for statement in lines[1]["statements"]:  # offsets into the record's own text
+        assert statement["content_start"] >= 2
+    assert models.Document.objects.count() == 0 and models.Statement.objects.count() == 0
