@@ -58,7 +58,9 @@ def _charts(
             centre, nodes, edges, title=f"Who {centre.name} talks about, and who talks about them"
         ),
         "graph_edges": edges,
-        "legend": legend_html(TYPE_CHOICES),
+        "legend": legend_html(
+            [(v, label) for v, label in TYPE_CHOICES if any(b.counts.get(v) for b in buckets)]
+        ),
     }
 
 
