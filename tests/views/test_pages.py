@@ -337,3 +337,19 @@ def test_text_in_the_database_is_escaped(client, db):
         html = client.get(url).content.decode()
         assert "<script>alert" not in html and "<b>x</b>" not in html
         assert "&lt;script&gt;" in html
+
+
+def test_filters_that_are_not_understood_are_reported_not_fatal(client, ingested_seed):
+    for url in ("/statements/", "/events/", "/documents/", "/people/", "/organisations/"):
+        response = client.get(
+            url,
+            {
+                "type": "no-such-type",
+                "date_after": "31/31/2024",
+                "published_after": "x",
+                "classification": "nope",
+            },
+        )
+        assert response.status_code == 200, url
+        assert response.context["filterset"].form.errors, url
+        assert b"Some filters were not understood" in response.content, url
