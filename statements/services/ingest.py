@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import time
 import unicodedata
 from collections import deque
@@ -161,15 +162,19 @@ def documents_ingest(
         published = published_parse(published, where="--published")
     report = IngestReport(dry_run=dry_run)
     started = time.perf_counter()
-    nlp = nlp or load_pipeline(model_name or settings.KB_SPACY_MODEL)
     batch_size = batch_size or settings.KB_INGEST_BATCH_SIZE
     cache = ResolutionCache()
     queue = _Todo(sources, report, force=force, defaults=(publisher or "", published or ""))
     queue.progress = progress
 
     def run() -> None:
+        nonlocal nlp
         while True:
-            items = ((p.text, p.metadata) for p in queue)
+            first = next(queue, None)
+            if first is None:
+                return  # nothing (left) to parse: the model is not even loaded
+            nlp = nlp or load_pipeline(model_name or settings.KB_SPACY_MODEL)
+            items = ((p.text, p.metadata) for p in itertools.chain([first], queue))
             try:
                 for extraction in extract_many(
                     items, nlp=nlp, batch_size=batch_size, n_process=max(1, workers)
@@ -184,8 +189,6 @@ def documents_ingest(
                 raise
             except Exception as error:  # the engine failed on a batch: find the culprit
                 _extract_one_by_one(queue, nlp, error, force=force, cache=cache, report=report)
-                if queue.exhausted:
-                    return
 
     if dry_run:
         with transaction.atomic():
@@ -240,7 +243,6 @@ class _Todo:
         self.defaults = defaults
         self.pending: deque[_Pending] = deque()
         self.seen: set[str] = set()
-        self.exhausted = False
         self.progress: Callable[[IngestReport], Any] | None = None
 
     def __iter__(self) -> Iterator[_Pending]:
@@ -275,7 +277,6 @@ class _Todo:
             pending = _Pending(item, text, sha, metadata, existing)
             self.pending.append(pending)
             return pending
-        self.exhausted = True
         raise StopIteration
 
     def _progress(self) -> None:
