@@ -12,6 +12,7 @@ selectors annotate.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from statements import search
@@ -34,14 +35,29 @@ from statements.models import (
 )
 from statements.naming import name_key
 
-ACTOR_HELP = "Slug or numeric id."
+# Ids are 64-bit on every backend; a larger number must be a 400, not a driver overflow.
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """A positive database id: out-of-range numbers fail validation instead of the query."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = IdField
 
 
 def _actor_lookup(value: str) -> Q:
     """A person or organisation given by slug or by numeric id."""
     value = value.strip()
     if value.isascii() and value.isdigit():
-        return Q(pk=int(value))
+        number = int(value)
+        return Q(pk=number) if number <= MAX_ID else Q(pk__in=[])
     return Q(slug=value)
 
 
@@ -108,10 +124,8 @@ class StatementFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         choices=StatementKind.choices, help_text="direct, indirect or mixed speech."
     )
-    event = django_filters.NumberFilter(field_name="event_id", label="Event", help_text="Event id.")
-    document = django_filters.NumberFilter(
-        field_name="document_id", label="Document", help_text="Document id."
-    )
+    event = IdFilter(field_name="event_id", label="Event", help_text="Event id.")
+    document = IdFilter(field_name="document_id", label="Document", help_text="Document id.")
     publisher = django_filters.CharFilter(
         field_name="document__publisher",
         lookup_expr="iexact",
@@ -248,9 +262,7 @@ class MembershipFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=MembershipStatus.choices, help_text="current or former."
     )
-    document = django_filters.NumberFilter(
-        field_name="document_id", help_text="The document the role was read from."
-    )
+    document = IdFilter(field_name="document_id", help_text="The document the role was read from.")
 
     class Meta:
         model = Membership
@@ -270,7 +282,7 @@ class EventFilterSet(django_filters.FilterSet):
     classification = django_filters.ChoiceFilter(
         choices=EventClassification.choices, help_text="What kind of event."
     )
-    document = django_filters.NumberFilter(field_name="document_id", help_text="Document id.")
+    document = IdFilter(field_name="document_id", help_text="Document id.")
     participant = django_filters.CharFilter(
         method="filter_participant",
         help_text="A person or organisation that took part: slug.",

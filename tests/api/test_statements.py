@@ -299,3 +299,18 @@ def test_explicit_ordering_wins_over_search_rank(kb, api_client):
 def test_unknown_ordering_falls_back_to_newest_first(kb, api_client):
     rows = fetch_all(api_client, URL, {"ordering": "content,-nonsense"})
     assert ids(rows) == sorted(ids(rows), reverse=True)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"document": "99999999999999999999999"},
+        {"event": "-1"},
+        {"speaker": "99999999999999999999999"},
+        {"organisation": "99999999999999999999999"},
+    ],
+)
+def test_out_of_range_ids_are_not_server_errors(kb, api_client, params):
+    for url in (URL, "/api/export/statements.csv", "/api/events/", "/api/memberships/"):
+        response = api_client.get(url, params)
+        assert response.status_code in (200, 400), (url, params, response.status_code)
