@@ -93,9 +93,11 @@ def _text_highlight(
 
 def _statement_spans(statement: models.Statement) -> list[tuple[int, int]]:
     spans = [
-        (int(s), int(e))
-        for s, e in (statement.content_spans or [])
-        if isinstance(s, int) and isinstance(e, int)
+        (span[0], span[1])
+        for span in (statement.content_spans or [])
+        if isinstance(span, list | tuple)
+        and len(span) == 2
+        and all(isinstance(offset, int) for offset in span)
     ]
     return spans or [(statement.content_start, statement.content_end)]
 
@@ -133,7 +135,14 @@ def document_text_html(document: models.Document) -> SafeString:
         )
         style = _STATUS_STYLES.get(statement.review_status, _MARK_STYLES["content"])
         marks.extend((s, e, style, title, href) for s, e in _statement_spans(statement))
-    return _text_highlight(document.text, marks)
+    legend = format_html_join(
+        " ",
+        '<mark style="{}">{}</mark>',
+        ((style, models.ReviewStatus(status).label) for status, style in _STATUS_STYLES.items()),
+    )
+    return format_html(
+        '<p class="kb-legend">{}</p>{}', legend, _text_highlight(document.text, marks)
+    )
 
 
 def _inline_changes_describe(formsets) -> str:
