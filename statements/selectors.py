@@ -315,9 +315,9 @@ def person_get(slug: str) -> Person | None:
             "identifiers",
             Prefetch(
                 "memberships",
-                queryset=Membership.objects.select_related("organisation", "document").order_by(
-                    "status", "-start_date", "role"
-                ),
+                queryset=Membership.objects.select_related("organisation", "document")
+                .defer("document__text", "document__metadata")
+                .order_by("status", "-start_date", "role"),
             ),
         )
         .first()

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django import template
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -173,3 +174,16 @@ def query_replace(context, **changes) -> str:
 def admin_change_url(obj) -> str:
     meta = obj._meta
     return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+
+
+@register.filter
+def document_label(document) -> str:
+    """A readable name for a document without a title: publisher and date, never the text."""
+    if document is None:
+        return ""
+    if document.title:
+        return document.title
+    parts = [document.publisher or "Untitled article"]
+    if document.published_at:
+        parts.append(date_format(document.published_at, "j M Y"))
+    return ", ".join(parts) + f" (#{document.pk})"
