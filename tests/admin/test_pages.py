@@ -39,3 +39,16 @@ def test_admin_pages_render(request, who, model, one_of_each):
     assert client.get(reverse(f"{info}_change", args=[obj.pk])).status_code == 200
     add = client.get(reverse(f"{info}_add")).status_code
     assert add in (200, 403)
+
+
+@pytest.mark.parametrize("model_name", ["statement", "person", "organisation", "document"])
+def test_changelists_take_a_fixed_number_of_queries(
+    admin_client, model_name, django_assert_max_num_queries
+):
+    for _ in range(12):
+        statement = StatementFactory()
+        statement.targets.create(organisation=OrganisationFactory())
+    with django_assert_max_num_queries(20):
+        response = admin_client.get(reverse(f"admin:statements_{model_name}_changelist"))
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) >= 12
