@@ -14,6 +14,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema_field
 
 from statements import search
 from statements.models import (
@@ -49,7 +50,16 @@ class IdField(forms.IntegerField):
 
 
 class IdFilter(django_filters.NumberFilter):
+    """An id filter: documented as a positive integer in the OpenAPI schema."""
+
     field_class = IdField
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        if self.extra.get("help_text"):
+            schema["description"] = self.extra["help_text"]
+        extend_schema_field(schema)(self)
 
 
 def _actor_lookup(value: str) -> Q:

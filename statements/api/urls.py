@@ -6,15 +6,41 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
-from rest_framework.routers import DefaultRouter
+from rest_framework.reverse import reverse
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from statements.api import views
 
 app_name = "api"
 
 
+class KbAPIRootView(APIRootView):
+    """kb: who said what, about whom, when and where.
+
+    Read-only lists of statements, people, organisations, memberships, events and
+    documents; streamed exports (Popolo JSON, PLOVER JSON lines, CSV) that take the
+    statement filters; the OpenAPI schema with Swagger UI and ReDoc.
+    """
+
+    extra_links = {
+        "export-popolo": "api:export-popolo",
+        "export-statements-jsonl": "api:export-statements-jsonl",
+        "export-statements-csv": "api:export-statements-csv",
+        "schema": "api:schema",
+        "docs": "api:docs",
+        "redoc": "api:redoc",
+    }
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        for key, name in self.extra_links.items():
+            response.data[key] = reverse(name, request=request)
+        return response
+
+
 class KbRouter(DefaultRouter):
     include_format_suffixes = False
+    APIRootView = KbAPIRootView
 
 
 router = KbRouter()

@@ -43,9 +43,28 @@ class IsStaffOrReadOnly(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
+class KbOrderingFilter(OrderingFilter):
+    """DRF's ordering filter, with the allowed values listed in the OpenAPI schema."""
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        fields = list(getattr(view, "ordering_fields", None) or [])
+        choices = [value for field in fields for value in (field, f"-{field}")]
+        default = ",".join(getattr(view, "ordering", None) or [])
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": f"Sort by one of: {', '.join(fields)}; prefix '-' for "
+                f"descending, separate several with commas. Default: {default}.",
+                "schema": {"type": "string", "enum": choices},
+            }
+        ]
+
+
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = KbPageNumberPagination
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, KbOrderingFilter]
     lookup_value_regex = ID_REGEX
 
 
@@ -154,7 +173,7 @@ class DocumentViewSet(ReadOnlyViewSet):
         return selectors.document_list_api(with_text=self.action == "retrieve")
 
 
-class StatementOrderingFilter(OrderingFilter):
+class StatementOrderingFilter(KbOrderingFilter):
     """Orders statements; ``date`` means the non-null ``sort_date`` so cursors stay valid.
 
     With ``?q=`` on PostgreSQL and no explicit ordering, results come best match first.

@@ -60,3 +60,23 @@ def test_anonymous_clients_are_throttled(kb, api_client, monkeypatch):
 def test_no_cors_headers(kb, api_client):
     response = api_client.get("/api/statements/", HTTP_ORIGIN="https://elsewhere.example")
     assert "Access-Control-Allow-Origin" not in response
+
+
+def test_api_root_links_every_resource_export_and_doc(kb, api_client):
+    links = api_client.get("/api/").json()
+    assert {
+        "people",
+        "organisations",
+        "memberships",
+        "events",
+        "documents",
+        "statements",
+        "export-popolo",
+        "export-statements-jsonl",
+        "export-statements-csv",
+        "schema",
+        "docs",
+        "redoc",
+    } <= set(links)
+    for url in links.values():
+        assert api_client.get(url).status_code == 200, url
