@@ -93,7 +93,7 @@ class Command(BaseCommand):
             return None
         from tqdm import tqdm
 
-        return tqdm(total=None, unit="doc", desc="ingest", file=stream, dynamic_ncols=True)
+        return tqdm(total=None, unit="doc", desc="ingest", file=stream)
 
     def _failure(self, bar: Any, line: str) -> None:
         if bar is not None:
