@@ -353,3 +353,40 @@ def test_filters_that_are_not_understood_are_reported_not_fatal(client, ingested
         assert response.status_code == 200, url
         assert response.context["filterset"].form.errors, url
         assert b"Some filters were not understood" in response.content, url
+
+
+def test_pages_have_no_inline_script_or_style_and_label_every_control(client, ingested_seed):
+    """The Content-Security-Policy forbids inline scripts; every form control is labelled."""
+    person = khazali()
+    statement = Statement.objects.first()
+    urls = [
+        "/",
+        "/statements/",
+        "/people/",
+        "/organisations/",
+        "/events/",
+        "/documents/",
+        "/search/?q=Khazali",
+        person.get_absolute_url(),
+        statement.get_absolute_url(),
+        ingested_seed.get_absolute_url(),
+        Organisation.objects.first().get_absolute_url(),
+        Event.objects.first().get_absolute_url(),
+    ]
+    for url in urls:
+        html = client.get(url).content.decode()
+        assert "<script" not in html and " style=" not in html and "<style" not in html, url
+        labels = set(re.findall(r'<label for="([^"]+)"', html))
+        for tag, control_id in re.findall(
+            r'<(input|select)(?![^>]*type="hidden")[^>]*id="([^"]+)"', html
+        ):
+            assert control_id in labels, (url, tag, control_id)
+        controls = re.findall(r'<(?:input|select)(?![^>]*type="hidden")[^>]*>', html)
+        assert all('id="' in c for c in controls), (url, controls)
+
+
+def test_server_error_page_renders_without_a_request():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Something went wrong" in html and 'href="/"' in html
