@@ -44,7 +44,15 @@ class IsStaffOrReadOnly(permissions.BasePermission):
 
 
 class KbOrderingFilter(OrderingFilter):
-    """DRF's ordering filter, with the allowed values listed in the OpenAPI schema."""
+    """DRF's ordering filter, with ``id`` as the last tie-breaker (so pages never overlap
+    or skip rows that share a value) and the allowed values listed in the OpenAPI schema.
+    """
+
+    def get_ordering(self, request: Request, queryset, view) -> list[str]:
+        ordering = list(super().get_ordering(request, queryset, view) or [])
+        if ordering and not any(term.lstrip("-") in ("id", "pk") for term in ordering):
+            ordering.append("id")
+        return ordering
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         fields = list(getattr(view, "ordering_fields", None) or [])
