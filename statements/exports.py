@@ -277,6 +277,25 @@ def statement_csv_row(statement: Statement, *, base_url: str = "") -> list[Any]:
     ]
 
 
+def popolo_sections(
+    *,
+    persons: Iterable[Person],
+    organisations: Iterable[Organisation],
+    memberships: Iterable[Membership],
+    events: Iterable[Event],
+    statements: Iterable[Statement],
+    base_url: str = "",
+) -> list[tuple[str, Iterator[dict[str, Any]]]]:
+    """The five Popolo sections as lazily shaped records, in document order."""
+    return [
+        ("persons", (person_popolo(row, base_url=base_url) for row in persons)),
+        ("organizations", (organisation_popolo(row, base_url=base_url) for row in organisations)),
+        ("memberships", (membership_popolo(row, base_url=base_url) for row in memberships)),
+        ("events", (event_popolo(row, base_url=base_url) for row in events)),
+        ("speeches", (statement_popolo(row, base_url=base_url) for row in statements)),
+    ]
+
+
 def popolo_stream(
     sections: Iterable[tuple[str, Iterable[dict[str, Any]]]], *, dumps
 ) -> Iterator[str]:

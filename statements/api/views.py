@@ -369,31 +369,17 @@ class PopoloExportView(_StatementExportView):
     renderer_classes = [_JSONExportRenderer]
 
     def get(self, request: Request) -> StreamingHttpResponse:
-        speeches, base_url = self.statements(), self.base_url()
+        def chunked(queryset):
+            return queryset.order_by("id").iterator(chunk_size=EXPORT_CHUNK_SIZE)
 
-        def rows(queryset, shape):
-            for row in queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE):
-                yield shape(row, base_url=base_url)
-
-        sections = [
-            ("persons", rows(selectors.person_list_api().order_by("id"), exports.person_popolo)),
-            (
-                "organizations",
-                rows(
-                    selectors.organisation_list_api().order_by("id"),
-                    exports.organisation_popolo,
-                ),
-            ),
-            (
-                "memberships",
-                rows(selectors.membership_list_api().order_by("id"), exports.membership_popolo),
-            ),
-            ("events", rows(selectors.event_list_api().order_by("id"), exports.event_popolo)),
-            (
-                "speeches",
-                (exports.statement_popolo(s, base_url=base_url) for s in speeches),
-            ),
-        ]
+        sections = exports.popolo_sections(
+            persons=chunked(selectors.person_list_api()),
+            organisations=chunked(selectors.organisation_list_api()),
+            memberships=chunked(selectors.membership_list_api()),
+            events=chunked(selectors.event_list_api()),
+            statements=self.statements(),
+            base_url=self.base_url(),
+        )
         response = StreamingHttpResponse(
             exports.popolo_stream(sections, dumps=_dumps), content_type="application/json"
         )
