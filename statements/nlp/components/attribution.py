@@ -54,7 +54,6 @@ XCOMP_LEMMAS = {
     "seek",
 }
 DOBJ_TYPES = {
-    "appeal",
     "demand",
     "criticism",
     "accusation",
@@ -65,6 +64,13 @@ DOBJ_TYPES = {
     "agreement",
 }
 DOBJ_LEMMAS = {
+    "show",
+    "find",
+    "name",
+    "dub",
+    "label",
+    "brand",
+    "portray",
     "describe",
     "highlight",
     "cite",
@@ -86,11 +92,39 @@ DOBJ_LEMMAS = {
     "ask",
     "question",
 }
-PREP_WORDS = {"for", "on", "against", "about", "over"}
+PREP_WORDS = {"for", "on", "against", "about", "over", "to", "of"}
+PREP_LEMMAS = {
+    "call",
+    "advocate",
+    "push",
+    "press",
+    "ask",
+    "argue",
+    "rail",
+    "warn",
+    "speak",
+    "talk",
+    "refer",
+    "write",
+    "complain",
+    "comment",
+    "joke",
+    "boast",
+    "brag",
+    "testify",
+    "tweet",
+    "post",
+    "respond",
+    "lash",
+    "hit",
+    "think",
+    "know",
+    "worry",
+}
 DEMONSTRATIVES = {"this", "that", "these", "those", "it", "them", "such"}
 PERSONAL_PRONOUNS = {"he", "she", "they", "we", "i", "you", "who"}
 EXPLETIVES = {"it", "there", "this", "that", "which"}
-NOMINAL_PREPS = {"for", "over", "about", "on", "against", "of", "that"}
+NOMINAL_PREPS = {"for", "over", "about", "on", "against", "of", "that", "to"}
 EVIDENCE_SOURCES = {
     "poll",
     "polls",
@@ -197,14 +231,34 @@ def _right_frame(verb: Token, first: Token) -> tuple[int, int] | None:
 def verb_content(verb: Token, cue: Cue) -> tuple[tuple[int, int], int, str] | None:
     """Token range of what the cue verb reports, the index of the last cue token and the
     frame that found it (ccomp, xcomp, prep, dobj)."""
+    lemma = cue.lemma
     ccomps = [child for child in verb.children if child.dep_ == "ccomp"]
     if ccomps:
-        return _content_tokens(ccomps[:1]), verb.i, "ccomp"
+        ccomp = ccomps[0]
+        start, end = _content_tokens([ccomp])
+        if ccomp.i > verb.i:
+            # "told reporters that X, the first time the two men spoke": trailing modifiers
+            for child in verb.rights:
+                if child.i <= ccomp.i:
+                    continue
+                if child.dep_ in {"cc", "conj"} or (child.dep_ == "punct" and child.text != ","):
+                    break
+                if child.dep_ == "advcl" and child.tag_ == "VBG":
+                    break
+                end = child.right_edge.i + 1
+        return (start, end), verb.i, "ccomp"
+    for child in verb.rights:
+        if (
+            child.dep_ == "advcl"
+            and child.left_edge.lower_ == "for"
+            and (cue.statement_type in {"appeal", "demand"} or lemma in PREP_LEMMAS)
+        ):
+            # "calling for the United States to step up ...": a for-to clause
+            return (child.left_edge.i + 1, child.right_edge.i + 1), child.left_edge.i, "prep"
     if verb.dep_ == "parataxis" and verb.head.pos_ in {"VERB", "AUX"}:
         # "The plan, he said, would cut taxes": the clause the cue interrupts
         head = verb.head
         return (head.left_edge.i, head.right_edge.i + 1), verb.i, "parataxis"
-    lemma = cue.lemma
     rights = [child for child in verb.rights if child.dep_ not in {"punct", "advmod", "prt"}]
     if not rights:
         return None
@@ -220,20 +274,23 @@ def verb_content(verb: Token, cue: Cue) -> tuple[tuple[int, int], int, str] | No
         and first.lower_ in PREP_WORDS
         and (
             cue.statement_type in {"appeal", "demand", "criticism", "support"}
-            or lemma
-            in {"call", "advocate", "push", "press", "ask", "argue", "rail", "warn", "speak"}
+            or lemma in PREP_LEMMAS
         )
+        and (first.lower_ != "to" or lemma in {"refer", "respond"})
     ):
         pobjs = [child for child in first.children if child.dep_ in {"pobj", "pcomp"}]
         if pobjs:
             frame = _right_frame(verb, first)
             if frame:
                 return (first.i + 1, frame[1]), first.i, "prep"
+    predicative = first.dep_ == "dobj" and any(
+        child.dep_ == "oprd" or (child.dep_ == "prep" and child.lower_ == "as") for child in rights
+    )
     if first.dep_ in {"dobj", "attr", "oprd"} and (
-        cue.statement_type in DOBJ_TYPES or lemma in DOBJ_LEMMAS
+        predicative or cue.statement_type in DOBJ_TYPES or lemma in DOBJ_LEMMAS
     ):
         frame = _right_frame(verb, first)
-        if frame and frame[1] - frame[0] >= 2:
+        if frame and (frame[1] - frame[0] >= 2 or verb.doc[frame[0]].pos_ == "PROPN"):
             if frame[1] - frame[0] <= 2 and verb.doc[frame[0]].lower_ in DEMONSTRATIVES:
                 return None  # "reiterated this demand": the content was reported before
             return frame, verb.i, "dobj"
@@ -320,6 +377,7 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
     verb_cues: list[tuple[Token, Cue, Token | None]] = []
     noun_cues: list[tuple[Token, Cue]] = []
     according: list[Token] = []
+    adjective_cues: list[tuple[Token, Cue]] = []
     if not has_parse:
         return []
     for token in doc:
@@ -335,6 +393,10 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
             cue = cues.get((token.lemma_.lower(), "noun"))
             if cue is not None and quote_at(token.idx) < 0:
                 noun_cues.append((token, cue))
+        elif pos == "ADJ" and token.dep_ == "acomp":
+            cue = cues.get((token.lower_, "adj"))
+            if cue is not None and quote_at(token.idx) < 0:
+                adjective_cues.append((token, cue))
 
     def make(
         content: list[tuple[int, int]],
@@ -398,7 +460,9 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
         (token_start, token_end), last_cue, frame = found
         if token_end <= token_start:
             continue
-        if frame != "ccomp" and not is_speaker_like(subject, token_key):
+        if frame not in {"ccomp", "parataxis"} and (
+            subject is None or not is_speaker_like(subject, token_key)
+        ):
             continue
         if frame == "ccomp":
             token_end = _cut_at_participle_cue(doc, token_start, token_end, participle_cues)
@@ -437,6 +501,11 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
 
     for token, cue in noun_cues:
         statement = _nominal(doc, token, cue, make, content_with_quotes)
+        if statement is not None:
+            statements.append(statement)
+
+    for token, cue in adjective_cues:
+        statement = _adjective(doc, token, cue, make, content_with_quotes)
         if statement is not None:
             statements.append(statement)
 
@@ -487,8 +556,6 @@ def _nominal(doc: Doc, noun: Token, cue: Cue, make, content_with_quotes) -> dict
     content_child = None
     for child in noun.rights:
         if child.dep_ == "prep" and child.lower_ in NOMINAL_PREPS:
-            if child.lower_ == "of" and cue.statement_type not in {"criticism", "support"}:
-                continue
             content_child = child
             break
         if child.dep_ in {"acl", "ccomp"} and any(g.lower_ == "that" for g in child.lefts):
@@ -534,6 +601,56 @@ def _nominal(doc: Doc, noun: Token, cue: Cue, make, content_with_quotes) -> dict
     )
 
 
+def _adjective(doc: Doc, adjective: Token, cue: Cue, make, content_with_quotes) -> dict | None:
+    """'His supporters are optimistic that he will win', 'voters are unhappy with X'."""
+    content_child = None
+    for child in adjective.rights:
+        if child.dep_ == "ccomp" or (
+            child.dep_ == "prep" and child.lower_ in NOMINAL_PREPS | {"with"}
+        ):
+            content_child = child
+            break
+    if content_child is None:
+        return None
+    subject = subject_of(adjective.head)
+    if subject is None:
+        return None
+    if content_child.dep_ == "prep":
+        objects = [c for c in content_child.children if c.dep_ in {"pobj", "pcomp"}]
+        if not objects:
+            return None
+        start_token = objects[0].left_edge
+    else:
+        start_token = content_child.left_edge
+    end_token = content_child.right_edge
+    start, end = _trim(doc.text, start_token.idx, end_token.idx + len(end_token.text))
+    if end - start < 3:
+        return None
+    content, kind = content_with_quotes(start, end)
+    return make(
+        content,
+        kind,
+        adjective.head.idx,
+        adjective.idx + len(adjective.text),
+        cue,
+        subject,
+        confidence=0.4,
+    )
+
+
+CLAUSE_DEPS = {"ROOT", "ccomp", "conj", "advcl", "parataxis", "xcomp", "relcl"}
+
+
+def _clause_end(head: Token) -> int:
+    """End of a clause's subtree before a coordinated clause ('..., but X vowed ...')."""
+    end_token = head
+    for child in head.rights:
+        if child.dep_ in {"cc", "conj"} or (child.dep_ == "punct" and child.text in ";."):
+            break
+        end_token = child.right_edge
+    return end_token.idx + len(end_token.text)
+
+
 def _according(doc: Doc, token: Token, make, content_with_quotes) -> dict | None:
     """'According to X, Y' and 'Y, according to X'."""
     if token.i + 1 >= len(doc) or doc[token.i + 1].lower_ != "to":
@@ -546,7 +663,24 @@ def _according(doc: Doc, token: Token, make, content_with_quotes) -> dict | None
     sentence = token.sent
     phrase_start, phrase_end = token.i, max(source.right_edge.i, to.i) + 1
     text = doc.text
-    if phrase_start - sentence.start < sentence.end - phrase_end:
+    head = token.head
+    for _ in range(4):
+        clause = head.pos_ in {"VERB", "AUX"} and head.dep_ in CLAUSE_DEPS - {"conj"}
+        if clause or head.head.i == head.i:
+            break
+        head = head.head
+    if (
+        head.i != token.i
+        and head.pos_ in {"VERB", "AUX"}
+        and sentence.start <= head.i < sentence.end
+    ):
+        # the clause "according to" modifies, without its coordinated clauses
+        if head.i > phrase_end:
+            start, end = doc[phrase_end].idx, _clause_end(head)
+        else:
+            start, end = head.left_edge.idx, token.idx
+            start = max(start, sentence.start_char)
+    elif phrase_start - sentence.start < sentence.end - phrase_end:
         start, end = doc[phrase_end].idx if phrase_end < len(doc) else len(text), sentence.end_char
     else:
         start, end = sentence.start_char, token.idx
