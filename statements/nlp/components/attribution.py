@@ -22,6 +22,7 @@ Rules (dependency parse of spaCy's small English model):
 from __future__ import annotations
 
 import bisect
+import re
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
@@ -514,6 +515,9 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
         if statement is not None:
             statements.append(statement)
 
+    # "Graham: Trump's rhetoric destroys the party" (headlines, transcripts)
+    statements.extend(_colon_lines(doc, make, content_with_quotes, token_key, token_spans))
+
     # direct quotations not yet covered by an indirect or mixed statement
     _direct_quotes(doc, quotes, consumed_quotes, verb_cues, statements, make)
 
@@ -529,6 +533,42 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
         seen.add(span)
         unique.append(statement)
     return unique
+
+
+COLON_LINE_RE = re.compile(r"^[ \t]*([A-Z][^:\n]{0,60}?)[ \t]*:[ \t]+(\S[^\n]*)$", re.MULTILINE)
+
+
+def _colon_lines(doc: Doc, make, content_with_quotes, token_key, token_spans) -> list[dict]:
+    """A line 'NAME: what they said', as in headlines and transcripts."""
+    text = doc.text
+    out = []
+    if ":" not in text:
+        return out
+    starts = [token.idx for token in doc]
+    for match in COLON_LINE_RE.finditer(text):
+        name_start, name_end = match.span(1)
+        if len(match.group(1).split()) > 6:
+            continue
+        first = bisect.bisect_left(starts, name_start)
+        last = bisect.bisect_left(starts, name_end)
+        name_tokens = doc[first:last]
+        if not len(name_tokens) or any(t.pos_ in {"VERB", "AUX"} for t in name_tokens):
+            continue
+        if not any(t.pos_ == "PROPN" or t.is_upper for t in name_tokens):
+            continue
+        start, end = _trim(text, *match.span(2))
+        while end > start and text[end - 1] in ".":
+            end -= 1
+        if end - start < 8:
+            continue
+        content, kind = content_with_quotes(start, end)
+        head = name_tokens.root
+        speaker = (name_start, name_end, token_key.get(head.i, ""))
+        cue = Cue(":", "punct", "speech", "statement")
+        out.append(
+            make(content, kind, name_end, name_end + 1, cue, None, speaker=speaker, confidence=0.4)
+        )
+    return out
 
 
 def _merge_split_quotes(text: str, statements: list[dict]) -> list[dict]:
@@ -708,6 +748,7 @@ def _direct_quotes(
         return max(0, bisect.bisect_right(sentence_starts, char) - 1)
 
     cue_chars = [verb.idx for verb, _, _ in verb_cues]  # cues are never inside quotes
+    token_starts = [token.idx for token in doc]
     statements_by_end = sorted(statements, key=lambda s: s["content_spans"][-1][1])
     statement_ends = [s["content_spans"][-1][1] for s in statements_by_end]
     breaks = [position for position, char in enumerate(text) if char == "\n"]
@@ -808,6 +849,19 @@ def _direct_quotes(
                     previous = statements_by_end[position]
                     break
                 position -= 1
+            before = text[max(0, quote["start"] - 3) : quote["start"]].rstrip()
+            if before.endswith(":"):
+                colon = quote["start"] - 3 + len(before) - 1
+                token_index = bisect.bisect_right(token_starts, colon - 1) - 1
+                if token_index >= 0 and doc[token_index].pos_ in {"PROPN", "NOUN"}:
+                    named = doc[token_index]
+                    previous = {
+                        "speaker_start": named.left_edge.idx
+                        if named.left_edge.i <= named.i
+                        else named.idx,
+                        "speaker_end": named.idx + len(named.text),
+                        "speaker_key": "",
+                    }
             inner = text[fragments[0][0] : fragments[-1][1]]
             if previous is None and (inner[:1].islower() or len(inner.split()) < 8):
                 index += 1  # a fragment quoted inside a sentence, or a title: nobody speaks
