@@ -538,6 +538,36 @@ def fmt_scale(scale: int) -> str:
     return str(scale)
 
 
+def side_sections_update(path: Path, side: dict[str, str | None]) -> None:
+    """Write each side benchmark's output into its own marked block of ``path``.
+
+    Marked blocks survive later HTTP-only runs (``report_merge``), so the slow ingestion
+    and extraction benchmarks need not be re-run with every HTTP run.
+    """
+    text = path.read_text(encoding="utf-8") if path.exists() else "# kb benchmarks\n"
+    for key, title in (("ingest", "Ingestion"), ("extract", "Extraction")):
+        output = side.get(key)
+        body = (
+            f"bench/bench_{key}.py was not present when this ran."
+            if output is None
+            else output or "(no output)"
+        )
+        stamp = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        block = (
+            f"<!-- {key}:start -->\n## {title}\n\n"
+            f"From `bench/bench_{key}.py`, run by `make bench` on {stamp}.\n\n"
+            f"{body.rstrip()}\n<!-- {key}:end -->"
+        )
+        start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
+        if start in text and end in text:
+            head, rest = text.split(start, 1)
+            text = head + block + rest.split(end, 1)[1]
+        else:
+            text = text.rstrip() + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
 def report_write(
     args: argparse.Namespace,
     runs: list[ScaleRun],
@@ -612,14 +642,11 @@ def report_write(
     )
     add("")
 
-    for title, key in (("Ingestion", "ingest"), ("Extraction", "extract")):
-        add(f"## {title}")
-        add("")
-        if side.get(key) is None:
-            add(f"bench/bench_{key}.py was not present when this ran.")
-        else:
-            add(side[key] or "(no output)")
-        add("")
+    add(
+        "Ingestion and extraction figures (bench/bench_ingest.py, bench/bench_extract.py) "
+        "are in their own sections at the end of this file."
+    )
+    add("")
 
     add("## HTTP throughput and latency")
     add("")
@@ -782,6 +809,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--keep-database", action="store_true", help="Do not drop it after.")
     parser.add_argument("--skip-side", action="store_true", help="Skip ingest/extract benches.")
+    parser.add_argument(
+        "--side-only", action="store_true", help="Only the ingest/extract benches (no HTTP)."
+    )
     parser.add_argument("--side-timeout", type=int, default=900)
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
@@ -809,6 +839,13 @@ def main(argv: list[str] | None = None) -> int:
     side_env.pop("DATABASE_URL", None)
     if os.environ.get("KB_SIDE_DATABASE_URL"):
         side_env["DATABASE_URL"] = os.environ["KB_SIDE_DATABASE_URL"]
+
+    if args.side_only:
+        side["ingest"] = side_bench("bench_ingest.py", args, side_env)
+        side["extract"] = side_bench("bench_extract.py", args, side_env)
+        side_sections_update(args.output, side)
+        log(f"wrote the ingestion and extraction sections of {args.output}")
+        return 0
 
     env["DATABASE_URL"] = args.database_url
     database_recreate(args.database_url)
@@ -838,17 +875,16 @@ def main(argv: list[str] | None = None) -> int:
             log(f"wrote {args.output}")
         script.unlink(missing_ok=True)
         connection.close()
-        if not args.skip_side:
-            # After the HTTP runs: they are the long, load-sensitive part of the suite.
-            side["ingest"] = side_bench("bench_ingest.py", args, side_env)
-            side["extract"] = side_bench("bench_extract.py", args, side_env)
-            report = report_write(args, runs, side, machine, stack, started)
-            args.output.write_text(report_merge(report, args.output))
-            log(f"wrote {args.output}")
     finally:
         connection.close()
         if not args.keep_database:
             database_recreate(args.database_url, drop_only=True)
+    if not args.skip_side:
+        # After the HTTP runs: they are the long, load-sensitive part of the suite.
+        side["ingest"] = side_bench("bench_ingest.py", args, side_env)
+        side["extract"] = side_bench("bench_extract.py", args, side_env)
+        side_sections_update(args.output, side)
+        log(f"wrote the ingestion and extraction sections of {args.output}")
     return 0
 
 
