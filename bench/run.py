@@ -484,9 +484,13 @@ def scale_run(args: argparse.Namespace, scale: int, env: dict[str, str], script:
                 )
             finally:
                 paths_file.unlink(missing_ok=True)
+            result.non_2xx, result.errors = measured["non_2xx"], measured["errors"]
+            if not measured["requests"]:
+                result.note = f"0 requests completed in {args.duration} s (each took > 10 s)"
+                log(f"  {endpoint.label}: {result.note}")
+                continue
             result.requests_per_s = measured["requests"] / measured["duration_s"]
             result.p50, result.p95, result.p99 = measured["p50"], measured["p95"], measured["p99"]
-            result.non_2xx, result.errors = measured["non_2xx"], measured["errors"]
             log(
                 f"  {endpoint.label}: {result.requests_per_s:,.0f} req/s, "
                 f"p50 {result.p50:.1f} ms, p95 {result.p95:.1f} ms, "
@@ -536,6 +540,25 @@ def fmt_scale(scale: int) -> str:
     if scale >= 1000 and scale % 1000 == 0:
         return f"{scale // 1000}k"
     return str(scale)
+
+
+def raw_write(runs: list[ScaleRun]) -> None:
+    """Every measured figure as JSON in bench/out/ (not committed), for later analysis."""
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    data = [
+        {
+            "scale": run.scale,
+            "generation": run.generation,
+            "worker_peak_mb": run.worker_peak_mb,
+            "results": {
+                key: {k: v for k, v in vars(result).items() if k != "endpoint"}
+                for key, result in run.results.items()
+            },
+        }
+        for run in runs
+    ]
+    (out / "bench-runs.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
 def side_sections_update(path: Path, side: dict[str, str | None]) -> None:
@@ -751,7 +774,8 @@ def acceptance_lines(runs: list[ScaleRun]) -> list[str]:
             continue
         first = small.results.get(key)
         if result.note or not first or first.note:
-            lines.append(f"| {endpoint.label} | not measured | | | | | | | no |")
+            why = result.note or (first.note if first else "") or "not measured"
+            lines.append(f"| {endpoint.label} | {why} | | | | | | | **no** |")
             continue
         checks = []
         base = large.results[endpoint.baseline].requests_per_s if endpoint.baseline else 0
@@ -872,6 +896,7 @@ def main(argv: list[str] | None = None) -> int:
             args.output.parent.mkdir(parents=True, exist_ok=True)
             report = report_write(args, runs, side, machine, stack, started)
             args.output.write_text(report_merge(report, args.output))
+            raw_write(runs)
             log(f"wrote {args.output}")
         script.unlink(missing_ok=True)
         connection.close()
