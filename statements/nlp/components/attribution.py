@@ -188,6 +188,8 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
             return child
     if passive_subject is not None:
         return None
+    if verb.tag_ == "VBN" and verb.dep_ == "advcl":
+        return None  # "Asked whether ..., 75 percent said yes": the asker is not named
     if depth < 3 and verb.dep_ in INHERIT_DEPS and verb.head.i != verb.i:
         head = verb.head
         # "He stressed that X must act, advocating for Y": the participle after a comma

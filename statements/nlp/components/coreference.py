@@ -237,7 +237,7 @@ def resolve_entities(doc: Doc) -> tuple[list[dict], list[list], list[list]]:
             if head.dep_ in SUBJECT_DEPS or (head.dep_ == "pobj" and head.head.lower_ == "by"):
                 last_subject_person = entity_key
             last_person = entity_key
-        elif label in {"ORG", "GPE"}:
+        elif label in {"ORG", "GPE", "LOC"}:
             entity_key = by_name.get(key_text, "")
             if not entity_key:
                 entity_key = new_entity(
@@ -246,6 +246,19 @@ def resolve_entities(doc: Doc) -> tuple[list[dict], list[list], list[list]]:
                     classification=classification or ("state" if label == "GPE" else ""),
                 )
                 by_name[key_text] = entity_key
+            # "the Kurdistan Region (KRI)": the acronym names the same organisation
+            end = name_span.end
+            if (
+                end + 2 < len(doc)
+                and doc[end].text == "("
+                and doc[end + 2].text == ")"
+                and doc[end + 1].is_upper
+                and len(doc[end + 1].text) >= 2
+            ):
+                acronym = doc[end + 1].text
+                if acronym not in entities[entity_key]["aliases"]:
+                    entities[entity_key]["aliases"].append(acronym)
+                by_name.setdefault(name_key(acronym), entity_key)
         elif label == "NORP" and key_text in demonym_map:
             country = demonym_map[key_text]
             entity_key = by_name.get(name_key(country), "")
