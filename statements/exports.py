@@ -243,8 +243,27 @@ STATEMENT_CSV_COLUMNS = (
 )
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula (OWASP CSV injection).
+
+    Article text is untrusted: a quote that begins with "=" or "@" would otherwise be
+    executed by whoever opens the export, so such text cells get a leading apostrophe.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def statement_csv_row(statement: Statement, *, base_url: str = "") -> list[Any]:
-    """One CSV row in ``STATEMENT_CSV_COLUMNS`` order; targets joined by "; "."""
+    """One CSV row in ``STATEMENT_CSV_COLUMNS`` order; targets joined by "; "; text cells
+    made formula-safe with ``csv_cell``."""
+    return [csv_cell(value) for value in _statement_csv_values(statement, base_url=base_url)]
+
+
+def _statement_csv_values(statement: Statement, *, base_url: str = "") -> list[Any]:
     speaker = statement.speaker
     kind = "" if speaker is None else "person" if isinstance(speaker, Person) else "organisation"
     targets = [target.person or target.organisation for target in statement.targets.all()]

@@ -133,3 +133,19 @@ def test_export_functions_are_pure_over_selector_rows(kb, django_assert_num_quer
             exports.statement_popolo(statement)
     record = exports.statement_plover(statements[0], base_url="https://kb.example")
     assert record["cite_info"]["kb_url"] == f"https://kb.example/statements/{statements[0].pk}/"
+
+
+def test_csv_cells_never_start_a_formula(kb, api_client):
+    statement = kb.second.statements.order_by("id").first()
+    statement.content = '=HYPERLINK("http://evil.example","click")'
+    statement.speaker_text = "@SUM(1+1)"
+    statement.save()
+    body = _body(api_client.get("/api/export/statements.csv", {"document": kb.second.pk}))
+    rows = list(csv.DictReader(io.StringIO(body)))
+    row = next(r for r in rows if int(r["id"]) == statement.pk)
+    assert row["content"] == "'" + statement.content
+    assert row["speaker_text"] == "'@SUM(1+1)"
+    cells = [cell for r in rows for cell in r.values()]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
+    assert exports.csv_cell(42) == 42
+    assert exports.csv_cell("plain words") == "plain words"
