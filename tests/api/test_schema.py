@@ -3,6 +3,8 @@ finds no server error and no response that breaks it; the browsable API has kb's
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from django.core.cache import cache
@@ -16,6 +18,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from kb.wsgi import application
 from statements.filters import StatementFilterSet
+
+# Examples per operation; raise it for a deeper one-off run (KB_SCHEMATHESIS_EXAMPLES=200).
+SCHEMATHESIS_EXAMPLES = int(os.environ.get("KB_SCHEMATHESIS_EXAMPLES", "10"))
 
 LIST_PATHS = [
     "/api/people/",
@@ -129,7 +134,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(kb, wsgi_app
 
         @given(case=operation.as_strategy())
         @hypothesis_settings(
-            max_examples=10,
+            max_examples=SCHEMATHESIS_EXAMPLES,
             deadline=None,
             database=None,
             derandomize=True,
