@@ -65,6 +65,8 @@ DOBJ_TYPES = {
     "agreement",
 }
 DOBJ_LEMMAS = {
+    "note",
+    "point",
     "show",
     "find",
     "name",
@@ -121,6 +123,8 @@ PREP_LEMMAS = {
     "think",
     "know",
     "worry",
+    "vote",
+    "point",
 }
 DEMONSTRATIVES = {"this", "that", "these", "those", "it", "them", "such"}
 PERSONAL_PRONOUNS = {"he", "she", "they", "we", "i", "you", "who"}
@@ -258,6 +262,11 @@ def verb_content(verb: Token, cue: Cue) -> tuple[tuple[int, int], int, str] | No
         ):
             # "calling for the United States to step up ...": a for-to clause
             return (child.left_edge.i + 1, child.right_edge.i + 1), child.left_edge.i, "prep"
+    passive_subjects = [child for child in verb.lefts if child.dep_ == "nsubjpass"]
+    if passive_subjects and any(child.dep_ == "agent" for child in verb.rights):
+        # "O'Malley's move was first reported by MSNBC": the passive subject is the content
+        subject = passive_subjects[0]
+        return (subject.left_edge.i, subject.i + 1), verb.i, "passive"
     if verb.dep_ == "parataxis" and verb.head.pos_ in {"VERB", "AUX"}:
         # "The plan, he said, would cut taxes": the clause the cue interrupts
         head = verb.head
@@ -279,7 +288,7 @@ def verb_content(verb: Token, cue: Cue) -> tuple[tuple[int, int], int, str] | No
             cue.statement_type in {"appeal", "demand", "criticism", "support"}
             or lemma in PREP_LEMMAS
         )
-        and (first.lower_ != "to" or lemma in {"refer", "respond"})
+        and (first.lower_ != "to" or lemma in {"refer", "respond", "point"})
     ):
         pobjs = [child for child in first.children if child.dep_ in {"pobj", "pcomp"}]
         if pobjs:
@@ -463,7 +472,7 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
         (token_start, token_end), last_cue, frame = found
         if token_end <= token_start:
             continue
-        if frame not in {"ccomp", "parataxis"} and (
+        if frame not in {"ccomp", "parataxis", "passive"} and (
             subject is None or not is_speaker_like(subject, token_key)
         ):
             continue
