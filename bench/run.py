@@ -924,6 +924,7 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("KB_SIDE_DATABASE_URL"):
         side_env["DATABASE_URL"] = os.environ["KB_SIDE_DATABASE_URL"]
 
+    sys.path.insert(0, str(ROOT))
     if args.render_from:
         runs = raw_read(args.render_from)
         args.scales = [run.scale for run in runs]
