@@ -746,9 +746,10 @@ def report_write(
                 f"{result.load:.1f} |"
             )
         add("")
+        rss = ", ".join(f"{mb:.0f}" for mb in run.worker_rss_end_mb)
         add(
-            f"Worker memory: peak {run.worker_peak_mb:.0f} MB (VmHWM of one worker); "
-            f"RSS after the load {', '.join(f'{mb:.0f}' for mb in run.worker_rss_end_mb)} MB."
+            f"Worker memory: peak {run.worker_peak_mb:.0f} MB (VmHWM of one worker)"
+            + (f"; RSS after the load {rss} MB." if rss else ".")
         )
         add("")
 
