@@ -12,6 +12,8 @@ import unicodedata
 from unidecode import unidecode
 
 _NON_WORD = re.compile(r"[^\w]+")
+# Matching keys are stored in 300-character columns; a longer "name" is no name anyway.
+NAME_KEY_MAX_LENGTH = 300
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 
 
@@ -30,7 +32,7 @@ def name_key(name: str) -> str:
     folded = _NON_WORD.sub(" ", fold_text(name).replace("'", "")).strip()
     if folded.startswith("the "):
         folded = folded[4:]
-    return " ".join(folded.split())
+    return " ".join(folded.split())[:NAME_KEY_MAX_LENGTH].rstrip()
 
 
 def slug_base(name: str, max_length: int = 80) -> str:
