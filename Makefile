@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SHARED ?= ../shared
+# Two pytest workers (pytest-xdist): one per core on our 2-core machines.
+PYTEST_ARGS ?= -n 2
 
 # Development defaults; production sets DJANGO_SECRET_KEY and leaves DJANGO_DEBUG off.
 export DJANGO_DEBUG ?= 1
