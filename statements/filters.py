@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema_field
 
 from statements import search
@@ -90,6 +91,30 @@ def _organisation_ids(value: str) -> QuerySet:
     return _actor_ids(Organisation, value)
 
 
+def _actor_id(model: type[Person] | type[Organisation], value: str) -> Subquery:
+    """The one id ``value`` names (its survivor's if merged), as a scalar subquery.
+
+    ``col = (SELECT ... LIMIT 1)`` rather than ``col IN (SELECT ...)``: with ``IN`` the
+    PostgreSQL planner assumes an average actor, joins every statement of a frequent
+    speaker and sorts them (1.7 s at 1M statements); with a scalar it walks the actor's
+    index in page order and stops after one page (docs/benchmarks.md, finding 3). Slugs
+    and ids are unique and merges keep chains one level deep, so one row is the answer;
+    no actor gives NULL, which matches nothing, as before.
+    """
+    named = model.objects.filter(_actor_lookup(value))
+    return Subquery(
+        named.annotate(actor_id=Coalesce(F("merged_into"), F("pk"))).values("actor_id")[:1]
+    )
+
+
+def _person_id(value: str) -> Subquery:
+    return _actor_id(Person, value)
+
+
+def _organisation_id(value: str) -> Subquery:
+    return _actor_id(Organisation, value)
+
+
 def actor_name_filter(queryset: QuerySet, value: str, *, alias_owner: str) -> QuerySet:
     """Actors whose name or an alias contains ``value``, ignoring case and accents.
 
@@ -160,21 +185,20 @@ class StatementFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_speaker(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(speaker_person__in=_person_ids(value))
+        return queryset.filter(speaker_person=_person_id(value))
 
     def filter_speaker_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(speaker_organisation__in=_organisation_ids(value))
+        return queryset.filter(speaker_organisation=_organisation_id(value))
 
     def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        organisation_ids = _organisation_ids(value)
-        members = Membership.objects.filter(organisation__in=organisation_ids).values("person")
+        members = Membership.objects.filter(organisation=_organisation_id(value)).values("person")
         return queryset.filter(
-            Q(speaker_organisation__in=organisation_ids) | Q(speaker_person__in=members)
+            Q(speaker_organisation=_organisation_id(value)) | Q(speaker_person__in=members)
         )
 
     def filter_target(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         targeted = StatementTarget.objects.filter(
-            Q(person__in=_person_ids(value)) | Q(organisation__in=_organisation_ids(value))
+            Q(person=_person_id(value)) | Q(organisation=_organisation_id(value))
         ).values("statement")
         return queryset.filter(pk__in=targeted)
 
