@@ -563,52 +563,89 @@ class Facet:
     count: int
 
 
-def statement_facets(statements: QuerySet[Statement], *, limit: int = 10) -> dict[str, list]:
-    """Counts of ``statements`` by type, speaker, organisation and year (five queries)."""
-    plain = statements.order_by().values("pk")
-    base = Statement.objects.filter(pk__in=plain).order_by()
+# Facets count a bounded sample: on PostgreSQL each grouped count used to re-run the
+# full-text match over the whole table as ``id IN (subquery)`` (~260 ms each at 20k).
+FACET_SAMPLE = 2000
+
+
+def statement_facets(
+    statements: QuerySet[Statement], *, limit: int = 10, sample: int = FACET_SAMPLE
+) -> dict:
+    """Counts of the newest ``sample`` of ``statements`` by type, speaker, organisation and
+    year (two queries).
+
+    One query reads the few columns the facets need from the newest matches (the match runs
+    once, and stops after ``sample + 1`` rows in date order); the counts are made in Python.
+    A second query finds the organisations the sampled speakers are members of. ``ids`` are
+    the sampled statements' ids, newest first, so the search page can show a page of them
+    without running the match again. Past
+    ``sample`` matches the counts describe the newest ones only: ``truncated`` says so and
+    the page tells the reader.
+    """
+    rows = list(
+        statements.prefetch_related(None)
+        .order_by(*NEWEST_FIRST)
+        .values_list(
+            "pk",
+            "statement_type",
+            "date",
+            "speaker_person_id",
+            "speaker_person__slug",
+            "speaker_person__name",
+            "speaker_organisation__slug",
+            "speaker_organisation__name",
+        )[: sample + 1]
+    )
+    truncated = len(rows) > sample
+    rows = rows[:sample]
+    type_counts: dict[str, int] = {}
+    year_counts: dict[int, int] = {}
+    speaker_counts: dict[tuple[str, str], int] = {}
+    org_counts: dict[tuple[str, str], int] = {}
+    for _pk, kind, date, _person_id, p_slug, p_name, o_slug, o_name in rows:
+        type_counts[kind] = type_counts.get(kind, 0) + 1
+        if date is not None:
+            year_counts[date.year] = year_counts.get(date.year, 0) + 1
+        if p_slug:
+            speaker_counts[(p_slug, p_name)] = speaker_counts.get((p_slug, p_name), 0) + 1
+        if o_slug:
+            org_counts[(o_slug, o_name)] = org_counts.get((o_slug, o_name), 0) + 1
+    # A statement also counts for every organisation its speaker is a member of.
+    person_ids = {row[3] for row in rows if row[3] is not None}
+    member_of: dict[int, set[tuple[str, str]]] = {}
+    if person_ids:
+        for person_id, o_slug, o_name in Membership.objects.filter(
+            organisation__isnull=False, person_id__in=person_ids
+        ).values_list("person_id", "organisation__slug", "organisation__name"):
+            member_of.setdefault(person_id, set()).add((o_slug, o_name))
+    for row in rows:
+        for key in member_of.get(row[3], ()):
+            org_counts[key] = org_counts.get(key, 0) + 1
+    order = {value: i for i, value in enumerate(StatementType.values)}
     types = [
         Facet(StatementType(t).label, {"type": t}, n)
-        for t, n in base.values_list("statement_type").annotate(n=Count("id")).order_by("-n")
+        for t, n in sorted(type_counts.items(), key=lambda item: (-item[1], order.get(item[0], 0)))
     ]
     speakers = [
         Facet(name, {"speaker": slug}, n)
-        for slug, name, n in base.filter(speaker_person__isnull=False)
-        .values_list("speaker_person__slug", "speaker_person__name")
-        .annotate(n=Count("id"))
-        .order_by("-n", "speaker_person__name")[:limit]
-    ]
-    organisations: dict[str, Facet] = {}
-    own = (
-        base.filter(speaker_organisation__isnull=False)
-        .values_list("speaker_organisation__slug", "speaker_organisation__name")
-        .annotate(n=Count("id", distinct=True))
-    )
-    by_members = (
-        Membership.objects.filter(organisation__isnull=False, person__statements__in=plain)
-        .values_list("organisation__slug", "organisation__name")
-        .annotate(n=Count("person__statements", distinct=True))
-    )
-    for slug, name, n in [*own, *by_members]:
-        previous = organisations.get(slug)
-        count = n + (previous.count if previous else 0)
-        organisations[slug] = Facet(name, {"organisation": slug}, count)
+        for (slug, name), n in sorted(speaker_counts.items(), key=lambda i: (-i[1], i[0][1]))
+    ][:limit]
+    organisations = [
+        Facet(name, {"organisation": slug}, n)
+        for (slug, name), n in sorted(org_counts.items(), key=lambda i: (-i[1], i[0][1]))
+    ][:limit]
     years = [
-        Facet(
-            str(year),
-            {"date_after": f"{year}-01-01", "date_before": f"{year}-12-31"},
-            n,
-        )
-        for year, n in base.filter(date__isnull=False)
-        .values_list("date__year")
-        .annotate(n=Count("id"))
-        .order_by("-date__year")
+        Facet(str(year), {"date_after": f"{year}-01-01", "date_before": f"{year}-12-31"}, n)
+        for year, n in sorted(year_counts.items(), reverse=True)
     ]
     return {
         "types": types,
         "speakers": speakers,
-        "organisations": sorted(organisations.values(), key=lambda f: (-f.count, f.label))[:limit],
+        "organisations": organisations,
         "years": years,
+        "sample": len(rows),
+        "truncated": truncated,
+        "ids": [row[0] for row in rows],
     }
 
 
