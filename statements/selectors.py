@@ -10,7 +10,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from statements.models import (
@@ -71,6 +84,55 @@ def statement_list_api() -> QuerySet[Statement]:
         )
         .defer("document__text", "document__metadata", "original_extraction")
         .prefetch_related(_targets_prefetch())
+        .annotate(sort_date=Coalesce(F("date"), Value(UNDATED)))
+    )
+
+
+# The related columns StatementSerializer reads (statements/api/serializers.py): loading
+# only these makes each page's five joined models cheap to build (finding 6).
+_STATEMENT_PAGE_RELATED = (
+    "document__title",
+    "document__url",
+    "document__publisher",
+    "document__published_at",
+    "speaker_person__name",
+    "speaker_person__slug",
+    "speaker_organisation__name",
+    "speaker_organisation__slug",
+    "event__name",
+    "event__classification",
+    "event__date",
+)
+
+
+def statement_page_api() -> QuerySet[Statement]:
+    """``statement_list_api`` narrowed to the columns the API's list and detail show.
+
+    Every statement column but ``original_extraction`` stays loaded (the review endpoint
+    saves the row); the joined rows carry only what the nested references print. Exports
+    read more of the joined rows and keep ``statement_list_api``.
+    """
+    columns = [
+        field.name
+        for field in Statement._meta.concrete_fields
+        if field.name != "original_extraction"
+    ]
+    targets = Prefetch(
+        "targets",
+        queryset=StatementTarget.objects.select_related("person", "organisation")
+        .only(
+            "statement", "person__name", "person__slug", "organisation__name", "organisation__slug"
+        )
+        .order_by("id"),
+        # A plain list: a prefetch into ``targets`` builds a filtered queryset per row.
+        to_attr="target_list",
+    )
+    return (
+        Statement.objects.select_related(
+            "document", "speaker_person", "speaker_organisation", "event"
+        )
+        .only(*columns, *_STATEMENT_PAGE_RELATED)
+        .prefetch_related(targets)
         .annotate(sort_date=Coalesce(F("date"), Value(UNDATED)))
     )
 
@@ -217,13 +279,37 @@ def actor_name_filter(query: str, model: type[Person] | type[Organisation]) -> Q
     return Q(name_key__contains=key) | Q(pk__in=aliases)
 
 
+def _count_of(queryset: QuerySet, field: str, *, distinct: str | None = None) -> Subquery:
+    """A correlated ``COUNT`` of ``queryset`` rows whose ``field`` is the outer row.
+
+    Why not ``Count()`` over a join: a join groups the whole statements table to number one
+    page of 25 names (4.4 s for the organisation list at 100k statements, joined with
+    memberships). A scalar subquery is evaluated only for the rows the page shows (or,
+    when sorting by it, once per actor through the actor's index), and a ``COUNT(*)`` of
+    the list no longer carries it.
+    """
+    if distinct:
+        count = Func(F(distinct), template="COUNT(DISTINCT %(expressions)s)")
+    else:
+        count = Func(template="COUNT(*)")
+    count.output_field = IntegerField()
+    return Subquery(
+        queryset.filter(**{field: OuterRef("pk")}).order_by().annotate(n=count).values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
 def person_list_qs() -> QuerySet[Person]:
     """Live people (merged records hide behind their survivor), with counts and roles."""
     return (
         Person.objects.filter(merged_into__isnull=True)
         .annotate(
-            statement_count=Count("statements", filter=COUNTED, distinct=True),
-            last_statement=Max("statements__date"),
+            statement_count=_count_of(Statement.objects.filter(PUBLIC), "speaker_person"),
+            last_statement=Subquery(
+                Statement.objects.filter(speaker_person=OuterRef("pk"), date__isnull=False)
+                .order_by(*NEWEST_FIRST)
+                .values("date")[:1]
+            ),
         )
         .prefetch_related(
             "other_names",
@@ -238,8 +324,12 @@ def organisation_list_qs() -> QuerySet[Organisation]:
     return (
         Organisation.objects.filter(merged_into__isnull=True)
         .annotate(
-            statement_count=Count("statements", filter=COUNTED, distinct=True),
-            member_count=Count("memberships__person", distinct=True),
+            statement_count=_count_of(Statement.objects.filter(PUBLIC), "speaker_organisation"),
+            member_count=_count_of(
+                Membership.objects.filter(person__isnull=False),
+                "organisation",
+                distinct="person_id",
+            ),
         )
         .prefetch_related("other_names")
         .order_by("name", "pk")
@@ -250,7 +340,7 @@ def event_list_qs() -> QuerySet[Event]:
     return (
         Event.objects.select_related("document")
         .defer("document__text", "document__metadata")
-        .annotate(statement_count=Count("statements", distinct=True))
+        .annotate(statement_count=_count_of(Statement.objects.all(), "event"))
         .order_by(F("date").desc(nulls_last=True), "name", "pk")
     )
 
@@ -258,7 +348,7 @@ def event_list_qs() -> QuerySet[Event]:
 def document_list_qs() -> QuerySet[Document]:
     return (
         Document.objects.defer("text", "metadata")
-        .annotate(statement_count=Count("statements", distinct=True))
+        .annotate(statement_count=_count_of(Statement.objects.all(), "document"))
         .order_by(F("published_at").desc(nulls_last=True), "-id")
     )
 
@@ -273,6 +363,24 @@ class SiteCounts:
     organisations: int
     events: int
     documents: int
+
+
+def statement_count_estimate() -> int | None:
+    """PostgreSQL's estimate of the statements table's rows (``pg_class.reltuples``).
+
+    Why: an exact ``COUNT(*)`` of the whole table costs 350-420 ms at 1M rows
+    (docs/benchmarks.md, finding 5); the estimate, kept by autovacuum's ANALYZE, costs a
+    catalogue lookup. ``None`` on other databases or before the first ANALYZE.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            [Statement._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None
 
 
 def site_counts() -> SiteCounts:
@@ -664,9 +772,11 @@ def organisation_choices(*, limit: int = 500) -> list[tuple[str, str]]:
     """``(slug, name)`` of organisations that speak or have members (one query)."""
     return list(
         Organisation.objects.filter(merged_into__isnull=True)
+        # EXISTS, not IN: under OR, PostgreSQL rescans the statements for every
+        # organisation when the IN subquery does not fit in work_mem (finding 8: 177 s at 1M).
         .filter(
-            Q(pk__in=Statement.objects.values("speaker_organisation"))
-            | Q(pk__in=Membership.objects.values("organisation"))
+            Q(Exists(Statement.objects.filter(speaker_organisation=OuterRef("pk"))))
+            | Q(Exists(Membership.objects.filter(organisation=OuterRef("pk"))))
         )
         .order_by("name")
         .values_list("slug", "name")[:limit]

@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 
 from statements import selectors
 from statements.filters import (
@@ -38,17 +39,33 @@ def _page(
     queryset: QuerySet,
     per_page: int = PAGE_SIZE,
     *,
-    count: int | None = None,
+    paginator_class: type[Paginator] = Paginator,
 ) -> Page:
-    """One page of ``queryset``; a bad or too-large page number gives the last page.
+    """One page of ``queryset``; a bad or too-large page number gives the last page."""
+    return paginator_class(queryset, per_page).get_page(request.GET.get("page"))
 
-    ``count``, when the caller already knows it, saves the ``COUNT(*)`` query (on a
-    full-text search that query re-runs the whole match).
+
+# Below this many rows an exact COUNT(*) is cheap enough to keep.
+ESTIMATE_FROM = 50_000
+
+
+class EstimatedCountPaginator(Paginator):
+    """Pages of the whole statements table, counted by PostgreSQL's estimate when large.
+
+    Why: Django's ``Paginator`` counts the table on every page, 350-420 ms at 1M rows
+    (docs/benchmarks.md, finding 5). The page says "about N" when ``estimated``; small
+    tables and other databases keep the exact count.
     """
-    paginator = Paginator(queryset, per_page)
-    if count is not None:
-        paginator.count = count  # a cached_property: setting it skips the query
-    return paginator.get_page(request.GET.get("page"))
+
+    estimated = False
+
+    @cached_property
+    def count(self) -> int:
+        estimate = selectors.statement_count_estimate()
+        if estimate is not None and estimate >= ESTIMATE_FROM:
+            self.estimated = True
+            return estimate
+        return super().count
 
 
 def _type_rows(counts: dict[str, int]) -> list[tuple[str, str, int]]:
@@ -97,12 +114,14 @@ def home(request: HttpRequest) -> HttpResponse:
 def statement_list(request: HttpRequest) -> HttpResponse:
     statements = selectors.statement_public_qs().order_by(*selectors.NEWEST_FIRST)
     filterset = StatementFilterSet(request.GET, queryset=statements)
+    filtered = any(value for key, value in request.GET.items() if key != "page")
+    paginator_class = Paginator if filtered else EstimatedCountPaginator
     return render(
         request,
         "statements/statement_list.html",
         {
             "filterset": filterset,
-            "page": _page(request, filterset.qs),
+            "page": _page(request, filterset.qs, paginator_class=paginator_class),
             "type_choices": TYPE_CHOICES,
             "kind_choices": StatementKind.choices,
             "speaker_choices": selectors.speaker_choices(),
