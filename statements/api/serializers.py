@@ -6,12 +6,14 @@ built from rows the selectors already loaded, so serializing never queries.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.urls import get_script_prefix
+from django.urls import reverse as django_reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from statements.models import (
     Document,
@@ -34,12 +36,54 @@ from statements.selectors import statement_type_count_field
 ACTOR_KINDS = ("person", "organisation")
 
 
-def _absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path) if request is not None else path
+# Placeholders reversed once per URL name; every link is then the template with the
+# placeholder replaced. A statement page used to call ``reverse()`` ~440 times, the main
+# cost of an API request (docs/benchmarks.md, finding 6). Ids and slugs are ASCII, so
+# the result is what ``reverse()`` + ``build_absolute_uri()`` give.
+_PLACEHOLDERS = {"pk": "9876543210123", "slug": "kb-url-placeholder-slug"}
+
+
+@functools.cache
+def _url_template(name: str, field: str, script_prefix: str) -> str:
+    return django_reverse(name, kwargs={field: _PLACEHOLDERS[field]})
+
+
+class _Links:
+    """URL builder for one request: its scheme and host computed once."""
+
+    __slots__ = ("base", "prefix", "templates")
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.prefix = get_script_prefix()
+        self.templates: dict[tuple[str, str], str] = {}
+
+    def url(self, name: str, field: str, value: Any) -> str:
+        """The absolute (or, without a request, relative) URL of route ``name``."""
+        template = self.templates.get((name, field))
+        if template is None:
+            template = self.base + _url_template(name, field, self.prefix)
+            self.templates[(name, field)] = template
+        return template.replace(_PLACEHOLDERS[field], str(value))
+
+
+def _links(request) -> _Links:
+    if request is None:
+        return _Links("")
+    links = getattr(request, "_kb_links", None)
+    if links is None:
+        links = _Links(request.build_absolute_uri("/")[:-1])
+        request._kb_links = links
+    return links
 
 
 def _api_url(request, name: str, **kwargs: Any) -> str:
-    return reverse(f"api:{name}", kwargs=kwargs, request=request)
+    ((field, value),) = kwargs.items()
+    return _links(request).url(f"api:{name}", field, value)
+
+
+def _html_url(request, name: str, field: str, value: Any) -> str:
+    return _links(request).url(f"statements:{name}", field, value)
 
 
 # --- nested references ------------------------------------------------------------------
@@ -60,13 +104,15 @@ def actor_ref(actor: Person | Organisation | None, request) -> dict[str, Any] | 
     if actor is None:
         return None
     kind = "person" if isinstance(actor, Person) else "organisation"
+    links = _links(request)
+    slug = actor.slug
     return {
         "id": actor.pk,
         "kind": kind,
         "name": actor.name,
-        "slug": actor.slug,
-        "url": _api_url(request, f"{kind}-detail", slug=actor.slug),
-        "html_url": _absolute(request, actor.get_absolute_url()),
+        "slug": slug,
+        "url": links.url(f"api:{kind}-detail", "slug", slug),
+        "html_url": links.url(f"statements:{kind}-detail", "slug", slug),
     }
 
 
@@ -101,7 +147,7 @@ def document_ref(document: Document, request) -> dict[str, Any]:
         "publisher": document.publisher,
         "published_at": document.published_at.isoformat() if document.published_at else None,
         "api_url": _api_url(request, "document-detail", pk=document.pk),
-        "html_url": _absolute(request, document.get_absolute_url()),
+        "html_url": _html_url(request, "document-detail", "pk", document.pk),
     }
 
 
@@ -123,7 +169,7 @@ def event_ref(event: Event | None, request) -> dict[str, Any] | None:
         "classification": event.classification,
         "date": event.date.isoformat() if event.date else None,
         "url": _api_url(request, "event-detail", pk=event.pk),
-        "html_url": _absolute(request, event.get_absolute_url()),
+        "html_url": _html_url(request, "event-detail", "pk", event.pk),
     }
 
 
@@ -153,7 +199,9 @@ class _LinkedMixin(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_html_url(self, obj) -> str:
-        return _absolute(self.context.get("request"), obj.get_absolute_url())
+        # The HTML routes share the API routes' names (statements:person-detail, ...).
+        name, field = self.api_detail
+        return _html_url(self.context.get("request"), name, field, getattr(obj, field))
 
 
 # --- memberships ---------------------------------------------------------------------------
@@ -455,6 +503,57 @@ class StatementSerializer(_LinkedMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: Statement) -> dict[str, Any]:
+        """The declared fields, built as a plain dict.
+
+        DRF's per-field machinery cost ~1 ms a statement (30 fields, nested method fields),
+        most of an API page (docs/benchmarks.md, finding 6). The declared fields stay for
+        the OpenAPI schema; this must give exactly what they would (tests/api check both).
+        """
+        obj = instance
+        request = self.context.get("request")
+        links = _links(request)
+        pk = obj.pk
+        spans = obj.content_spans
+        if spans is not None:
+            spans = [
+                None if span is None else [None if n is None else int(n) for n in span]
+                for span in spans
+            ]
+        reviewed_at = obj.reviewed_at
+        if reviewed_at is not None:
+            reviewed_at = self.fields["reviewed_at"].to_representation(reviewed_at)
+        date = obj.date
+        return {
+            "id": pk,
+            "url": links.url("api:statement-detail", "pk", pk),
+            "html_url": links.url("statements:statement-detail", "pk", pk),
+            "speaker": actor_ref(obj.speaker_person or obj.speaker_organisation, request),
+            "speaker_text": obj.speaker_text,
+            "speaker_span": _span(obj.speaker_start, obj.speaker_end),
+            "role": obj.speaker_role,
+            "cue": obj.cue,
+            "cue_span": _span(obj.cue_start, obj.cue_end),
+            "cue_class": obj.cue_class,
+            "content": obj.content,
+            "content_span": _span(obj.content_start, obj.content_end),
+            "content_spans": spans,
+            "kind": obj.kind,
+            "type": obj.statement_type,
+            "cameo_code": obj.cameo_code,
+            "plover_code": obj.plover_code,
+            "codebook_version": obj.codebook_version,
+            "targets": self.get_targets(obj),
+            "event": event_ref(obj.event, request) if obj.event_id is not None else None,
+            "date": date.isoformat() if date else None,
+            "document": document_ref(obj.document, request),
+            "confidence": float(obj.confidence),
+            "extractor_version": obj.extractor_version,
+            "cluster_key": obj.cluster_key,
+            "review_status": obj.review_status,
+            "reviewed_at": reviewed_at,
+        }
+
     @extend_schema_field(ActorRefSerializer(allow_null=True))
     def get_speaker(self, obj: Statement) -> dict[str, Any] | None:
         return actor_ref(obj.speaker, self.context.get("request"))
@@ -474,9 +573,14 @@ class StatementSerializer(_LinkedMixin, serializers.ModelSerializer):
     @extend_schema_field(ActorRefSerializer(many=True))
     def get_targets(self, obj: Statement) -> list[dict[str, Any]]:
         request = self.context.get("request")
+        # selectors.statement_page_api prefetches into a plain list (cheaper than a
+        # queryset per row); other querysets prefetch ``targets``.
+        targets = getattr(obj, "target_list", None)
+        if targets is None:
+            targets = obj.targets.all()
         return [
             actor_ref(t.person or t.organisation, request)
-            for t in obj.targets.all()
+            for t in targets
             if t.person_id or t.organisation_id
         ]
 

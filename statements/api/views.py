@@ -237,7 +237,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     ordering = ["-id"]
 
     def get_queryset(self):
-        return selectors.statement_list_api()
+        return selectors.statement_page_api()
 
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         statement = self.get_object()
