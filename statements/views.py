@@ -7,6 +7,10 @@ permanently to the record that survived the merge.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,6 +34,8 @@ from statements.models import (
 from statements.svg import GraphNode, legend_html, talk_graph_svg, timeline_buckets, timeline_svg
 
 PAGE_SIZE = 25
+SUMMARY_CACHE_SECONDS = 60
+T = TypeVar("T")
 SEARCH_PAGE_SIZE = 20
 TYPE_CHOICES = StatementType.choices
 
@@ -68,6 +74,12 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
+def _events(events: list) -> dict:
+    """The newest events, and whether there are more than the page lists."""
+    more = len(events) > selectors.EVENTS_SHOWN
+    return {"events": events[: selectors.EVENTS_SHOWN], "more_events": more}
+
+
 def _type_rows(counts: dict[str, int]) -> list[tuple[str, str, int]]:
     """``(value, label, count)`` for every type that has statements, in vocabulary order."""
     return [(value, label, counts[value]) for value, label in TYPE_CHOICES if counts.get(value)]
@@ -95,15 +107,40 @@ def _charts(
     }
 
 
+def _cached(key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, kept for ``SUMMARY_CACHE_SECONDS`` in the cache framework.
+
+    Why: the home page's counts and most-quoted lists, and the speaker and organisation
+    pickers, aggregate the whole statements table (0.2-0.3 s at 100k, growing with it) and
+    change only when documents are ingested or records reviewed or merged; a minute late
+    is fine for a summary.
+    """
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, SUMMARY_CACHE_SECONDS)
+    return value
+
+
+def _speaker_choices() -> list[tuple[str, str]]:
+    return _cached("kb:html:speaker-choices", selectors.speaker_choices)
+
+
+def _organisation_choices() -> list[tuple[str, str]]:
+    return _cached("kb:html:organisation-choices", selectors.organisation_choices)
+
+
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "statements/home.html",
         {
-            "counts": selectors.site_counts(),
+            "counts": _cached("kb:html:site-counts", selectors.site_counts),
             "latest": selectors.statement_public_qs().order_by("-id")[:8],
-            "people": selectors.person_most_quoted(),
-            "organisations": selectors.organisation_most_quoted(),
+            "people": _cached("kb:html:people-most-quoted", selectors.person_most_quoted),
+            "organisations": _cached(
+                "kb:html:organisations-most-quoted", selectors.organisation_most_quoted
+            ),
         },
     )
 
@@ -124,8 +161,8 @@ def statement_list(request: HttpRequest) -> HttpResponse:
             "page": _page(request, filterset.qs, paginator_class=paginator_class),
             "type_choices": TYPE_CHOICES,
             "kind_choices": StatementKind.choices,
-            "speaker_choices": selectors.speaker_choices(),
-            "organisation_choices": selectors.organisation_choices(),
+            "speaker_choices": _speaker_choices(),
+            "organisation_choices": _organisation_choices(),
         },
     )
 
@@ -143,7 +180,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "page": _page(request, filterset.qs),
             "order": order,
             "classification_choices": OrganisationClassification.choices,
-            "organisation_choices": selectors.organisation_choices(),
+            "organisation_choices": _organisation_choices(),
         },
     )
 
@@ -258,7 +295,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "type_choices": TYPE_CHOICES,
             "targets": targets,
             "speakers": speakers,
-            "events": selectors.person_events(person),
+            **_events(selectors.person_events(person)),
             "about": selectors.person_statements_about(person),
             **_charts(centre, statements, targets, speakers),
         },
@@ -293,7 +330,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "own_count": statements.filter(speaker_organisation=organisation).count(),
             "targets": targets,
             "speakers": speakers,
-            "events": selectors.organisation_events(organisation),
+            **_events(selectors.organisation_events(organisation)),
             "about": selectors.organisation_statements_about(organisation),
             **_charts(centre, statements, targets, speakers),
         },

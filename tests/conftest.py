@@ -11,6 +11,16 @@ SEEDS_DIR = PROJECT_DIR / "seeds"
 SEED_ARTICLE = SEEDS_DIR / "iraq-turkey-withdrawal.txt"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: pages keep summaries for a minute (views), and
+    one test's data must not show through another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
     return SEED_ARTICLE
