@@ -177,7 +177,8 @@ class StatementFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
-        help_text="Full-text search over content, speaker and document title.",
+        help_text="Full-text search over content, speaker and document title. Results come "
+        "newest first; add ordering=relevance for best match first (PostgreSQL).",
     )
 
     class Meta:

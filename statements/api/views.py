@@ -184,21 +184,25 @@ class DocumentViewSet(ReadOnlyViewSet):
 class StatementOrderingFilter(KbOrderingFilter):
     """Orders statements; ``date`` means the non-null ``sort_date`` so cursors stay valid.
 
-    With ``?q=`` on PostgreSQL and no explicit ordering, results come best match first.
-    Every ordering ends with ``id`` so the cursor's tie-breaking offsets are stable.
+    ``ordering=relevance`` with ``?q=`` on PostgreSQL gives best match first. It is not
+    the default: ranking reads every match, which grows with the corpus, while newest
+    first stops after one page (docs/benchmarks.md, finding 4). Every ordering ends with
+    ``id`` so the cursor's tie-breaking offsets are stable.
     """
 
     aliases = {"date": "sort_date"}
+    relevance = "relevance"
 
     def get_ordering(self, request: Request, queryset, view) -> list[str]:
         param = request.query_params.get(self.ordering_param, "")
         requested = [term.strip() for term in param.split(",") if term.strip()]
+        if requested and requested[0] == self.relevance:
+            if RANK_ANNOTATION in queryset.query.annotations:
+                return [f"-{RANK_ANNOTATION}", "-id"]
+            requested = requested[1:]
         ordering = self.remove_invalid_fields(queryset, requested, view, request)
         if not ordering:
-            if RANK_ANNOTATION in queryset.query.annotations:
-                ordering = [f"-{RANK_ANNOTATION}"]
-            else:
-                ordering = list(self.get_default_ordering(view) or [])
+            ordering = list(self.get_default_ordering(view) or [])
         mapped = []
         for term in ordering:
             descending, name = term.startswith("-"), term.lstrip("-")
@@ -206,6 +210,16 @@ class StatementOrderingFilter(KbOrderingFilter):
         if not any(term.lstrip("-") in ("id", "pk") for term in mapped):
             mapped.append("-id" if mapped and mapped[0].startswith("-") else "id")
         return mapped
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["enum"].append(self.relevance)
+            parameter["description"] += (
+                " With `q` on PostgreSQL, `relevance` orders best match first (slower on "
+                "searches matching many statements); otherwise it is ignored."
+            )
+        return parameters
 
 
 STATEMENT_ORDERING_FIELDS = ["id", "date", "confidence"]
@@ -216,7 +230,8 @@ STATEMENT_ORDERING_FIELDS = ["id", "date", "confidence"]
         summary="List statements",
         description="Cursor-paginated, newest first (`-id`). `ordering` accepts "
         "`id`, `date`, `confidence` (prefix `-` for descending); undated statements sort "
-        "as the oldest. With `q` on PostgreSQL the default order is by relevance.",
+        "as the oldest. With `q` too results come newest first; `ordering=relevance` "
+        "asks for best match first (PostgreSQL only).",
     ),
     retrieve=extend_schema(summary="One statement"),
     partial_update=extend_schema(

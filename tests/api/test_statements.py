@@ -248,9 +248,16 @@ def test_search_combines_with_filters(kb, api_client):
     assert found <= _db_ids(kb.seed.statements.all())
 
 
+def test_search_is_newest_first_by_default(kb, api_client):
+    rows = fetch_all(api_client, URL, {"q": "Turkey withdrawal", "page_size": 3})
+    assert ids(rows)
+    assert ids(rows) == sorted(ids(rows), reverse=True)
+
+
 def test_search_ranks_on_postgresql(kb, api_client):
     queryset = Statement.objects.all()
-    rows = fetch_all(api_client, URL, {"q": "Turkey withdrawal", "page_size": 3})
+    params = {"q": "Turkey withdrawal", "page_size": 3, "ordering": "relevance"}
+    rows = fetch_all(api_client, URL, params)
     if not search_uses_postgres(queryset):
         assert ids(rows) == sorted(ids(rows), reverse=True)  # SQLite: newest first
         return
