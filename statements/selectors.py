@@ -684,7 +684,7 @@ FACET_SAMPLE = 2000
 
 
 def statement_facets(
-    statements: QuerySet[Statement], *, limit: int = 10, sample: int = FACET_SAMPLE
+    statements: QuerySet[Statement], *, limit: int = 10, sample: int | None = None
 ) -> dict:
     """Counts of the newest ``sample`` of ``statements`` by type, speaker, organisation and
     year (two queries).
@@ -697,6 +697,7 @@ def statement_facets(
     ``sample`` matches the counts describe the newest ones only: ``truncated`` says so and
     the page tells the reader.
     """
+    sample = sample or FACET_SAMPLE
     rows = list(
         statements.prefetch_related(None)
         .order_by(*NEWEST_FIRST)

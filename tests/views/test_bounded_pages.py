@@ -1,0 +1,78 @@
+"""The bounds that keep big pages fast: search facets over a sample of the newest matches,
+the newest events only on actor pages, summaries cached for a minute."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from statements import selectors, views
+from statements.models import Statement
+
+
+@pytest.mark.parametrize("sample", [3, 1000])
+def test_search_facets_count_the_newest_sample(make_rows, sample):
+    rows = make_rows(12)
+    statements = selectors.statement_public_qs()
+    facets = selectors.statement_facets(statements, sample=sample)
+    expected = min(sample, 12)
+    assert facets["truncated"] is (sample < 12)
+    assert facets["sample"] == len(facets["ids"]) == expected
+    newest = list(statements.order_by(*selectors.NEWEST_FIRST).values_list("pk", flat=True))
+    assert facets["ids"] == newest[:expected]
+    assert sum(f.count for f in facets["types"]) == expected
+    assert sum(f.count for f in facets["years"]) == expected
+    assert facets["speakers"][0].params == {"speaker": rows["speaker"].slug}
+    assert facets["speakers"][0].count == expected
+    # Every statement's speaker is a member of the ministry: it counts them all.
+    ministry = next(f for f in facets["organisations"] if f.label == "Speaking Ministry")
+    assert ministry.count == expected
+
+
+def test_search_pages_beyond_the_sample_say_more_than(client, make_rows, monkeypatch):
+    make_rows(5)
+    monkeypatch.setattr(selectors, "FACET_SAMPLE", 3)
+    response = client.get(reverse("statements:search"))
+    assert response.status_code == 200
+    assert response.context["facets"]["truncated"]
+    assert response.context["page"].paginator.count == 3
+    html = response.content.decode()
+    assert "Facets over the newest 3 matches." in html
+    assert "more than 3" in html
+    shown = [s.pk for s in response.context["page"].object_list]
+    assert shown == response.context["facets"]["ids"]
+
+
+def test_search_page_lists_every_match_under_the_sample(client, make_rows):
+    rows = make_rows(30)
+    response = client.get(reverse("statements:search"), {"page": 2})
+    assert response.context["page"].paginator.count == Statement.objects.count() == 30
+    assert [s.pk for s in response.context["page"].object_list] == [
+        s.pk for s in sorted(rows["statements"], key=lambda s: (s.date, s.pk), reverse=True)
+    ][20:30]
+    assert "Facets over the newest" not in response.content.decode()
+
+
+def test_person_page_lists_the_newest_events(client, make_rows):
+    rows = make_rows(selectors.EVENTS_SHOWN + 2)
+    response = client.get(rows["speaker"].get_absolute_url())
+    events = response.context["events"]
+    assert len(events) == selectors.EVENTS_SHOWN and response.context["more_events"]
+    assert events[0].date == max(s.date for s in rows["statements"])
+    assert f"The newest {selectors.EVENTS_SHOWN} events." in response.content.decode()
+
+
+def test_statement_list_count_is_exact_on_a_small_table(client, make_rows):
+    make_rows(3)
+    response = client.get(reverse("statements:statement-list"))
+    assert response.context["page"].paginator.count == 3
+    assert not response.context["page"].paginator.estimated
+    assert "About" not in response.content.decode().split('class="lead"')[1][:20]
+
+
+def test_home_summary_is_cached_for_a_minute(client, make_rows):
+    make_rows(1)
+    client.get(reverse("statements:home"))
+    assert cache.get("kb:html:site-counts").statements == 1
+    assert views.SUMMARY_CACHE_SECONDS == 60
