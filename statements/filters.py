@@ -107,6 +107,16 @@ def _actor_id(model: type[Person] | type[Organisation], value: str) -> Subquery:
     )
 
 
+def _resolved_id(model: type[Person] | type[Organisation], value: str) -> int | None:
+    """The one id ``value`` names (its survivor's if merged), or None."""
+    return (
+        model.objects.filter(_actor_lookup(value))
+        .annotate(actor_id=Coalesce(F("merged_into"), F("pk")))
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
 def _person_id(value: str) -> Subquery:
     return _actor_id(Person, value)
 
@@ -185,11 +195,19 @@ class StatementFilterSet(django_filters.FilterSet):
         model = Statement
         fields: list[str] = []
 
+    # The speaker filters resolve the id first (one indexed lookup) and filter on the
+    # literal: PostgreSQL then plans with the speaker's real frequency. With a subquery it
+    # assumes an average speaker and sorts every statement of a frequent one (60-160 ms
+    # at 100k statements against 0.7 ms with the literal).
     def filter_speaker(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(speaker_person=_person_id(value))
+        actor_id = _resolved_id(Person, value)
+        return queryset.none() if actor_id is None else queryset.filter(speaker_person=actor_id)
 
     def filter_speaker_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(speaker_organisation=_organisation_id(value))
+        actor_id = _resolved_id(Organisation, value)
+        if actor_id is None:
+            return queryset.none()
+        return queryset.filter(speaker_organisation=actor_id)
 
     def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         members = Membership.objects.filter(organisation=_organisation_id(value)).values("person")
