@@ -13,7 +13,12 @@ export DJANGO_DEBUG ?= 1
 
 .PHONY: install run serve test test-browser lint format eval bench browser-deps clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed .env
+
+# A development .env (DJANGO_DEBUG=1) so manage.py works out of the box; production sets
+# its own environment and has no .env.
+.env:
+	cp .env.example .env
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
