@@ -105,6 +105,29 @@ def kb_export(*, out: IO[str]) -> BackupReport:
     return report
 
 
+def popolo_export(*, out: IO[str]) -> None:
+    """The interoperable half of a backup: persons, organizations, memberships, events and
+    speeches as one Popolo JSON object, streamed (the same shape as /api/export/popolo.json)."""
+    from statements import exports, selectors
+
+    def chunked(queryset):
+        return queryset.order_by("id").iterator(chunk_size=CHUNK_SIZE)
+
+    sections = exports.popolo_sections(
+        persons=chunked(selectors.person_list_api()),
+        organisations=chunked(selectors.organisation_list_api()),
+        memberships=chunked(selectors.membership_list_api()),
+        events=chunked(selectors.event_list_api()),
+        statements=chunked(selectors.statement_list_api()),
+    )
+
+    def dumps(value) -> str:
+        return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+    for piece in exports.popolo_stream(sections, dumps=dumps):
+        out.write(piece)
+
+
 def _kb_is_empty() -> bool:
     return not any(
         _backup_model(label)._default_manager.exists()

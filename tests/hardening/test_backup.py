@@ -105,6 +105,15 @@ def test_export_then_import_restores_every_row_review_status_and_alias(knowledge
     assert fresh.pk > max(row["pk"] for row in before["statements.person"])
 
 
+def test_export_also_writes_popolo_json(knowledge_base, tmp_path):
+    backup, popolo = tmp_path / "kb.jsonl", tmp_path / "popolo.json"
+    call_command("export", str(backup), "--popolo", str(popolo), stderr=io.StringIO())
+    data = json.loads(popolo.read_text(encoding="utf-8"))
+    assert set(data) >= {"persons", "organizations", "memberships", "events", "speeches"}
+    assert "Hawre Tawfiq" in [person["name"] for person in data["persons"]]
+    assert len(data["speeches"]) == Statement.objects.count()
+
+
 def test_import_refuses_a_database_that_is_not_empty(knowledge_base, tmp_path):
     backup = tmp_path / "kb.jsonl"
     call_command("export", str(backup), stderr=io.StringIO())
