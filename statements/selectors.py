@@ -8,6 +8,7 @@ Sections are owned by different parts of the site; add functions to your own sec
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection
@@ -794,3 +795,26 @@ def organisation_choices(*, limit: int = 500) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------------
 # End of the HTML site section.
 # ---------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------- exports (API and backup)
+
+
+def popolo_export_sections(
+    *, statements: Iterable[Statement], base_url: str = "", chunk_size: int = 2000
+) -> list[tuple[str, Iterator[dict]]]:
+    """Popolo's five sections streamed from the database: every person, organisation,
+    membership and event, and the given statements as speeches."""
+    from statements import exports
+
+    def chunked(queryset):
+        return queryset.order_by("id").iterator(chunk_size=chunk_size)
+
+    return exports.popolo_sections(
+        persons=chunked(person_list_api()),
+        organisations=chunked(organisation_list_api()),
+        memberships=chunked(membership_list_api()),
+        events=chunked(event_list_api()),
+        statements=statements,
+        base_url=base_url,
+    )

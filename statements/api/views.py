@@ -384,16 +384,10 @@ class PopoloExportView(_StatementExportView):
     renderer_classes = [_JSONExportRenderer]
 
     def get(self, request: Request) -> StreamingHttpResponse:
-        def chunked(queryset):
-            return queryset.order_by("id").iterator(chunk_size=EXPORT_CHUNK_SIZE)
-
-        sections = exports.popolo_sections(
-            persons=chunked(selectors.person_list_api()),
-            organisations=chunked(selectors.organisation_list_api()),
-            memberships=chunked(selectors.membership_list_api()),
-            events=chunked(selectors.event_list_api()),
+        sections = selectors.popolo_export_sections(
             statements=self.statements(),
             base_url=self.base_url(),
+            chunk_size=EXPORT_CHUNK_SIZE,
         )
         response = StreamingHttpResponse(
             exports.popolo_stream(sections, dumps=_dumps), content_type="application/json"

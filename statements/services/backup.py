@@ -110,16 +110,8 @@ def popolo_export(*, out: IO[str]) -> None:
     speeches as one Popolo JSON object, streamed (the same shape as /api/export/popolo.json)."""
     from statements import exports, selectors
 
-    def chunked(queryset):
-        return queryset.order_by("id").iterator(chunk_size=CHUNK_SIZE)
-
-    sections = exports.popolo_sections(
-        persons=chunked(selectors.person_list_api()),
-        organisations=chunked(selectors.organisation_list_api()),
-        memberships=chunked(selectors.membership_list_api()),
-        events=chunked(selectors.event_list_api()),
-        statements=chunked(selectors.statement_list_api()),
-    )
+    statements = selectors.statement_list_api().order_by("id").iterator(chunk_size=CHUNK_SIZE)
+    sections = selectors.popolo_export_sections(statements=statements, chunk_size=CHUNK_SIZE)
 
     def dumps(value) -> str:
         return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
