@@ -41,10 +41,9 @@ class DatabaseUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            return self.get_response(request)
-        except (OperationalError, InterfaceError) as error:
-            return self._unavailable(request, error)
+        # Django turns exceptions into responses between middleware layers, so a database
+        # error reaches us through process_exception, not as an exception here.
+        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, (OperationalError, InterfaceError)):
