@@ -1,15 +1,23 @@
 """Load the spaCy model named by the caller, add our components, turn Docs into records.
 
 ``extract`` and ``extract_many`` are the public entry points. The components write plain
-data into Doc extensions; the records are built here, in the calling process, so that
-``extract_many(..., n_process=2)`` works (worker Docs come back through msgpack).
+data into Doc extensions and ``doc_to_extraction`` turns them into records.
+
+With ``n_process > 1`` on a platform that can fork, ``extract_many`` runs its own worker
+processes, each running ``nlp.pipe`` and building the records, and only the small pickled
+records travel back. spaCy's ``nlp.pipe(n_process=N)`` would send whole Docs (token arrays,
+the tok2vec tensor) that the parent must rebuild before building records, which made the
+parent a third busy process on a two-core machine.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
+import multiprocessing
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 
 import spacy
@@ -75,10 +83,51 @@ def extract_many(
     """Extractions in input order, batched through ``nlp.pipe``."""
     nlp = nlp or load_pipeline()
     pairs = ((text, metadata or DocumentMetadata()) for text, metadata in items)
+    if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
+        yield from _extract_in_workers(pairs, nlp, batch_size, n_process)
+        return
     for doc, metadata in nlp.pipe(
         pairs, as_tuples=True, batch_size=batch_size, n_process=n_process
     ):
         yield doc_to_extraction(doc, metadata)
+
+
+# The pipeline forked workers inherit; set just before the pool starts.
+_WORKER_NLP: Language | None = None
+
+
+def _worker_extract(batch: list[tuple[str, DocumentMetadata]]) -> list[Extraction]:
+    assert _WORKER_NLP is not None
+    return [
+        doc_to_extraction(doc, metadata)
+        for doc, metadata in _WORKER_NLP.pipe(batch, as_tuples=True, batch_size=len(batch))
+    ]
+
+
+def _extract_in_workers(
+    pairs: Iterator[tuple[str, DocumentMetadata]],
+    nlp: Language,
+    batch_size: int,
+    n_process: int,
+) -> Iterator[Extraction]:
+    """Batches parsed in forked workers, results in input order, a bounded number in flight.
+
+    Input is read in this (the caller's) thread, a batch at a time, so a caller's iterator
+    that touches a database connection or reads files lazily keeps working.
+    """
+    global _WORKER_NLP
+    _WORKER_NLP = nlp
+    context = multiprocessing.get_context("fork")
+    in_flight: deque = deque()
+    with context.Pool(n_process) as pool:
+        while True:
+            batch = list(itertools.islice(pairs, batch_size))
+            if batch:
+                in_flight.append(pool.apply_async(_worker_extract, (batch,)))
+            if in_flight and (not batch or len(in_flight) > 2 * n_process):
+                yield from in_flight.popleft().get()
+            if not batch and not in_flight:
+                return
 
 
 # ---------------------------------------------------------------------------- records

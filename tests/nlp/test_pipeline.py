@@ -29,3 +29,27 @@ def test_extract_many_in_two_processes(nlp):
     single = [extract(text, nlp=nlp) for text in TEXTS * 2]
     assert [x.statements for x in many] == [x.statements for x in single]
     assert [x.entities for x in many] == [x.entities for x in single]
+
+
+def test_extract_many_in_processes_keeps_input_order_over_many_batches(nlp):
+    """More batches than the workers keep in flight: results still come back in order."""
+    texts = [f"Minister {name} said the talks had failed." for name in "ABCDEFGHIJKLM"]
+    items = [(text, DocumentMetadata(title=str(i))) for i, text in enumerate(texts)]
+    many = list(extract_many(items, nlp=nlp, batch_size=1, n_process=2))
+    assert [x.metadata.title for x in many] == [str(i) for i in range(len(texts))]
+    assert [x.text for x in many] == texts
+
+
+def test_extract_many_in_processes_reads_input_lazily(nlp):
+    """The caller's iterator is consumed a batch at a time, in the caller's process."""
+    consumed: list[int] = []
+
+    def items():
+        for i, text in enumerate(TEXTS * 4):
+            consumed.append(i)
+            yield text, DocumentMetadata()
+
+    results = extract_many(items(), nlp=nlp, batch_size=2, n_process=2)
+    next(results)
+    assert len(consumed) < len(TEXTS * 4)
+    assert len(list(results)) == len(TEXTS * 4) - 1

@@ -502,3 +502,24 @@ def test_batched_resolution_follows_the_same_rules(db):
     assert {k: a.pk for k, a in again.actors.items()} == {k: a.pk for k, a in actors.items()}
     assert (again.people_created, again.organisations_created) == (0, 0)
     assert len({a.slug for a in models.Person.objects.all()}) == models.Person.objects.count()
+
+
+def test_two_workers_store_what_the_engine_finds_in_every_document(db, nlp_pipeline, seed_text):
+    """``workers=2`` parses in forked processes; rows and order match the engine's output."""
+    texts = [
+        seed_text,
+        "“The border must be secured,” the minister said on Monday.",
+        "Officials said that the talks had failed.",
+        "Mayor Anne Hidalgo said the bridge would reopen in June.",
+        "The president rejected the proposal, calling it unacceptable.",
+    ]
+    sources = [SourceDocument(f"{i}.txt", text) for i, text in enumerate(texts)]
+    report = documents_ingest(sources, workers=2, batch_size=1, nlp=nlp_pipeline)
+    assert (report.created, report.failed) == (len(texts), 0)
+    stored = models.Document.objects.order_by("id")
+    assert [document.source_path for document in stored] == [s.path for s in sources]
+    for document, text in zip(stored, texts, strict=True):
+        expected = stored_statement_records(extract(text, nlp=nlp_pipeline))
+        assert {(s.content_start, s.content_end) for s in document.statements.all()} == {
+            (r.content_start, r.content_end) for r in expected
+        }
