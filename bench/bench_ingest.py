@@ -15,7 +15,7 @@ dedicated PostgreSQL database ``kb_bench_ingest`` created and dropped here):
 - ``nlp.pipe`` over kb's pipeline (``load_pipeline``: the model plus kb's components), the
   parser ingestion runs: issue 4's baseline;
 - ``documents_ingest`` with one worker: read files, hash, parse, build records, write rows;
-- ``documents_ingest`` with ``workers=2`` (``n_process=2``), into an emptied database.
+- ``documents_ingest`` with ``workers=2`` (two forked parser processes), into an emptied database.
 
 Words are whitespace-separated tokens of the article texts, the same for every measure.
 Prints a markdown table (and writes it to ``--out``).

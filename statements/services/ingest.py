@@ -7,7 +7,7 @@ re-extract per document, write each document in its own transaction, return coun
   normalised text is what is stored and what the engine reads, so every offset points
   into ``Document.text``.
 - Unchanged documents are skipped before parsing; the rest stream through
-  ``extract_many`` (``nlp.pipe``, ``n_process=workers``) in one pass.
+  ``extract_many`` (``nlp.pipe`` in ``workers`` processes) in one pass.
 - ``force`` re-extracts a stored document: the machine's statements (review status
   ``auto``) and the mentions are replaced; every statement a human reviewed is kept
   exactly as the human left it, and a new machine statement overlapping it is skipped.

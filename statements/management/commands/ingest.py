@@ -24,7 +24,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, glob or -")
         parser.add_argument(
-            "--workers", type=int, default=1, help="parser processes (spaCy n_process)"
+            "--workers",
+            type=int,
+            default=1,
+            help="parser processes (each runs nlp.pipe and builds the records)",
         )
         parser.add_argument(
             "--batch-size",
