@@ -8,16 +8,20 @@ Sections are owned by different parts of the site; add functions to your own sec
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
+    Aggregate,
     Count,
     Exists,
     F,
     Func,
     IntegerField,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
@@ -25,7 +29,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONArray
 
 from statements.models import (
     Document,
@@ -138,6 +142,73 @@ def statement_page_api() -> QuerySet[Statement]:
     )
 
 
+# The columns of a statement's API representation, read as plain rows: instantiating five
+# models per statement (and a prefetch per page) cost more than the queries themselves
+# (docs/benchmarks.md, finding 6).
+STATEMENT_ROW_FIELDS = (
+    *(
+        field.attname
+        for field in Statement._meta.concrete_fields
+        if field.name not in ("original_extraction", "created_at", "updated_at")
+    ),
+    *_STATEMENT_PAGE_RELATED,
+)
+# A target in a statement row: its id (for order) and both possible actors' id, name, slug.
+TARGET_ROW_COLUMNS = (
+    "id",
+    "person_id",
+    "person__name",
+    "person__slug",
+    "organisation_id",
+    "organisation__name",
+    "organisation__slug",
+)
+
+
+class _JSONGroupArray(Aggregate):
+    """JSON array of the grouped values (SQLite ``json_group_array``, PostgreSQL ``jsonb_agg``)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def _statement_targets_json() -> Subquery:
+    """Each statement's targets as a JSON array of ``TARGET_ROW_COLUMNS`` arrays.
+
+    A correlated subquery in the page query itself: PostgreSQL walks the target index for
+    each of the page's rows, where a separate ``IN (page ids)`` query joined every person
+    or organisation by hashing the whole table (3 ms at 1M statements) and cost a second
+    round trip.
+    """
+    return Subquery(
+        StatementTarget.objects.filter(statement=OuterRef("pk"))
+        .order_by()
+        .values("statement")
+        .annotate(rows=_JSONGroupArray(JSONArray(*TARGET_ROW_COLUMNS)))
+        .values("rows")
+    )
+
+
+def statement_rows_api() -> QuerySet[Statement]:
+    """The statements the API lists, filtered and ordered as models; read by ``statement_rows``."""
+    return Statement.objects.annotate(sort_date=Coalesce(F("date"), Value(UNDATED)))
+
+
+def statement_rows(statements: QuerySet[Statement]) -> QuerySet:
+    """``statements`` as dict rows of ``STATEMENT_ROW_FIELDS``, their annotations, and
+    ``target_rows`` (``TARGET_ROW_COLUMNS`` lists, or None for none), in one query.
+
+    The annotations (``sort_date``, a search rank) stay in the rows because cursor
+    pagination reads its position from the row's first ordering field.
+    """
+    return statements.values(
+        *STATEMENT_ROW_FIELDS, *statements.query.annotations, target_rows=_statement_targets_json()
+    )
+
+
 def person_list_api(*, include_merged: bool = False) -> QuerySet[Person]:
     """People with roles, aliases, identifiers and statement counts per type.
 
@@ -149,7 +220,11 @@ def person_list_api(*, include_merged: bool = False) -> QuerySet[Person]:
     )
     return people.annotate(
         statement_count=Count("statements"), **_statement_type_counts()
-    ).prefetch_related(
+    ).prefetch_related(*_person_prefetches())
+
+
+def _person_prefetches() -> tuple[Prefetch | str, ...]:
+    return (
         Prefetch(
             "memberships",
             queryset=Membership.objects.select_related("organisation").order_by(
@@ -159,6 +234,57 @@ def person_list_api(*, include_merged: bool = False) -> QuerySet[Person]:
         "other_names",
         "identifiers",
     )
+
+
+def person_detail_api() -> QuerySet[Person]:
+    """People (merged ones too) with roles, aliases and identifiers; no counts.
+
+    The detail adds ``person_statement_counts_attach``: counting in the same query reads
+    every statement of the person on every request, which for the most quoted people grows
+    with the corpus (docs/benchmarks.md, finding 2).
+    """
+    return Person.objects.prefetch_related(*_person_prefetches())
+
+
+def person_statement_counts_attach(person: Person) -> Person:
+    """Sets the annotations ``person_list_api`` computes, from ``person_statement_counts``."""
+    counts = person_statement_counts(person.pk)
+    person.statement_count = sum(counts.values())
+    for value in StatementType.values:
+        setattr(person, statement_type_count_field(value), counts.get(value, 0))
+    return person
+
+
+def person_statement_counts(person_id: int) -> dict[str, int]:
+    """Statements the person spoke, per type; kept for ``SUMMARY_CACHE_SECONDS``."""
+    return cached_summary(
+        f"kb:person-statement-counts:{person_id}",
+        lambda: dict(
+            Statement.objects.filter(speaker_person_id=person_id)
+            .order_by()
+            .values_list("statement_type")
+            .annotate(n=Count("id"))
+        ),
+    )
+
+
+SUMMARY_CACHE_SECONDS = 60
+T = TypeVar("T")
+
+
+def cached_summary(key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, kept for ``SUMMARY_CACHE_SECONDS`` in the cache framework.
+
+    Why: aggregates over many statements (the home page's counts and most-quoted lists,
+    the speaker and organisation pickers, a person's statements per type) cost time that
+    grows with the corpus, and change only when documents are ingested or records reviewed
+    or merged; a minute late is fine for a summary.
+    """
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, SUMMARY_CACHE_SECONDS)
+    return value
 
 
 def organisation_list_api(*, include_merged: bool = False) -> QuerySet[Organisation]:

@@ -7,10 +7,6 @@ permanently to the record that survived the merge.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,11 +27,11 @@ from statements.models import (
     StatementKind,
     StatementType,
 )
+from statements.selectors import SUMMARY_CACHE_SECONDS  # noqa: F401  (tests read it here)
+from statements.selectors import cached_summary as _cached
 from statements.svg import GraphNode, legend_html, talk_graph_svg, timeline_buckets, timeline_svg
 
 PAGE_SIZE = 25
-SUMMARY_CACHE_SECONDS = 60
-T = TypeVar("T")
 SEARCH_PAGE_SIZE = 20
 TYPE_CHOICES = StatementType.choices
 
@@ -105,21 +101,6 @@ def _charts(
             [(v, label) for v, label in TYPE_CHOICES if any(b.counts.get(v) for b in buckets)]
         ),
     }
-
-
-def _cached(key: str, compute: Callable[[], T]) -> T:
-    """``compute()``, kept for ``SUMMARY_CACHE_SECONDS`` in the cache framework.
-
-    Why: the home page's counts and most-quoted lists, and the speaker and organisation
-    pickers, aggregate the whole statements table (0.2-0.3 s at 100k, growing with it) and
-    change only when documents are ingested or records reviewed or merged; a minute late
-    is fine for a summary.
-    """
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, SUMMARY_CACHE_SECONDS)
-    return value
 
 
 def _speaker_choices() -> list[tuple[str, str]]:

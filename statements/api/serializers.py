@@ -31,7 +31,7 @@ from statements.models import (
     StatementKind,
     StatementType,
 )
-from statements.selectors import statement_type_count_field
+from statements.selectors import STATEMENT_ROW_FIELDS, statement_type_count_field
 
 ACTOR_KINDS = ("person", "organisation")
 
@@ -504,55 +504,15 @@ class StatementSerializer(_LinkedMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, instance: Statement) -> dict[str, Any]:
-        """The declared fields, built as a plain dict.
+        """The declared fields, built by ``statement_row_represent`` as a plain dict.
 
         DRF's per-field machinery cost ~1 ms a statement (30 fields, nested method fields),
         most of an API page (docs/benchmarks.md, finding 6). The declared fields stay for
-        the OpenAPI schema; this must give exactly what they would (tests/api check both).
+        the OpenAPI schema; the dict must give exactly what they would (tests/api check it).
         """
-        obj = instance
-        request = self.context.get("request")
-        links = _links(request)
-        pk = obj.pk
-        spans = obj.content_spans
-        if spans is not None:
-            spans = [
-                None if span is None else [None if n is None else int(n) for n in span]
-                for span in spans
-            ]
-        reviewed_at = obj.reviewed_at
-        if reviewed_at is not None:
-            reviewed_at = self.fields["reviewed_at"].to_representation(reviewed_at)
-        date = obj.date
-        return {
-            "id": pk,
-            "url": links.url("api:statement-detail", "pk", pk),
-            "html_url": links.url("statements:statement-detail", "pk", pk),
-            "speaker": actor_ref(obj.speaker_person or obj.speaker_organisation, request),
-            "speaker_text": obj.speaker_text,
-            "speaker_span": _span(obj.speaker_start, obj.speaker_end),
-            "role": obj.speaker_role,
-            "cue": obj.cue,
-            "cue_span": _span(obj.cue_start, obj.cue_end),
-            "cue_class": obj.cue_class,
-            "content": obj.content,
-            "content_span": _span(obj.content_start, obj.content_end),
-            "content_spans": spans,
-            "kind": obj.kind,
-            "type": obj.statement_type,
-            "cameo_code": obj.cameo_code,
-            "plover_code": obj.plover_code,
-            "codebook_version": obj.codebook_version,
-            "targets": self.get_targets(obj),
-            "event": event_ref(obj.event, request) if obj.event_id is not None else None,
-            "date": date.isoformat() if date else None,
-            "document": document_ref(obj.document, request),
-            "confidence": float(obj.confidence),
-            "extractor_version": obj.extractor_version,
-            "cluster_key": obj.cluster_key,
-            "review_status": obj.review_status,
-            "reviewed_at": reviewed_at,
-        }
+        return statement_row_represent(
+            _statement_instance_row(instance), _links(self.context.get("request"))
+        )
 
     @extend_schema_field(ActorRefSerializer(allow_null=True))
     def get_speaker(self, obj: Statement) -> dict[str, Any] | None:
@@ -591,6 +551,162 @@ class StatementSerializer(_LinkedMixin, serializers.ModelSerializer):
     @extend_schema_field(DocumentRefSerializer)
     def get_document(self, obj: Statement) -> dict[str, Any]:
         return document_ref(obj.document, self.context.get("request"))
+
+
+_DATETIME_FIELD = serializers.DateTimeField()
+
+
+def _ref(actor_id: int, kind: str, name: str, slug: str, links: _Links) -> dict[str, Any]:
+    return {
+        "id": actor_id,
+        "kind": kind,
+        "name": name,
+        "slug": slug,
+        "url": links.url(f"api:{kind}-detail", "slug", slug),
+        "html_url": links.url(f"statements:{kind}-detail", "slug", slug),
+    }
+
+
+def _target_refs(targets: list | None, links: _Links) -> list[dict[str, Any]]:
+    """References from ``selectors.TARGET_ROW_COLUMNS`` lists, in target id order."""
+    refs = []
+    for _, person_id, person_name, person_slug, org_id, org_name, org_slug in sorted(targets or ()):
+        if person_id is not None:
+            refs.append(_ref(person_id, "person", person_name, person_slug, links))
+        elif org_id is not None:
+            refs.append(_ref(org_id, "organisation", org_name, org_slug, links))
+    return refs
+
+
+def statement_row_represent(row: dict, links: _Links) -> dict[str, Any]:
+    """A statement's API representation from a ``selectors.statement_rows`` row.
+
+    The one place the statement representation is built: lists and detail read rows, the
+    serializer converts a model instance into such a row first.
+    """
+    pk = row["id"]
+    spans = row["content_spans"]
+    if spans is not None:
+        spans = [
+            None if span is None else [None if n is None else int(n) for n in span]
+            for span in spans
+        ]
+    reviewed_at = row["reviewed_at"]
+    if reviewed_at is not None:
+        reviewed_at = _DATETIME_FIELD.to_representation(reviewed_at)
+    date = row["date"]
+    event_id = row["event_id"]
+    event = None
+    if event_id is not None:
+        event_date = row["event__date"]
+        event = {
+            "id": event_id,
+            "name": row["event__name"],
+            "classification": row["event__classification"],
+            "date": event_date.isoformat() if event_date else None,
+            "url": links.url("api:event-detail", "pk", event_id),
+            "html_url": links.url("statements:event-detail", "pk", event_id),
+        }
+    document_id = row["document_id"]
+    published_at = row["document__published_at"]
+    speaker = None
+    if (person_id := row["speaker_person_id"]) is not None:
+        speaker = _ref(
+            person_id, "person", row["speaker_person__name"], row["speaker_person__slug"], links
+        )
+    elif (org_id := row["speaker_organisation_id"]) is not None:
+        speaker = _ref(
+            org_id,
+            "organisation",
+            row["speaker_organisation__name"],
+            row["speaker_organisation__slug"],
+            links,
+        )
+    return {
+        "id": pk,
+        "url": links.url("api:statement-detail", "pk", pk),
+        "html_url": links.url("statements:statement-detail", "pk", pk),
+        "speaker": speaker,
+        "speaker_text": row["speaker_text"],
+        "speaker_span": _span(row["speaker_start"], row["speaker_end"]),
+        "role": row["speaker_role"],
+        "cue": row["cue"],
+        "cue_span": _span(row["cue_start"], row["cue_end"]),
+        "cue_class": row["cue_class"],
+        "content": row["content"],
+        "content_span": _span(row["content_start"], row["content_end"]),
+        "content_spans": spans,
+        "kind": row["kind"],
+        "type": row["statement_type"],
+        "cameo_code": row["cameo_code"],
+        "plover_code": row["plover_code"],
+        "codebook_version": row["codebook_version"],
+        "targets": _target_refs(row["target_rows"], links),
+        "event": event,
+        "date": date.isoformat() if date else None,
+        "document": {
+            "id": document_id,
+            "title": row["document__title"],
+            "url": row["document__url"],
+            "publisher": row["document__publisher"],
+            "published_at": published_at.isoformat() if published_at else None,
+            "api_url": links.url("api:document-detail", "pk", document_id),
+            "html_url": links.url("statements:document-detail", "pk", document_id),
+        },
+        "confidence": float(row["confidence"]),
+        "extractor_version": row["extractor_version"],
+        "cluster_key": row["cluster_key"],
+        "review_status": row["review_status"],
+        "reviewed_at": reviewed_at,
+    }
+
+
+def statement_rows_represent(rows: list[dict], request) -> list[dict[str, Any]]:
+    """API representations of ``selectors.statement_rows`` rows."""
+    links = _links(request)
+    return [statement_row_represent(row, links) for row in rows]
+
+
+def _related_values(obj, relation: str, names: tuple[str, ...]) -> dict[str, Any]:
+    related = getattr(obj, relation)
+    return {
+        f"{relation}__{name}": None if related is None else getattr(related, name) for name in names
+    }
+
+
+def _statement_instance_row(obj: Statement) -> dict[str, Any]:
+    """A model instance as the row ``statement_row_represent`` reads."""
+    row = {name: getattr(obj, name) for name in STATEMENT_ROW_FIELDS if "__" not in name}
+    row.update(_related_values(obj, "document", ("title", "url", "publisher", "published_at")))
+    row.update(_related_values(obj, "speaker_person", ("name", "slug")))
+    row.update(_related_values(obj, "speaker_organisation", ("name", "slug")))
+    row.update(_related_values(obj, "event", ("name", "classification", "date")))
+    row["target_rows"] = _statement_instance_targets(obj)
+    return row
+
+
+def _statement_instance_targets(obj: Statement) -> list[list]:
+    """The instance's targets as ``selectors.TARGET_ROW_COLUMNS`` lists."""
+    # selectors.statement_page_api prefetches into a plain list (cheaper than a queryset
+    # per row); other querysets prefetch ``targets``.
+    targets = getattr(obj, "target_list", None)
+    if targets is None:
+        targets = obj.targets.all()
+    rows = []
+    for target in targets:
+        person, organisation = target.person, target.organisation
+        rows.append(
+            [
+                target.pk,
+                target.person_id,
+                person and person.name,
+                person and person.slug,
+                target.organisation_id,
+                organisation and organisation.name,
+                organisation and organisation.slug,
+            ]
+        )
+    return rows
 
 
 class StatementReviewSerializer(serializers.Serializer):

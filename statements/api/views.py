@@ -6,10 +6,11 @@ service.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from collections.abc import Iterator
 
-from django.http import HttpResponsePermanentRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.utils.http import urlencode
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -26,6 +27,7 @@ from rest_framework.reverse import reverse
 from statements import exports, filters, selectors
 from statements.api import serializers
 from statements.api.pagination import KbPageNumberPagination, StatementCursorPagination
+from statements.models import Person
 from statements.search import RANK_ANNOTATION
 from statements.services.review import ReviewError, statements_review
 
@@ -70,9 +72,40 @@ class KbOrderingFilter(OrderingFilter):
         ]
 
 
+class KbFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, skipped when the query string names none of the filters.
+
+    Building and validating the filter form costs about a millisecond a request (a deep
+    copy of every form field), a tenth of an unfiltered statement page.
+    """
+
+    def filter_queryset(self, request: Request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not _names_a_filter(request, filterset_class):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+@functools.cache
+def _filter_params(filterset_class) -> frozenset[str]:
+    """Query-string names a filterset reads (a range filter reads ``<name>_<suffix>``)."""
+    names = set()
+    for name, filter_ in filterset_class.base_filters.items():
+        suffixes = getattr(filter_.field_class.widget, "suffixes", None)
+        if suffixes:
+            names.update(f"{name}_{suffix}" if suffix else name for suffix in suffixes)
+        names.add(name)
+    return frozenset(names)
+
+
+def _names_a_filter(request: Request, filterset_class) -> bool:
+    params = request.query_params
+    return bool(params) and any(name in params for name in _filter_params(filterset_class))
+
+
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = KbPageNumberPagination
-    filter_backends = [DjangoFilterBackend, KbOrderingFilter]
+    filter_backends = [KbFilterBackend, KbOrderingFilter]
     lookup_value_regex = ID_REGEX
 
 
@@ -113,7 +146,14 @@ class PersonViewSet(MergedRedirectMixin, ReadOnlyViewSet):
     ordering = ["name", "id"]
 
     def get_queryset(self):
-        return selectors.person_list_api(include_merged=self.action == "retrieve")
+        if self.action == "retrieve":
+            return selectors.person_detail_api()
+        return selectors.person_list_api()
+
+    def get_serializer(self, instance=None, *args, **kwargs):
+        if self.action == "retrieve" and isinstance(instance, Person):
+            selectors.person_statement_counts_attach(instance)
+        return super().get_serializer(instance, *args, **kwargs)
 
 
 @extend_schema_view(
@@ -243,7 +283,7 @@ STATEMENT_ORDERING_FIELDS = ["id", "date", "confidence"]
 class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = serializers.StatementSerializer
     filterset_class = filters.StatementFilterSet
-    filter_backends = [DjangoFilterBackend, StatementOrderingFilter]
+    filter_backends = [KbFilterBackend, StatementOrderingFilter]
     pagination_class = StatementCursorPagination
     permission_classes = [IsStaffOrReadOnly]
     http_method_names = ["get", "patch", "head", "options"]
@@ -252,7 +292,22 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     ordering = ["-id"]
 
     def get_queryset(self):
+        if self.action in ("list", "retrieve"):
+            return selectors.statement_rows_api()
         return selectors.statement_page_api()
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """Pages of plain rows (``selectors.statement_rows``), not model instances."""
+        statements = selectors.statement_rows(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(statements)
+        return self.get_paginated_response(serializers.statement_rows_represent(page, request))
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        statements = self.filter_queryset(self.get_queryset()).filter(pk=self.kwargs["pk"])
+        rows = list(selectors.statement_rows(statements)[:1])
+        if not rows:
+            raise Http404
+        return Response(serializers.statement_rows_represent(rows, request)[0])
 
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         statement = self.get_object()
@@ -310,7 +365,7 @@ class _StatementExportView(GenericAPIView):
     """Streams statements that match the same filters as ``/api/statements/``."""
 
     filterset_class = filters.StatementFilterSet
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [KbFilterBackend]
     pagination_class = None
     serializer_class = serializers.StatementSerializer
 

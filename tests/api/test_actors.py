@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db.models import Count
 
 from statements import selectors
@@ -61,6 +62,17 @@ def test_person_carries_roles_aliases_identifiers_and_counts_by_type(kb, api_cli
     assert set(data["statement_counts"]) == set(StatementType.values)
     for value, count in data["statement_counts"].items():
         assert count == person.statements.filter(statement_type=value).count()
+
+
+def test_person_detail_counts_are_kept_for_a_minute(kb, api_client):
+    """A person's statements per type are cached (SUMMARY_CACHE_SECONDS), then recounted."""
+    person = Person.objects.filter(statements__isnull=False).distinct().first()
+    url = f"/api/people/{person.slug}/"
+    before = api_client.get(url).json()["statement_count"]
+    person.statements.update(speaker_person=None)
+    assert api_client.get(url).json()["statement_count"] == before > 0
+    cache.clear()
+    assert api_client.get(url).json()["statement_count"] == 0
 
 
 def test_people_counts_in_the_list_match_the_database(kb, api_client):

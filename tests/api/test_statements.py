@@ -8,7 +8,11 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
+from statements import selectors
+from statements.api.serializers import StatementSerializer
 from statements.models import Membership, Organisation, Person, ReviewStatus, Statement
 from statements.search import RANK_ANNOTATION, search_uses_postgres, statement_search
 from tests.api.helpers import fetch_all, ids
@@ -185,6 +189,28 @@ def test_filter_by_date_range(kb, api_client):
     assert _api_ids(api_client, date_after="2024-06-01", date_before="2024-06-30") == _db_ids(
         Statement.objects.filter(date__range=("2024-06-01", "2024-06-30"))
     )
+
+
+def test_unknown_parameters_filter_nothing(kb, api_client):
+    """The filter form is skipped when no filter is named; an unknown name changes nothing."""
+    everything = _db_ids(Statement.objects.all())
+    assert _api_ids(api_client, colour="blue") == everything
+    assert (
+        _api_ids(api_client, colour="blue", date_before="2024-06-03")
+        == _db_ids(Statement.objects.filter(date__lte="2024-06-03"))
+        != everything
+    )
+
+
+def test_rows_and_serializer_give_the_same_representation(kb, api_client):
+    """Lists and detail build rows in one query; exports and reviews serialize models."""
+    request = Request(APIRequestFactory().get(URL))
+    statements = selectors.statement_page_api().order_by("-id")
+    expected = [StatementSerializer(s, context={"request": request}).data for s in statements]
+    assert any(row["targets"] for row in expected) and any(row["event"] for row in expected)
+    assert fetch_all(api_client, URL, {"page_size": 500}) == expected
+    for row in expected[:5]:
+        assert api_client.get(f"{URL}{row['id']}/").json() == row
 
 
 @pytest.mark.parametrize(
