@@ -11,6 +11,9 @@ selectors annotate.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+
 import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet, Subquery
@@ -136,6 +139,23 @@ def actor_name_filter(queryset: QuerySet, value: str, *, alias_owner: str) -> Qu
         return queryset
     aliased = OtherName.objects.filter(name_key__contains=key).values(alias_owner)
     return queryset.filter(Q(name_key__contains=key) | Q(pk__in=aliased))
+
+
+@functools.cache
+def filter_param_names(filterset_class: type[django_filters.FilterSet]) -> frozenset[str]:
+    """Query-string names a filterset reads (a range filter reads ``<name>_<suffix>``)."""
+    names = set()
+    for name, filter_ in filterset_class.base_filters.items():
+        suffixes = getattr(filter_.field_class.widget, "suffixes", None)
+        if suffixes:
+            names.update(f"{name}_{suffix}" if suffix else name for suffix in suffixes)
+        names.add(name)
+    return frozenset(names)
+
+
+def names_a_filter(params: Mapping[str, str], filterset_class) -> bool:
+    """Whether ``params`` (a query string) gives a value to any filter of the filterset."""
+    return any(params.get(name) for name in filter_param_names(filterset_class))
 
 
 class StatementFilterSet(django_filters.FilterSet):

@@ -20,6 +20,7 @@ from statements.filters import (
     OrganisationFilterSet,
     PersonFilterSet,
     StatementFilterSet,
+    names_a_filter,
 )
 from statements.models import (
     EventClassification,
@@ -262,25 +263,47 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(person.resolve(), permanent=True)
     statements = selectors.person_statements(person)
     filterset = StatementFilterSet(request.GET, queryset=statements)
-    targets = selectors.talk_targets(statements)
-    speakers = selectors.talk_speakers(Q(person=person))
-    centre = GraphNode(f"p:{person.slug}", person.name, person.get_absolute_url(), "person")
-    return render(
-        request,
-        "statements/person_detail.html",
-        {
-            "person": person,
-            "filterset": filterset,
-            "page": _page(request, filterset.qs, per_page=20),
+
+    def summary() -> dict:
+        targets = selectors.talk_targets(statements)
+        speakers = selectors.talk_speakers(Q(person=person))
+        centre = GraphNode(f"p:{person.slug}", person.name, person.get_absolute_url(), "person")
+        return {
+            "statement_count": statements.count(),
             "type_rows": _type_rows(selectors.statement_type_counts(statements)),
-            "type_choices": TYPE_CHOICES,
             "targets": targets,
             "speakers": speakers,
             **_events(selectors.person_events(person)),
             "about": selectors.person_statements_about(person),
             **_charts(centre, statements, targets, speakers),
+        }
+
+    context = _cached(f"kb:html:person:{person.pk}", summary)
+    return render(
+        request,
+        "statements/person_detail.html",
+        {
+            **context,
+            "person": person,
+            "filterset": filterset,
+            "page": _actor_page(request, filterset, context["statement_count"]),
+            "type_choices": TYPE_CHOICES,
         },
     )
+
+
+def _actor_page(request: HttpRequest, filterset: StatementFilterSet, count: int) -> Page:
+    """A page of an actor's statements; unfiltered, counted by the page's cached summary."""
+    if names_a_filter(request.GET, type(filterset)):
+        return _page(request, filterset.qs, per_page=20)
+    return _page(request, filterset.qs, per_page=20, paginator_class=_known_count_paginator(count))
+
+
+def _known_count_paginator(known: int) -> type[Paginator]:
+    class KnownCountPaginator(Paginator):
+        count = known
+
+    return KnownCountPaginator
 
 
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -291,29 +314,37 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(organisation.resolve(), permanent=True)
     statements = selectors.organisation_statements(organisation)
     filterset = StatementFilterSet(request.GET, queryset=statements)
-    targets = selectors.talk_targets(statements)
-    speakers = selectors.talk_speakers(Q(organisation=organisation))
-    centre = GraphNode(
-        f"o:{organisation.slug}",
-        organisation.name,
-        organisation.get_absolute_url(),
-        "organisation",
-    )
-    return render(
-        request,
-        "statements/organisation_detail.html",
-        {
-            "organisation": organisation,
-            "filterset": filterset,
-            "page": _page(request, filterset.qs, per_page=20),
+
+    def summary() -> dict:
+        targets = selectors.talk_targets(statements)
+        speakers = selectors.talk_speakers(Q(organisation=organisation))
+        centre = GraphNode(
+            f"o:{organisation.slug}",
+            organisation.name,
+            organisation.get_absolute_url(),
+            "organisation",
+        )
+        return {
+            "statement_count": statements.count(),
             "type_rows": _type_rows(selectors.statement_type_counts(statements)),
-            "type_choices": TYPE_CHOICES,
             "own_count": statements.filter(speaker_organisation=organisation).count(),
             "targets": targets,
             "speakers": speakers,
             **_events(selectors.organisation_events(organisation)),
             "about": selectors.organisation_statements_about(organisation),
             **_charts(centre, statements, targets, speakers),
+        }
+
+    context = _cached(f"kb:html:organisation:{organisation.pk}", summary)
+    return render(
+        request,
+        "statements/organisation_detail.html",
+        {
+            **context,
+            "organisation": organisation,
+            "filterset": filterset,
+            "page": _actor_page(request, filterset, context["statement_count"]),
+            "type_choices": TYPE_CHOICES,
         },
     )
 

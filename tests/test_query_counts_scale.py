@@ -65,6 +65,9 @@ def http(client):
 
 
 def test_query_counts_are_the_same_at_two_scales(http, django_assert_max_num_queries):
+    # SQLite probes JSON support with one query the first time a connection builds a JSON
+    # expression (the API's targets); probe it now so it is not counted against one URL.
+    assert connection.features.supports_json_field
     corpus_generate(statements=SMALL, seed=11, clear=True)
     small = {name: _count(http, url) for name, url in _urls().items()}
 

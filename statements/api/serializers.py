@@ -579,7 +579,7 @@ def _target_refs(targets: list | None, links: _Links) -> list[dict[str, Any]]:
 
 
 def statement_row_represent(row: dict, links: _Links) -> dict[str, Any]:
-    """A statement's API representation from a ``selectors.statement_rows`` row.
+    """A statement's API representation from a ``selectors.statement_rows_api`` row.
 
     The one place the statement representation is built: lists and detail read rows, the
     serializer converts a model instance into such a row first.
@@ -662,7 +662,7 @@ def statement_row_represent(row: dict, links: _Links) -> dict[str, Any]:
 
 
 def statement_rows_represent(rows: list[dict], request) -> list[dict[str, Any]]:
-    """API representations of ``selectors.statement_rows`` rows."""
+    """API representations of ``selectors.statement_rows_api`` rows."""
     links = _links(request)
     return [statement_row_represent(row, links) for row in rows]
 

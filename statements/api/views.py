@@ -6,7 +6,6 @@ service.
 from __future__ import annotations
 
 import csv
-import functools
 import json
 from collections.abc import Iterator
 
@@ -81,26 +80,11 @@ class KbFilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request: Request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None and not _names_a_filter(request, filterset_class):
+        if filterset_class is not None and not filters.names_a_filter(
+            request.query_params, filterset_class
+        ):
             return queryset
         return super().filter_queryset(request, queryset, view)
-
-
-@functools.cache
-def _filter_params(filterset_class) -> frozenset[str]:
-    """Query-string names a filterset reads (a range filter reads ``<name>_<suffix>``)."""
-    names = set()
-    for name, filter_ in filterset_class.base_filters.items():
-        suffixes = getattr(filter_.field_class.widget, "suffixes", None)
-        if suffixes:
-            names.update(f"{name}_{suffix}" if suffix else name for suffix in suffixes)
-        names.add(name)
-    return frozenset(names)
-
-
-def _names_a_filter(request: Request, filterset_class) -> bool:
-    params = request.query_params
-    return bool(params) and any(name in params for name in _filter_params(filterset_class))
 
 
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -297,14 +281,14 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return selectors.statement_page_api()
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        """Pages of plain rows (``selectors.statement_rows``), not model instances."""
-        statements = selectors.statement_rows(self.filter_queryset(self.get_queryset()))
+        """Pages of plain rows (``selectors.statement_rows_api``), not model instances."""
+        statements = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(statements)
         return self.get_paginated_response(serializers.statement_rows_represent(page, request))
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         statements = self.filter_queryset(self.get_queryset()).filter(pk=self.kwargs["pk"])
-        rows = list(selectors.statement_rows(statements)[:1])
+        rows = list(statements[:1])
         if not rows:
             raise Http404
         return Response(serializers.statement_rows_represent(rows, request)[0])
