@@ -96,6 +96,12 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# Summaries (site counts, pickers, a person's statements per type, actor page charts) are
+# kept for a minute in this cache. The default is each process's memory; workers on
+# several machines can share one, e.g. KB_CACHE_URL=dbcache://kb_cache after
+# `manage.py createcachetable`.
+CACHES = {"default": env.cache_url("KB_CACHE_URL", default="locmemcache://")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

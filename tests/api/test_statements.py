@@ -11,7 +11,7 @@ from django.db.models import Q
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from statements import selectors
+from statements import filters, selectors
 from statements.api.serializers import StatementSerializer
 from statements.models import Membership, Organisation, Person, ReviewStatus, Statement
 from statements.search import RANK_ANNOTATION, search_uses_postgres, statement_search
@@ -200,6 +200,16 @@ def test_unknown_parameters_filter_nothing(kb, api_client):
         == _db_ids(Statement.objects.filter(date__lte="2024-06-03"))
         != everything
     )
+
+
+def test_filter_form_holds_only_the_named_filters():
+    named = filters.filters_named(
+        {"date_after": "2024-01-01", "type": "", "colour": "blue"}, filters.StatementFilterSet
+    )
+    assert named == {"date"}
+    narrowed = filters.filterset_narrowed(filters.StatementFilterSet, named)
+    assert set(narrowed.base_filters) == {"date"}
+    assert set(filters.StatementFilterSet.base_filters) > {"date", "type", "speaker"}
 
 
 def test_rows_and_serializer_give_the_same_representation(kb, api_client):
