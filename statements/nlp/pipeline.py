@@ -33,7 +33,7 @@ from statements.nlp.components import (
     roles,  # noqa: F401
     types,  # noqa: F401
 )
-from statements.nlp.components.extensions import register_extensions
+from statements.nlp.components.extensions import doc_text, register_extensions
 from statements.nlp.records import (
     DocumentMetadata,
     EntityRecord,
@@ -171,7 +171,7 @@ def resolve_date(date_text: str, published: str) -> str:
 
 
 def doc_to_extraction(doc: Doc, metadata: DocumentMetadata) -> Extraction:
-    text = doc.text
+    text = doc_text(doc)
     entity_dicts = doc._.kb_entities or []
     names = {entity["key"]: entity["name"] for entity in entity_dicts}
     entities = tuple(

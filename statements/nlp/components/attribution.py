@@ -27,7 +27,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from statements.nlp.components.extensions import register_extensions
+from statements.nlp.components.extensions import doc_text, register_extensions
 from statements.nlp.lexicons import Cue, cue_lexicon, speaker_nouns
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
@@ -355,7 +355,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
-    text = doc.text
+    text = doc_text(doc)
     if not text.strip() or len(doc) == 0:
         return []
     quotes = [quote for quote in (doc._.kb_quotes or []) if quote["reported"]]
@@ -551,7 +551,7 @@ COLON_LINE_RE = re.compile(r"^[ \t]*([A-Z][^:\n]{0,60}?)[ \t]*:[ \t]+(\S[^\n]*)$
 
 def _colon_lines(doc: Doc, make, content_with_quotes, token_key, token_spans) -> list[dict]:
     """A line 'NAME: what they said', as in headlines and transcripts."""
-    text = doc.text
+    text = doc_text(doc)
     out = []
     if ":" not in text:
         return out
@@ -636,7 +636,7 @@ def _nominal(doc: Doc, noun: Token, cue: Cue, make, content_with_quotes) -> dict
         start_token = content_child.left_edge
         cue_end_token = noun
     end_token = content_child.right_edge
-    text = doc.text
+    text = doc_text(doc)
     start, end = _trim(text, start_token.idx, end_token.idx + len(end_token.text))
     if end - start < 3:
         return None
@@ -674,7 +674,7 @@ def _adjective(doc: Doc, adjective: Token, cue: Cue, make, content_with_quotes) 
     else:
         start_token = content_child.left_edge
     end_token = content_child.right_edge
-    start, end = _trim(doc.text, start_token.idx, end_token.idx + len(end_token.text))
+    start, end = _trim(doc_text(doc), start_token.idx, end_token.idx + len(end_token.text))
     if end - start < 3:
         return None
     content, kind = content_with_quotes(start, end)
@@ -713,7 +713,7 @@ def _according(doc: Doc, token: Token, make, content_with_quotes) -> dict | None
     source = objects[0]
     sentence = token.sent
     phrase_start, phrase_end = token.i, max(source.right_edge.i, to.i) + 1
-    text = doc.text
+    text = doc_text(doc)
     head = token.head
     for _ in range(4):
         clause = head.pos_ in {"VERB", "AUX"} and head.dep_ in CLAUSE_DEPS - {"conj"}
@@ -751,7 +751,7 @@ def _direct_quotes(
 ) -> None:
     if not quotes:
         return
-    text = doc.text
+    text = doc_text(doc)
     sentences = list(doc.sents)
     sentence_starts = [sentence.start_char for sentence in sentences]
 

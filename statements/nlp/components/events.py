@@ -17,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from statements.nlp.components.attribution import subject_of
-from statements.nlp.components.extensions import register_extensions
+from statements.nlp.components.extensions import doc_text, register_extensions
 from statements.nlp.lexicons import event_nouns
 
 FRAME_PREPS = {"in", "during", "at", "after", "before", "on", "following", "throughout"}
@@ -60,7 +60,7 @@ def _event_name(noun: Token) -> tuple[str, int, int, Token | None]:
     for left in noun.lefts:
         if left.dep_ == "compound" and left.i < start:
             start = left.i
-    text = doc.text[doc[start].idx : doc[end - 1].idx + len(doc[end - 1])]
+    text = doc_text(doc)[doc[start].idx : doc[end - 1].idx + len(doc[end - 1])]
     return text, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), partner
 
 

@@ -12,6 +12,7 @@ EXTENSIONS = (
     "kb_statements",  # list of statement dicts (see attribution.py)
     "kb_roles",  # list of role dicts (see roles.py)
     "kb_events",  # list of event dicts (see events.py)
+    "kb_text",  # the Doc's text, kept by doc_text()
 )
 
 
@@ -20,3 +21,16 @@ def register_extensions() -> None:
     for name in EXTENSIONS:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, computed once per Doc.
+
+    spaCy builds ``Doc.text`` by joining every token's text on each access; our components
+    read it per attribution, role and event, which cost about a tenth of the parse time.
+    """
+    text = doc._.kb_text
+    if text is None:
+        text = doc.text
+        doc._.kb_text = text
+    return text

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from statements.nlp.components.extensions import register_extensions
+from statements.nlp.components.extensions import doc_text, register_extensions
 
 OPENERS = "“«„"
 CLOSERS = "”»“"
@@ -145,7 +145,7 @@ class QuoteFinder:
         self.min_words = min_words
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         doc._.kb_quotes = [
             {
                 "start": quote.start,

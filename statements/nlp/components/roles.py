@@ -16,7 +16,7 @@ import bisect
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from statements.nlp.components.extensions import register_extensions
+from statements.nlp.components.extensions import doc_text, register_extensions
 from statements.nlp.lexicons import honorifics, role_heads
 
 FORMER_WORDS = {"former", "previous", "ex", "erstwhile", "outgoing", "then", "past", "retired"}
@@ -102,7 +102,7 @@ def find_roles(doc: Doc) -> list[dict]:
     ) -> None:
         if not role_tokens:
             return
-        role_text = doc.text[role_tokens[0].idx : role_tokens[-1].idx + len(role_tokens[-1])]
+        role_text = doc_text(doc)[role_tokens[0].idx : role_tokens[-1].idx + len(role_tokens[-1])]
         if _is_role_word(role_tokens[0], heads):
             role_text = role_text[:1].upper() + role_text[1:]
         if (person_key, role_text.lower()) in seen:

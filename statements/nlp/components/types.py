@@ -14,7 +14,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from statements.nlp.components.extensions import register_extensions
+from statements.nlp.components.extensions import doc_text, register_extensions
 from statements.nlp.lexicons import content_overrides, content_rules, statement_types
 
 
@@ -52,7 +52,7 @@ class StatementTyper:
         statements = doc._.kb_statements or []
         mentions = doc._.kb_mentions or []
         mention_starts = [mention[0] for mention in mentions]
-        text = doc.text
+        text = doc_text(doc)
         for statement in statements:
             content = " ".join(text[start:end] for start, end in statement["content_spans"])
             name, cameo, plover, mode = classify(statement["statement_type"], content)
