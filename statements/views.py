@@ -7,6 +7,9 @@ permanently to the record that survived the merge.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -278,13 +281,24 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
             **_charts(centre, statements, targets, speakers),
         }
 
-    context = _cached(f"kb:html:person:{person.pk}", summary)
+    return _actor_render(request, "person", person, filterset, summary)
+
+
+def _actor_render(
+    request: HttpRequest,
+    kind: str,
+    actor: Any,
+    filterset: StatementFilterSet,
+    summary: Callable[[], dict],
+) -> HttpResponse:
+    """A person or organisation page: its summary (cached a minute) and a page of statements."""
+    context = _cached(f"kb:html:{kind}:{actor.pk}", summary)
     return render(
         request,
-        "statements/person_detail.html",
+        f"statements/{kind}_detail.html",
         {
             **context,
-            "person": person,
+            kind: actor,
             "filterset": filterset,
             "page": _actor_page(request, filterset, context["statement_count"]),
             "type_choices": TYPE_CHOICES,
@@ -335,18 +349,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
             **_charts(centre, statements, targets, speakers),
         }
 
-    context = _cached(f"kb:html:organisation:{organisation.pk}", summary)
-    return render(
-        request,
-        "statements/organisation_detail.html",
-        {
-            **context,
-            "organisation": organisation,
-            "filterset": filterset,
-            "page": _actor_page(request, filterset, context["statement_count"]),
-            "type_choices": TYPE_CHOICES,
-        },
-    )
+    return _actor_render(request, "organisation", organisation, filterset, summary)
 
 
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
