@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from django import template
@@ -187,3 +188,25 @@ def document_label(document) -> str:
     if document.published_at:
         parts.append(date_format(document.published_at, "j M Y"))
     return ", ".join(parts) + f" (#{document.pk})"
+
+
+@register.simple_tag
+def select_options(choices: Iterable[tuple[str, str]], selected: str | None) -> SafeString:
+    """``<option>`` elements for ``(value, label)`` pairs, the ``selected`` value marked.
+
+    Why: the speaker and organisation pickers hold up to 500 options each; a template loop
+    over them was most of the statement list's rendering time. The escaped options are
+    built once per list of choices and only the selected one changes per request.
+    """
+    html = _options_html(tuple(choices))
+    if selected:
+        marker = format_html('<option value="{}">', selected)
+        html = html.replace(marker, marker[:-1] + " selected>", 1)
+    return SafeString(html)
+
+
+@functools.lru_cache(maxsize=32)
+def _options_html(choices: tuple[tuple[str, str], ...]) -> str:
+    return "".join(
+        format_html('<option value="{}">{}</option>', value, label) for value, label in choices
+    )
