@@ -602,6 +602,21 @@ def _merge_split_quotes(text: str, statements: list[dict]) -> list[dict]:
     return [statement for statement in statements if id(statement) not in dropped]
 
 
+def _complement_span(doc: Doc, content_child: Token) -> tuple[int, int] | None:
+    """Trimmed character span of a cue word's content: a clause, or a preposition's object
+    ('the call for X', 'unhappy with X'); None when there is none or it is too short."""
+    if content_child.dep_ == "prep":
+        objects = [c for c in content_child.children if c.dep_ in {"pobj", "pcomp"}]
+        if not objects:
+            return None
+        start_token = objects[0].left_edge
+    else:
+        start_token = content_child.left_edge
+    end_token = content_child.right_edge
+    start, end = _trim(doc_text(doc), start_token.idx, end_token.idx + len(end_token.text))
+    return (start, end) if end - start >= 3 else None
+
+
 def _nominal(doc: Doc, noun: Token, cue: Cue, make, content_with_quotes) -> dict | None:
     """'renewed the call for X', 'voiced deep concerns over X', "X's claim that Y"."""
     content_child = None
@@ -626,21 +641,11 @@ def _nominal(doc: Doc, noun: Token, cue: Cue, make, content_with_quotes) -> dict
             cue_start_token = head
     if subject is None:
         return None
-    if content_child.dep_ == "prep":
-        objects = [child for child in content_child.children if child.dep_ in {"pobj", "pcomp"}]
-        if not objects:
-            return None
-        start_token = objects[0].left_edge
-        cue_end_token = content_child
-    else:
-        start_token = content_child.left_edge
-        cue_end_token = noun
-    end_token = content_child.right_edge
-    text = doc_text(doc)
-    start, end = _trim(text, start_token.idx, end_token.idx + len(end_token.text))
-    if end - start < 3:
+    span = _complement_span(doc, content_child)
+    if span is None:
         return None
-    content, kind = content_with_quotes(start, end)
+    cue_end_token = content_child if content_child.dep_ == "prep" else noun
+    content, kind = content_with_quotes(*span)
     return make(
         content,
         kind,
@@ -666,18 +671,10 @@ def _adjective(doc: Doc, adjective: Token, cue: Cue, make, content_with_quotes) 
     subject = subject_of(adjective.head)
     if subject is None:
         return None
-    if content_child.dep_ == "prep":
-        objects = [c for c in content_child.children if c.dep_ in {"pobj", "pcomp"}]
-        if not objects:
-            return None
-        start_token = objects[0].left_edge
-    else:
-        start_token = content_child.left_edge
-    end_token = content_child.right_edge
-    start, end = _trim(doc_text(doc), start_token.idx, end_token.idx + len(end_token.text))
-    if end - start < 3:
+    span = _complement_span(doc, content_child)
+    if span is None:
         return None
-    content, kind = content_with_quotes(start, end)
+    content, kind = content_with_quotes(*span)
     return make(
         content,
         kind,
