@@ -197,10 +197,6 @@ def machine_description() -> dict[str, str]:
 
 
 def versions() -> dict[str, str]:
-    import django
-    import gunicorn
-    import psycopg
-    import rest_framework
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -208,20 +204,15 @@ def versions() -> dict[str, str]:
         pg = cursor.fetchone()[0]
         cursor.execute("SHOW shared_buffers")
         shared_buffers = cursor.fetchone()[0]
-    wrk = command_output("wrk", "--version").splitlines()
-    return {
-        "Python": platform.python_version(),
-        "Django": django.get_version(),
-        "Django REST framework": rest_framework.VERSION,
-        "psycopg": psycopg.__version__,
-        "PostgreSQL": f"{pg} (shared_buffers {shared_buffers})",
-        "gunicorn": gunicorn.__version__,
-        "wrk": wrk[0].split(" [")[0] if wrk else "?",
-    }
+    return _stack_versions(f"{pg} (shared_buffers {shared_buffers})")
 
 
 def versions_offline() -> dict[str, str]:
     """versions() without a database: PostgreSQL's from psql."""
+    return _stack_versions(command_output("psql", "--version") or "?")
+
+
+def _stack_versions(postgres: str) -> dict[str, str]:
     import django
     import gunicorn
     import psycopg
@@ -233,7 +224,7 @@ def versions_offline() -> dict[str, str]:
         "Django": django.get_version(),
         "Django REST framework": rest_framework.VERSION,
         "psycopg": psycopg.__version__,
-        "PostgreSQL": command_output("psql", "--version") or "?",
+        "PostgreSQL": postgres,
         "gunicorn": gunicorn.__version__,
         "wrk": wrk[0].split(" [")[0] if wrk else "?",
     }
