@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from statements import selectors, views
+from statements import selectors
 from statements.models import Statement
 
 
@@ -75,4 +75,4 @@ def test_home_summary_is_cached_for_a_minute(client, make_rows):
     make_rows(1)
     client.get(reverse("statements:home"))
     assert cache.get("kb:html:site-counts").statements == 1
-    assert views.SUMMARY_CACHE_SECONDS == 60
+    assert selectors.SUMMARY_CACHE_SECONDS == 60
