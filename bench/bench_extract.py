@@ -1,12 +1,12 @@
 """Throughput of the extraction engine against bare spaCy on the same texts, in one run.
 
-    python bench/bench_extract.py [--gold ../shared/eval/polnear-dev.jsonl] [--repeat 3]
+    python bench/bench_extract.py [--gold GOLD.jsonl] [--repeat 3]
                                   [--batch-size 16] [--n-process 1] [--limit N]
 
 Prints words/s of bare ``nlp.pipe`` (the model's own components only) and of
 ``extract_many`` (our components plus building the records), and the overhead of our rules
-in percent. Runs alternate and the medians are compared, because these machines are noisy
-(PERF-NOTES.md). Acceptance (issue 3): overhead <= 25%.
+in percent. Runs alternate and the medians are compared, because a shared machine is noisy
+and alternating spreads its load over both measures. Target: overhead <= 25%.
 """
 
 from __future__ import annotations

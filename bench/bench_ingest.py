@@ -1,6 +1,6 @@
 """Ingestion benchmark: bare ``nlp.pipe`` vs ``ingest`` (1 worker) vs ``ingest --workers 2``.
 
-    .venv/bin/python bench/bench_ingest.py --shared ../shared --articles 500 \\
+    .venv/bin/python bench/bench_ingest.py --shared SHARED --articles 500 \\
         --out docs/bench-ingest.md [--databases sqlite,postgres]
 
 The corpus is built at run time from the PolNeAR articles in ``<shared>/eval`` (they are
@@ -13,7 +13,7 @@ dedicated PostgreSQL database ``kb_bench_ingest`` created and dropped here):
 
 - ``nlp.pipe`` over the bare spaCy model (reference only);
 - ``nlp.pipe`` over kb's pipeline (``load_pipeline``: the model plus kb's components), the
-  parser ingestion runs: issue 4's baseline;
+  parser ingestion runs: the baseline ingestion is compared with;
 - ``documents_ingest`` with one worker: read files, hash, parse, build records, write rows;
 - ``documents_ingest`` with ``workers=2`` (two forked parser processes), into an emptied database.
 

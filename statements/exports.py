@@ -1,4 +1,4 @@
-"""Record shapes for the exports (DOMAIN.md, Exports): Popolo JSON, PLOVER JSONL and CSV.
+"""Record shapes for the exports (docs/domain.md, Exports): Popolo JSON, PLOVER JSONL and CSV.
 
 Pure functions over model rows (as loaded by the selectors): no queries of their own, no
 HTTP, so the API streams them and a backup command can write them to files. URLs are
@@ -163,7 +163,7 @@ def plover_event_mode(statement: Statement) -> tuple[str | None, str | None]:
     """PLOVER (event, mode) from the stored code: "REQUEST (yield)", "ACCUSE", or empty.
 
     A code stored without its mode takes the mode the statement-type lexicon maps it to
-    (DOMAIN.md: criticism is ACCUSE (disapprove)), so exports carry the full PLOVER pair.
+    (criticism is ACCUSE (disapprove)), so exports carry the full PLOVER pair.
     """
     match = _PLOVER_CODE.match(statement.plover_code or "")
     if not match:

@@ -2,7 +2,7 @@
 
 Field names follow Popolo where one exists (name, given_name, honorific_prefix,
 classification, role, start_date, end_date) so that a Popolo export is a plain
-serializer. See DOMAIN.md for the vocabulary.
+serializer. docs/domain.md describes the data model and its vocabulary.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ partial_date_validator = RegexValidator(
 
 
 class StatementType(models.TextChoices):
-    """Our speech-act vocabulary (DOMAIN.md); CAMEO/PLOVER codes live in the lexicon."""
+    """Our speech-act vocabulary (docs/domain.md); CAMEO/PLOVER codes live in the lexicon."""
 
     STATEMENT = "statement", "statement"
     APPEAL = "appeal", "appeal"

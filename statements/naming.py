@@ -1,7 +1,7 @@
 """Name keys shared by ingestion, filters and the admin.
 
 Pure functions, no Django: the matching key decides when two names are the same
-record (DOMAIN.md, Identity), so it must be computed the same way everywhere.
+record (docs/domain.md, Identity), so it must be computed the same way everywhere.
 """
 
 from __future__ import annotations

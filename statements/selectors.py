@@ -1,8 +1,8 @@
-"""Read queries: the one home of select_related / prefetch_related (STYLE.md).
+"""Read queries: the one home of select_related / prefetch_related.
 
 Views, viewsets and exports ask a selector for a queryset and never add joins of their
 own, so every page and endpoint has one place where its query count is decided.
-Sections are owned by different parts of the site; add functions to your own section.
+Two sections: the REST API and exports, then the HTML site.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from statements.naming import name_key
 from statements.svg import GraphEdge, GraphNode
 
 # ---------------------------------------------------------------------------
-# REST API and exports (issue 5). Owner: the API; targeted edits only.
+# REST API and exports.
 # ---------------------------------------------------------------------------
 
 # Undated statements sort before every dated one; a non-null key keeps cursors valid.
@@ -351,7 +351,7 @@ def document_list_api(*, with_text: bool = False) -> QuerySet[Document]:
 
 
 # ---------------------------------------------------------------------------
-# HTML site (issue 6). Owner: the HTML site; targeted edits only.
+# HTML site.
 # Every page calls a few of these; the joins live here so each page runs a fixed number
 # of queries however many rows it shows (tests/views pin the counts). Rejected statements
 # are hidden from the public site: a reviewer said they are not statements.

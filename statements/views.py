@@ -1,4 +1,4 @@
-"""HTML pages (issue 6): thin views that parse the request, ask selectors, render templates.
+"""HTML pages: thin views that parse the request, ask selectors, render templates.
 
 Lists reuse the FilterSets of ``statements/filters.py`` (the API's), so a filter means
 the same thing on a page and in the API. Merged people and organisations redirect

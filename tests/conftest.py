@@ -31,7 +31,7 @@ def seed_text() -> str:
     return SEED_ARTICLE.read_text(encoding="utf-8")
 
 
-# ---------------------------------------------------------------- ingestion (issue 4)
+# ---------------------------------------------------------------- ingestion
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Matching keys decide identity across documents (DOMAIN.md, Identity)."""
+"""Matching keys decide identity across documents (docs/domain.md, Identity)."""
 
 from statements.naming import NAME_KEY_MAX_LENGTH, fold_text, name_key, slug_base
 

@@ -1,4 +1,4 @@
-"""Indexes for the orderings and per-actor aggregates of the site and the API (issue 8).
+"""Indexes for the orderings and per-actor aggregates of the site and the API.
 
 PostgreSQL only, like 0002: measured on 1M synthetic statements (docs/benchmarks.md).
 

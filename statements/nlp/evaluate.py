@@ -1,7 +1,7 @@
-"""`make eval`: run the engine over the gold files in ../shared/eval and score them.
+"""`make eval`: run the engine over the gold files and score them with their scorer.
 
 The gold data and the scorer are not part of the project (PolNeAR is copyrighted news
-used for evaluation only), so this reads them from the shared folder at run time.
+used for evaluation only), so this reads them at run time from ``<--shared>/eval``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Load the data files under ``lexicon/``: cues, statement types, honorifics, head nouns.
 
-Lexicons are data a user can extend without touching code (STYLE.md, habit 4). Each loader
+Lexicons are data a user can extend without touching code. Each loader
 is cached so that every component in a process shares one copy.
 """
 

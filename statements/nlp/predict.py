@@ -1,4 +1,4 @@
-"""Run the engine over a JSONL file and write predictions in the ../shared/eval format.
+"""Run the engine over a JSONL file and write predictions in the evaluation scorer's format.
 
     python -m statements.nlp.predict IN.jsonl --out PRED.jsonl [--model NAME] [--batch-size N]
                                      [--n-process N]

@@ -1,6 +1,6 @@
 """Actor resolution: which stored Person or Organisation a name read from an article is.
 
-DOMAIN.md, Identity: across documents the same normalised full name (``name_key``) or a
+Identity rules (docs/domain.md): across documents the same normalised full name (``name_key``) or a
 stored alias (``OtherName``) is the same record; a surname alone never merges; a doubtful
 match creates a new record flagged ``needs_review`` that a human can merge later.
 

@@ -4,7 +4,7 @@ Entity resolution deliberately creates a new record when a match is doubtful (a 
 alone never merges); an editor then merges the duplicate here. Everything that points at
 the loser moves to the survivor, rows that would then collide with a unique constraint are
 folded into the survivor's copy, the loser's name becomes an alias, and the loser keeps
-existing with ``merged_into`` set so its old URLs keep resolving (DOMAIN.md).
+existing with ``merged_into`` set so its old URLs keep resolving.
 
 Rows with history (statements, memberships, actors) are saved one by one so
 django-simple-history records the merge with the editor's name.

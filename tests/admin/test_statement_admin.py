@@ -67,7 +67,7 @@ def test_changelist_lists_filters_and_searches(
         "confidence",
     ):
         assert f'class="sortable column-{column}' in page or f'class="column-{column}' in page
-    # Filters the issue names, publisher and extractor version among them.
+    # The list filters, publisher and extractor version among them.
     assert "document__publisher=Rudaw" in page
     assert "extractor_version=kb-test-1" in page
 

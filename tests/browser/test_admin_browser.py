@@ -1,4 +1,4 @@
-"""Acceptance 3 of issue 7 in real headless Chromium: an editor corrects a statement in the
+"""In real headless Chromium: an editor corrects a statement in the
 admin and the public statement page shows the correction.
 
 Uses the ``page`` fixture of tests/browser/conftest.py (Debian's /usr/bin/chromium; the

@@ -1,4 +1,4 @@
-"""The three journeys of issue 6 in real headless Chromium; they also take the screenshots
+"""Three visitor journeys in real headless Chromium; they also take the screenshots
 linked from the README (docs/screenshots/)."""
 
 from __future__ import annotations

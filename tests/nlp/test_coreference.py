@@ -1,4 +1,4 @@
-"""Stage 0: names resolved inside one document (DOMAIN.md, Identity)."""
+"""Stage 0: names resolved inside one document (docs/domain.md, Identity)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The cue and statement-type lexicons are data: they load and map to DOMAIN.md's table."""
+"""The cue and statement-type lexicons are data: they load and map to the statement-type table."""
 
 from __future__ import annotations
 

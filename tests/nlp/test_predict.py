@@ -1,4 +1,4 @@
-"""The eval CLI: JSONL in, one prediction line per document in the ../shared/eval format."""
+"""The eval CLI: JSONL in, one prediction line per document in the evaluation scorer's format."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """``manage.py extract FILE... [--jsonl IN.jsonl] [--out PRED.jsonl]``: the engine alone.
 
 Runs extraction without touching the database and writes one prediction line per document
-in the ``../shared/eval`` format (``statements.nlp.predict.extraction_to_prediction``), with
+in the evaluation scorer's format (``statements.nlp.predict.extraction_to_prediction``), with
 every cue class marked: the evaluation data counts beliefs and evidence too.
 """
 

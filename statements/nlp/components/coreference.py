@@ -1,6 +1,6 @@
 """Stage 0: people and organisations named in a document, resolved inside it.
 
-* Label fixes (DOMAIN.md, Identity): spaCy's small model calls "Khazali" an ORG and
+* Label fixes: spaCy's small model calls "Khazali" an ORG and
   "Asa'ib Ahl al-Haq" a PERSON. A head noun right after a name ("... movement",
   "... Presidency") makes it an organisation; one label per name across the document, and a
   single word equal to the surname of a person named in full is that person.

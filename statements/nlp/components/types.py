@@ -1,4 +1,4 @@
-"""Stage 5: statement type (DOMAIN.md table, with CAMEO and PLOVER codes) and targets.
+"""Stage 5: statement type (with its CAMEO and PLOVER codes) and targets.
 
 The cue's lexicon entry gives the type ("condemned" -> criticism); content rules from
 ``lexicon/statement_types.json`` refine it ("must" in a plain statement -> appeal; a demand
