@@ -15,26 +15,19 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from statements.naming import name_key, slug_base
+from statements.nlp.lexicons import statement_types
 
 partial_date_validator = RegexValidator(
     r"^(\d{4}(-\d{2}(-\d{2})?)?)?$", "Use a partial ISO date: YYYY, YYYY-MM or YYYY-MM-DD."
 )
 
 
-class StatementType(models.TextChoices):
-    """Our speech-act vocabulary (docs/domain.md); CAMEO/PLOVER codes live in the lexicon."""
-
-    STATEMENT = "statement", "statement"
-    APPEAL = "appeal", "appeal"
-    DEMAND = "demand", "demand"
-    CRITICISM = "criticism", "criticism"
-    ACCUSATION = "accusation", "accusation"
-    REJECTION = "rejection", "rejection"
-    THREAT = "threat", "threat"
-    DENIAL = "denial", "denial"
-    SUPPORT = "support", "support"
-    INTENTION = "intention", "intention"
-    AGREEMENT = "agreement", "agreement"
+# kb's speech-act vocabulary (docs/domain.md), derived from the statement-type lexicon that
+# the engine also reads, so a type is declared once: StatementType.DEMAND == "demand", with
+# the value as its label. A new type in the lexicon needs a migration (the field's choices).
+StatementType = models.TextChoices(
+    "StatementType", [(name.upper(), (name, name)) for name in statement_types()]
+)
 
 
 class StatementKind(models.TextChoices):

@@ -25,7 +25,9 @@ class Cue:
 
 
 @dataclass(frozen=True, slots=True)
-class StatementType:
+class StatementTypeCodes:
+    """A statement type and its event-data codes: CAMEO, and PLOVER's event and mode."""
+
     name: str
     cameo: str
     plover: str
@@ -52,10 +54,15 @@ def cue_lexicon() -> dict[tuple[str, str], Cue]:
 
 
 @cache
-def statement_types() -> dict[str, StatementType]:
+def statement_types() -> dict[str, StatementTypeCodes]:
+    """kb's statement types, in display order, with their codes.
+
+    ``lexicon/statement_types.json`` is the one declaration of the types: the engine picks
+    from it, and the Django side derives its choices (``statements.models.StatementType``).
+    """
     data = json.loads((LEXICON_DIR / "statement_types.json").read_text(encoding="utf-8"))
     return {
-        name: StatementType(name, row["cameo"], row["plover"], row["plover_mode"])
+        name: StatementTypeCodes(name, row["cameo"], row["plover"], row["plover_mode"])
         for name, row in data["types"].items()
     }
 

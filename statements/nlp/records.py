@@ -100,7 +100,7 @@ class StatementRecord:
     speaker_key: str | None = None  # EntityRecord.key, None for unnamed speakers
     speaker_resolved: str | None = None  # the resolved display name
     speaker_role: str = ""  # role as stated at that time
-    statement_type: str = "statement"  # a StatementType value (lexicon/statement_types.json)
+    statement_type: str = "statement"  # a key of lexicons.statement_types()
     cameo: str = ""
     plover: str = ""
     target_keys: tuple[str, ...] = ()
