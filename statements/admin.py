@@ -17,11 +17,12 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from statements import models
+from statements.highlight import Span, spans_render, statement_fragments
 from statements.naming import name_key
 from statements.services.merge import MergeError, organisation_merge, person_merge
 from statements.services.reextract import documents_reextract
@@ -55,67 +56,43 @@ _STATUS_STYLES = {
 # -- text highlighting ---------------------------------------------------------------------
 
 
-def _text_highlight(
-    text: str, marks: Iterable[tuple[int, int, str, str, str]], *, start: int = 0, end: int = -1
-) -> SafeString:
-    """``text[start:end]`` escaped, with each ``(start, end, style, title, href)`` mark wrapped.
+def _mark(start: int, end: int, style: str, title: str, href: str = "") -> list[Span]:
+    """A ``<mark>`` over ``[start, end)``, inside a link to ``href`` when there is one."""
+    spans = [Span(start, end, "mark", {"style": style, "title": title}, order=1)]
+    if href:
+        spans.append(Span(start, end, "a", {"href": href, "title": title}, order=0))
+    return spans
 
-    Overlapping marks are clipped so the HTML stays well formed; marks outside the window
-    are dropped.
+
+def _text_highlight(
+    text: str, marks: Iterable[Span], *, start: int = 0, end: int = -1
+) -> SafeString:
+    """``text[start:end]`` escaped, with ``marks`` drawn by the site's span renderer.
+
+    Overlapping marks nest (a speaker inside a quotation stays marked inside it); marks
+    outside the window are dropped.
     """
     end = len(text) if end < 0 else end
-    pieces: list[str] = []
-    cursor = start
-    for mark_start, mark_end, style, title, href in sorted(marks, key=lambda m: (m[0], -m[1])):
-        mark_start, mark_end = max(mark_start, cursor), min(mark_end, end)
-        if mark_end <= mark_start:
-            continue
-        pieces.append(format_html("{}", text[cursor:mark_start]))
-        inner = text[mark_start:mark_end]
-        if href:
-            pieces.append(
-                format_html(
-                    '<a href="{}" title="{}"><mark style="{}">{}</mark></a>',
-                    href,
-                    title,
-                    style,
-                    inner,
-                )
-            )
-        else:
-            pieces.append(format_html('<mark style="{}" title="{}">{}</mark>', style, title, inner))
-        cursor = mark_end
-    pieces.append(format_html("{}", text[cursor:end]))
-    # Every piece went through format_html, which escaped the text.
-    body = mark_safe("".join(pieces))
+    body = spans_render(text[start:end], list(marks), base=start)
     return format_html('<div class="kb-source" style="white-space:pre-wrap;">{}</div>', body)
-
-
-def _statement_spans(statement: models.Statement) -> list[tuple[int, int]]:
-    spans = [
-        (span[0], span[1])
-        for span in (statement.content_spans or [])
-        if isinstance(span, list | tuple)
-        and len(span) == 2
-        and all(isinstance(offset, int) for offset in span)
-    ]
-    return spans or [(statement.content_start, statement.content_end)]
 
 
 def statement_source_html(statement: models.Statement) -> SafeString:
     """The paragraph(s) a statement came from, with its words, speaker and cue marked."""
     text = statement.document.text
     marks = [
-        (s, e, _MARK_STYLES["content"], "what was said", "") for s, e in _statement_spans(statement)
+        span
+        for s, e in statement_fragments(statement)
+        for span in _mark(s, e, _MARK_STYLES["content"], "what was said")
     ]
     if statement.speaker_start is not None and statement.speaker_end is not None:
-        marks.append(
-            (statement.speaker_start, statement.speaker_end, _MARK_STYLES["speaker"], "speaker", "")
+        marks += _mark(
+            statement.speaker_start, statement.speaker_end, _MARK_STYLES["speaker"], "speaker"
         )
     if statement.cue_start is not None and statement.cue_end is not None:
-        marks.append((statement.cue_start, statement.cue_end, _MARK_STYLES["cue"], "cue", ""))
-    lowest = max(0, min(m[0] for m in marks))
-    highest = min(len(text), max(m[1] for m in marks))
+        marks += _mark(statement.cue_start, statement.cue_end, _MARK_STYLES["cue"], "cue")
+    lowest = max(0, min(m.start for m in marks))
+    highest = min(len(text), max(m.end for m in marks))
     window_start = text.rfind("\n", 0, lowest) + 1
     window_end = text.find("\n", highest)
     window_end = len(text) if window_end < 0 else window_end
@@ -134,7 +111,8 @@ def document_text_html(document: models.Document) -> SafeString:
             f"#{statement.pk} {statement.statement_type}, {statement.get_review_status_display()}"
         )
         style = _STATUS_STYLES.get(statement.review_status, _MARK_STYLES["content"])
-        marks.extend((s, e, style, title, href) for s, e in _statement_spans(statement))
+        for s, e in statement_fragments(statement):
+            marks += _mark(s, e, style, title, href)
     legend = format_html_join(
         " ",
         '<mark style="{}">{}</mark>',

@@ -796,7 +796,7 @@ def document_statements(document: Document) -> list[Statement]:
 
 def paragraph_bounds(statement: Statement) -> tuple[int, int]:
     """Offsets of the paragraph that holds the statement (its source context)."""
-    from statements.templatetags.highlight import paragraph_around
+    from statements.highlight import paragraph_around
 
     return paragraph_around(statement.document.text, statement.content_start)
 

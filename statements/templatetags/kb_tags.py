@@ -11,13 +11,14 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from statements.models import Event, Mention, Statement
-from statements.templatetags.highlight import (
+from statements.highlight import (
     Span,
     document_render,
     paragraph_around,
     spans_render,
+    statement_fragments,
 )
+from statements.models import Event, Mention, Statement
 
 register = template.Library()
 
@@ -25,16 +26,6 @@ register = template.Library()
 def _speaker_label(statement: Statement) -> str:
     speaker = statement.speaker_person or statement.speaker_organisation
     return speaker.name if speaker else (statement.speaker_text or "unknown speaker")
-
-
-def statement_fragments(statement: Statement) -> list[tuple[int, int]]:
-    """The character ranges of what was said (several for a split quotation)."""
-    fragments = [
-        (int(s), int(e))
-        for s, e in (statement.content_spans or [])
-        if isinstance(s, int) and isinstance(e, int) and s < e
-    ]
-    return fragments or [(statement.content_start, statement.content_end)]
 
 
 def statement_spans(statement: Statement, *, link: bool = True) -> list[Span]:

@@ -263,3 +263,31 @@ def test_a_statement_added_by_hand_counts_as_reviewed(admin_client, admin_user):
     statement = Statement.objects.get(document=document)
     assert statement.review_status == ReviewStatus.EDITED
     assert statement.reviewed_by == admin_user
+
+
+def test_source_marks_nest_when_the_speaker_stands_inside_the_quotation(admin_client):
+    text = '"We will stay," the minister said, "and we will build."'
+    speaker = text.index("the minister")
+    statement = StatementFactory(
+        document=DocumentFactory(text=text),
+        content=text,
+        content_start=0,
+        content_end=len(text),
+        speaker_text="the minister",
+        speaker_start=speaker,
+        speaker_end=speaker + len("the minister"),
+        cue="said",
+        cue_start=text.index("said"),
+        cue_end=text.index("said") + 4,
+    )
+    page = admin_client.get(change_url(statement)).content.decode()
+    source = page.split('class="kb-source"', 1)[1].split("</div>", 1)[0]
+    content_mark = '<mark style="background:#fff3a3;padding:0 1px;" title="what was said">'
+    speaker_mark = '<mark style="background:#cfe8ff;padding:0 1px;" title="speaker">'
+    # The quotation is one mark from its first to its last character, with the speaker
+    # and the cue marked inside it rather than cutting it short.
+    assert source.count(content_mark) == 1
+    inside = source.split(content_mark, 1)[1]
+    assert inside.index(speaker_mark) < inside.index("we will build")
+    assert inside.rstrip().endswith("</mark>")
+    assert source.count("<mark") == source.count("</mark>") == 3

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statements.templatetags.highlight import Span, document_render, spans_render
+from statements.highlight import Span, document_render, spans_render
 from tests.views.test_pages import assert_well_formed
 
 TEXT = st.text(alphabet="ab <>&\"'’\n.", min_size=1, max_size=60)

@@ -159,6 +159,23 @@ def document_render(text: str, spans: Sequence[Span]) -> SafeString:
     return mark_safe("".join(parts))  # built with format_html
 
 
+def statement_fragments(statement) -> list[tuple[int, int]]:
+    """The character ranges of what a statement said (several for a split quotation).
+
+    ``content_spans`` is JSON an editor may have changed: only well-formed pairs count, and
+    without any the whole ``content_start``-``content_end`` range is the statement.
+    """
+    fragments = [
+        (span[0], span[1])
+        for span in (statement.content_spans or [])
+        if isinstance(span, list | tuple)
+        and len(span) == 2
+        and all(isinstance(offset, int) for offset in span)
+        and span[0] < span[1]
+    ]
+    return fragments or [(statement.content_start, statement.content_end)]
+
+
 def paragraph_around(text: str, offset: int) -> tuple[int, int]:
     """The paragraph holding ``offset`` (the whole text if it has no line breaks)."""
     for start, end in paragraphs_split(text):
