@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from statements.services.synthetic import corpus_generate
+from bench.synthetic import corpus_generate
 
 pytestmark = pytest.mark.django_db
 

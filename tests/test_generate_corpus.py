@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
+from bench.synthetic import corpus_generate
 from statements.models import (
     Document,
     Event,
@@ -18,7 +19,6 @@ from statements.models import (
     StatementTarget,
 )
 from statements.naming import name_key
-from statements.services.synthetic import corpus_generate
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
+from bench.synthetic import corpus_generate
 from statements.models import Person, Statement, StatementTarget
-from statements.services.synthetic import corpus_generate
 
 pytestmark = pytest.mark.django_db
 

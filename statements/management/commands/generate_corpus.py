@@ -1,10 +1,12 @@
-"""Fill the database with a synthetic corpus for benchmarks (never a real knowledge base)."""
+"""Fill the database with a synthetic corpus for benchmarks (never a real knowledge base).
+
+The generator is benchmark code (bench/synthetic.py), not part of the product: this command
+only parses arguments and runs it, from a project checkout.
+"""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandParser
-
-from statements.services.synthetic import corpus_generate
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
@@ -28,6 +30,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        try:
+            from bench.synthetic import corpus_generate
+        except ImportError as error:
+            raise CommandError(
+                f"the corpus generator is in bench/ of a kb checkout; run this from there ({error})"
+            ) from None
         verbose = options["verbosity"] >= 2
         report = corpus_generate(
             statements=options["statements"],

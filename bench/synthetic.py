@@ -24,6 +24,7 @@ never to be mixed with a real knowledge base.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -642,6 +643,62 @@ def _memberships_write(
 
 # --- documents, events, statements, targets ---------------------------------------------
 
+_SPAN_DAYS = (LAST_DAY - FIRST_DAY).days
+_CUE_NAMES = [c[0] for c in CUES]
+_CUE_CUM = list(itertools.accumulate(c[2] for c in CUES))
+_CUE_CLASS = {c[0]: c[1] for c in CUES}
+_TYPE_CUM = list(itertools.accumulate(t[1] for t in TYPES))
+_KIND_CUM = list(itertools.accumulate(k[1] for k in KINDS))
+_REVIEW_CUM = list(itertools.accumulate(r[1] for r in REVIEW_STATUSES))
+
+
+@dataclass
+class _ChunkRows:
+    """The rows of one chunk, as tuples in the column order ``write`` names."""
+
+    documents: list[tuple] = dataclasses.field(default_factory=list)
+    events: list[tuple] = dataclasses.field(default_factory=list)
+    statements: list[tuple] = dataclasses.field(default_factory=list)
+    targets: list[tuple] = dataclasses.field(default_factory=list)
+
+    def write(self, ids: _IdAllocator) -> dict[str, int]:
+        _rows_write(
+            Document,
+            ("id", "title", "url", "publisher", "published_at", "language", "text", "sha256",
+             "source_path", "metadata", "word_count", "extractor_version", "ingested_at"),
+            self.documents,
+        )  # fmt: skip
+        if self.events:
+            _rows_write(
+                Event,
+                ("id", "name", "classification", "date", "date_text", "location",
+                 "document_id", "start", "end"),
+                self.events,
+            )  # fmt: skip
+        _rows_write(
+            Statement,
+            ("id", "created_at", "updated_at", "document_id", "speaker_person_id",
+             "speaker_organisation_id", "speaker_text", "speaker_start", "speaker_end",
+             "speaker_role", "membership_id", "cue", "cue_start", "cue_end", "cue_class",
+             "content", "content_start", "content_end", "content_spans", "kind",
+             "statement_type", "cameo_code", "plover_code", "event_id", "date",
+             "extractor_version", "confidence", "original_extraction", "cluster_key",
+             "review_status"),
+            self.statements,
+        )  # fmt: skip
+        target_pks = ids.take(StatementTarget, len(self.targets))
+        _rows_write(
+            StatementTarget,
+            ("id", "statement_id", "person_id", "organisation_id"),
+            ((pk, *t) for pk, t in zip(target_pks, self.targets, strict=True)),
+        )
+        return {
+            "documents": len(self.documents),
+            "events": len(self.events),
+            "statements": len(self.statements),
+            "targets": len(self.targets),
+        }
+
 
 class _DocumentChunk:
     """A batch of documents with their events, statements and targets, written together."""
@@ -670,139 +727,108 @@ class _DocumentChunk:
         self.word_cum = word_cum
 
     def write(self) -> dict[str, int]:
+        """Draw the chunk's documents, events, statements and targets, then write them."""
         rng = self.rng
         sizes = self._statements_per_document()
         doc_ids = self.ids.take(Document, len(sizes))
-        stmt_ids = iter(self.ids.take(Statement, self.statements))
+        self._statement_ids = iter(self.ids.take(Statement, self.statements))
         # Words for every statement of the chunk in one draw: random.choices is C code.
-        lengths = [rng.randint(8, 30) for _ in range(self.statements)]
-        words = rng.choices(WORDS, cum_weights=self.word_cum, k=sum(lengths))
-        word_at = 0
-        span_days = (LAST_DAY - FIRST_DAY).days
-        now = _now()
-        documents, events, statements, targets = [], [], [], []
-        cue_names = [c[0] for c in CUES]
-        cue_cum = list(itertools.accumulate(c[2] for c in CUES))
-        cue_class = {c[0]: c[1] for c in CUES}
-        type_cum = list(itertools.accumulate(t[1] for t in TYPES))
-        kind_cum = list(itertools.accumulate(k[1] for k in KINDS))
-        review_cum = list(itertools.accumulate(r[1] for r in REVIEW_STATUSES))
-        n_statement = 0
+        self._lengths = [rng.randint(8, 30) for _ in range(self.statements)]
+        self._words = rng.choices(WORDS, cum_weights=self.word_cum, k=sum(self._lengths))
+        self._word_at = 0
+        self._drawn = 0
+        self._now = _now()
+        rows = _ChunkRows()
         for doc_id, size in zip(doc_ids, sizes, strict=True):
-            published = FIRST_DAY + dt.timedelta(days=rng.randrange(span_days + 1))
-            publisher = rng.choice(PUBLISHERS)
-            country = rng.choice(COUNTRIES).replace("-", " ")
-            headline_words = words[word_at : word_at + 6] if word_at + 6 <= len(words) else []
-            title = f"{country}: " + " ".join(headline_words).capitalize()
-            parts = [f"{country.upper()}, {published:%d %B %Y} ({publisher}, #{doc_id}). "]
-            offset = len(parts[0])
-            event_id = None
-            event_date = None
-            if rng.random() < 0.5:
-                event_id = self.ids.take(Event, 1)[0]
-                form, classification = rng.choice(EVENT_FORMS)
-                event_date = published - dt.timedelta(days=rng.randrange(3))
-                event_name = form.format(c=country, p=publisher)
-                lead = "The remarks were made at a "
-                sentence = f"{lead}{event_name}. "
-                event_start = offset + len(lead)
-                events.append(
-                    (event_id, event_name, classification, event_date, "", country, doc_id,
-                     event_start, event_start + len(event_name))
-                )  # fmt: skip
-                parts.append(sentence)
-                offset += len(sentence)
-            for _ in range(size):
-                stmt_id = next(stmt_ids)
-                n_words = lengths[n_statement]
-                content = " ".join(words[word_at : word_at + n_words]).capitalize()
-                word_at += n_words
-                n_statement += 1
-                speaker_person_id = speaker_organisation_id = membership_id = None
-                speaker_role = ""
-                draw = rng.random()
-                if draw < 0.8 and self.people:
-                    speaker = self.people[_pick(rng, self.speaker_cum)]
-                    speaker_person_id = speaker.id
-                    speaker_text = speaker.name
-                    membership = self.membership_of.get(speaker.id)
-                    if membership and rng.random() < 0.6:
-                        membership_id = membership.id
-                        speaker_role = membership.role
-                elif draw < 0.95 and self.organisations:
-                    speaker = self.organisations[_pick(rng, self.org_cum)]
-                    speaker_organisation_id = speaker.id
-                    speaker_text = speaker.name
-                else:
-                    speaker_text = rng.choice(("senior officials", "a spokesperson", "sources"))
-                cue = cue_names[_pick(rng, cue_cum)]
-                kind = KINDS[_pick(rng, kind_cum)][0]
-                # "<Speaker>, <role>, <cue>: "<content>." -- offsets point into the text.
-                prefix = speaker_text + (f", {speaker_role}," if speaker_role else "")
-                speaker_start = offset
-                cue_start = offset + len(prefix) + 1
-                content_start = cue_start + len(cue) + 3
-                sentence = f'{prefix} {cue}: "{content}." '
-                parts.append(sentence)
-                offset += len(sentence)
-                type_name, _, cameo, plover = TYPES[_pick(rng, type_cum)]
-                review = REVIEW_STATUSES[_pick(rng, review_cum)][0]
-                statements.append(
-                    (stmt_id, now, now, doc_id, speaker_person_id, speaker_organisation_id,
-                     speaker_text, speaker_start, speaker_start + len(speaker_text),
-                     speaker_role, membership_id, cue, cue_start, cue_start + len(cue),
-                     cue_class[cue], content, content_start, content_start + len(content),
-                     [], kind, type_name, cameo, plover, event_id,
-                     event_date or published, EXTRACTOR_VERSION,
-                     round(rng.uniform(0.4, 0.99), 2), {},
-                     hashlib.blake2b(content.encode(), digest_size=32).hexdigest(), review)
-                )  # fmt: skip
-                n_targets = rng.choices((0, 1, 2), weights=(45, 40, 15))[0]
-                for target in self._targets(n_targets, speaker_organisation_id):
-                    targets.append((stmt_id, *target))
-            text = "".join(parts)
-            documents.append(
-                (doc_id, title[:500], f"https://{slug_base(publisher)}.example/{doc_id}",
-                 publisher, published, "en", text,
-                 hashlib.sha256(text.encode()).hexdigest(), "", {},
-                 len(text.split()), EXTRACTOR_VERSION, now)
+            self._document(doc_id, size, rows)
+        return rows.write(self.ids)
+
+    def _document(self, doc_id: int, size: int, rows: _ChunkRows) -> None:
+        """One article: a dateline, maybe an event sentence, then ``size`` statements."""
+        rng = self.rng
+        published = FIRST_DAY + dt.timedelta(days=rng.randrange(_SPAN_DAYS + 1))
+        publisher = rng.choice(PUBLISHERS)
+        country = rng.choice(COUNTRIES).replace("-", " ")
+        words, word_at = self._words, self._word_at
+        headline_words = words[word_at : word_at + 6] if word_at + 6 <= len(words) else []
+        title = f"{country}: " + " ".join(headline_words).capitalize()
+        parts = [f"{country.upper()}, {published:%d %B %Y} ({publisher}, #{doc_id}). "]
+        offset = len(parts[0])
+        event_id = event_date = None
+        if rng.random() < 0.5:
+            event_id = self.ids.take(Event, 1)[0]
+            form, classification = rng.choice(EVENT_FORMS)
+            event_date = published - dt.timedelta(days=rng.randrange(3))
+            event_name = form.format(c=country, p=publisher)
+            lead = "The remarks were made at a "
+            sentence = f"{lead}{event_name}. "
+            event_start = offset + len(lead)
+            rows.events.append(
+                (event_id, event_name, classification, event_date, "", country, doc_id,
+                 event_start, event_start + len(event_name))
             )  # fmt: skip
-        _rows_write(
-            Document,
-            ("id", "title", "url", "publisher", "published_at", "language", "text", "sha256",
-             "source_path", "metadata", "word_count", "extractor_version", "ingested_at"),
-            documents,
+            parts.append(sentence)
+            offset += len(sentence)
+        for _ in range(size):
+            sentence = self._statement(doc_id, offset, event_id, event_date or published, rows)
+            parts.append(sentence)
+            offset += len(sentence)
+        text = "".join(parts)
+        rows.documents.append(
+            (doc_id, title[:500], f"https://{slug_base(publisher)}.example/{doc_id}",
+             publisher, published, "en", text,
+             hashlib.sha256(text.encode()).hexdigest(), "", {},
+             len(text.split()), EXTRACTOR_VERSION, self._now)
         )  # fmt: skip
-        if events:
-            _rows_write(
-                Event,
-                ("id", "name", "classification", "date", "date_text", "location",
-                 "document_id", "start", "end"),
-                events,
-            )  # fmt: skip
-        _rows_write(
-            Statement,
-            ("id", "created_at", "updated_at", "document_id", "speaker_person_id",
-             "speaker_organisation_id", "speaker_text", "speaker_start", "speaker_end",
-             "speaker_role", "membership_id", "cue", "cue_start", "cue_end", "cue_class",
-             "content", "content_start", "content_end", "content_spans", "kind",
-             "statement_type", "cameo_code", "plover_code", "event_id", "date",
-             "extractor_version", "confidence", "original_extraction", "cluster_key",
-             "review_status"),
-            statements,
+
+    def _speaker(self) -> tuple[int | None, int | None, int | None, str, str]:
+        """(person id, organisation id, membership id, speaker as written, role as written)."""
+        rng = self.rng
+        draw = rng.random()
+        if draw < 0.8 and self.people:
+            speaker = self.people[_pick(rng, self.speaker_cum)]
+            membership = self.membership_of.get(speaker.id)
+            if membership and rng.random() < 0.6:
+                return speaker.id, None, membership.id, speaker.name, membership.role
+            return speaker.id, None, None, speaker.name, ""
+        if draw < 0.95 and self.organisations:
+            speaker = self.organisations[_pick(rng, self.org_cum)]
+            return None, speaker.id, None, speaker.name, ""
+        return None, None, None, rng.choice(("senior officials", "a spokesperson", "sources")), ""
+
+    def _statement(
+        self, doc_id: int, offset: int, event_id: int | None, date: dt.date, rows: _ChunkRows
+    ) -> str:
+        """One statement row (and its targets) at ``offset``; returns its sentence."""
+        rng = self.rng
+        stmt_id = next(self._statement_ids)
+        n_words = self._lengths[self._drawn]
+        content = " ".join(self._words[self._word_at : self._word_at + n_words]).capitalize()
+        self._word_at += n_words
+        self._drawn += 1
+        person_id, organisation_id, membership_id, speaker_text, role = self._speaker()
+        cue = _CUE_NAMES[_pick(rng, _CUE_CUM)]
+        kind = KINDS[_pick(rng, _KIND_CUM)][0]
+        # "<Speaker>, <role>, <cue>: "<content>." -- offsets point into the text.
+        prefix = speaker_text + (f", {role}," if role else "")
+        speaker_start = offset
+        cue_start = offset + len(prefix) + 1
+        content_start = cue_start + len(cue) + 3
+        type_name, _, cameo, plover = TYPES[_pick(rng, _TYPE_CUM)]
+        review = REVIEW_STATUSES[_pick(rng, _REVIEW_CUM)][0]
+        rows.statements.append(
+            (stmt_id, self._now, self._now, doc_id, person_id, organisation_id,
+             speaker_text, speaker_start, speaker_start + len(speaker_text),
+             role, membership_id, cue, cue_start, cue_start + len(cue),
+             _CUE_CLASS[cue], content, content_start, content_start + len(content),
+             [], kind, type_name, cameo, plover, event_id, date, EXTRACTOR_VERSION,
+             round(rng.uniform(0.4, 0.99), 2), {},
+             hashlib.blake2b(content.encode(), digest_size=32).hexdigest(), review)
         )  # fmt: skip
-        target_pks = self.ids.take(StatementTarget, len(targets))
-        _rows_write(
-            StatementTarget,
-            ("id", "statement_id", "person_id", "organisation_id"),
-            ((pk, *t) for pk, t in zip(target_pks, targets, strict=True)),
-        )
-        return {
-            "documents": len(documents),
-            "events": len(events),
-            "statements": len(statements),
-            "targets": len(targets),
-        }
+        n_targets = rng.choices((0, 1, 2), weights=(45, 40, 15))[0]
+        for target in self._targets(n_targets, organisation_id):
+            rows.targets.append((stmt_id, *target))
+        return f'{prefix} {cue}: "{content}." '
 
     def _statements_per_document(self) -> list[int]:
         """Between 1 and 15 statements an article (mean about 8), summing to the chunk."""
