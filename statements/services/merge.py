@@ -112,10 +112,12 @@ def _actor_merge(
 
         report = MergeReport(survivor_id=survivor.pk, loser_id=loser.pk)
         reason = f"merged {loser.name} (#{loser.pk}) into {survivor.name} (#{survivor.pk})"
+        parties = (survivor, loser, owner)
         _move_statements(survivor, loser, owner, user, reason, report)
-        _move_targets(survivor, loser, owner, report)
+        # Both targets of one statement, or both at one event: one row says it.
+        _move_or_fold(StatementTarget, "statement_id", "statement targets", *parties, report)
         _move_memberships(survivor, loser, owner, user, reason, report)
-        _move_participations(survivor, loser, owner, report)
+        _move_or_fold(EventParticipant, "event_id", "event participations", *parties, report)
         report.moved["mentions"] += Mention.objects.filter(**{owner: loser}).update(
             **{owner: survivor}
         )
@@ -152,20 +154,22 @@ def _move_statements(survivor, loser, owner, user, reason, report: MergeReport) 
         report.moved["statements"] += 1
 
 
-def _move_targets(survivor, loser, owner, report: MergeReport) -> None:
-    already = set(
-        StatementTarget.objects.filter(**{owner: survivor}).values_list("statement_id", flat=True)
-    )
-    for target in StatementTarget.objects.filter(**{owner: loser}):
-        if target.statement_id in already:
-            # Both were targets of the same statement: one row says it.
-            target.delete()
-            report.folded["statement targets"] += 1
+def _move_or_fold(
+    model, key: str, label: str, survivor, loser, owner: str, report: MergeReport, *, known=()
+) -> None:
+    """Point the loser's ``model`` rows at the survivor; delete instead each row whose
+    ``key`` the survivor already holds (its unique constraint allows one)."""
+    known = {*model.objects.filter(**{owner: survivor}).values_list(key, flat=True), *known}
+    for row in model.objects.filter(**{owner: loser}):
+        value = getattr(row, key)
+        if value in known:
+            row.delete()
+            report.folded[label] += 1
         else:
-            setattr(target, owner, survivor)
-            target.save(update_fields=[owner])
-            already.add(target.statement_id)
-            report.moved["statement targets"] += 1
+            setattr(row, owner, survivor)
+            row.save(update_fields=[owner])
+            known.add(value)
+            report.moved[label] += 1
 
 
 def _move_memberships(survivor, loser, owner, user, reason, report: MergeReport) -> None:
@@ -199,34 +203,13 @@ def _move_memberships(survivor, loser, owner, user, reason, report: MergeReport)
         report.folded["memberships"] += 1
 
 
-def _move_participations(survivor, loser, owner, report: MergeReport) -> None:
-    already = set(
-        EventParticipant.objects.filter(**{owner: survivor}).values_list("event_id", flat=True)
-    )
-    for participation in EventParticipant.objects.filter(**{owner: loser}):
-        if participation.event_id in already:
-            participation.delete()
-            report.folded["event participations"] += 1
-        else:
-            setattr(participation, owner, survivor)
-            participation.save(update_fields=[owner])
-            already.add(participation.event_id)
-            report.moved["event participations"] += 1
-
-
 def _move_aliases(survivor, loser, owner, report: MergeReport) -> None:
-    known = set(OtherName.objects.filter(**{owner: survivor}).values_list("name_key", flat=True))
-    known.add(survivor.name_key)
-    for alias in OtherName.objects.filter(**{owner: loser}):
-        if alias.name_key in known:
-            alias.delete()
-            report.folded["aliases"] += 1
-        else:
-            setattr(alias, owner, survivor)
-            alias.save(update_fields=[owner])
-            known.add(alias.name_key)
-            report.moved["aliases"] += 1
-    if loser.name_key not in known:
+    _move_or_fold(
+        OtherName, "name_key", "aliases", survivor, loser, owner, report, known=[survivor.name_key]
+    )
+    # The loser's own name lives on as an alias, unless the survivor already answers to it.
+    taken = OtherName.objects.filter(**{owner: survivor}, name_key=loser.name_key).exists()
+    if loser.name_key != survivor.name_key and not taken:
         OtherName.objects.create(
             **{owner: survivor},
             name=loser.name,
