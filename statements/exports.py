@@ -142,6 +142,7 @@ def statement_popolo(statement: Statement, *, base_url: str = "") -> dict[str, A
         "type": statement.statement_type,
         "sources": [_document_source(statement.document, base_url=base_url)],
         "url": _url(statement.get_absolute_url(), base_url),
+        "review_status": statement.review_status,
     }
 
 

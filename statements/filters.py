@@ -225,7 +225,10 @@ class StatementFilterSet(django_filters.FilterSet):
         help_text="date_after / date_before: YYYY-MM-DD bounds, both inclusive.",
     )
     review_status = django_filters.ChoiceFilter(
-        choices=ReviewStatus.choices, help_text="Review status."
+        choices=ReviewStatus.choices,
+        help_text="Review status. Rejected statements are left out for everyone but editors "
+        "(logged in with the permission to change statements) who ask for "
+        "review_status=rejected.",
     )
     q = django_filters.CharFilter(
         method="filter_search",

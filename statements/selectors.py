@@ -41,10 +41,11 @@ from statements.models import (
     Organisation,
     OtherName,
     Person,
-    ReviewStatus,
     Statement,
+    StatementQuerySet,
     StatementTarget,
     StatementType,
+    statement_public_q,
 )
 from statements.naming import name_key
 from statements.svg import GraphEdge, GraphNode
@@ -63,9 +64,11 @@ def statement_type_count_field(statement_type: str) -> str:
 
 
 def _statement_type_counts() -> dict[str, Count]:
+    """Each type's count of public statements, over the join ``person_list_api`` makes."""
     return {
         statement_type_count_field(value): Count(
-            "statements", filter=Q(statements__statement_type=value)
+            "statements",
+            filter=statement_public_q("statements__") & Q(statements__statement_type=value),
         )
         for value in StatementType.values
     }
@@ -220,11 +223,10 @@ def person_list_api(*, include_merged: bool = False) -> QuerySet[Person]:
     Counts are aggregated in the same query (no join other than statements is added
     here, and filters use subqueries, so the counts are not multiplied).
     """
-    people = (
-        Person.objects.all() if include_merged else Person.objects.filter(merged_into__isnull=True)
-    )
+    people = Person.objects.all() if include_merged else Person.objects.live()
     return people.annotate(
-        statement_count=Count("statements"), **_statement_type_counts()
+        statement_count=Count("statements", filter=statement_public_q("statements__")),
+        **_statement_type_counts(),
     ).prefetch_related(*_person_prefetches())
 
 
@@ -265,7 +267,8 @@ def person_statement_counts(person_id: int) -> dict[str, int]:
     return cached_summary(
         f"kb:person-statement-counts:{person_id}",
         lambda: dict(
-            Statement.objects.filter(speaker_person_id=person_id)
+            Statement.objects.public()
+            .filter(speaker_person_id=person_id)
             .order_by()
             .values_list("statement_type")
             .annotate(n=Count("id"))
@@ -294,14 +297,10 @@ def cached_summary(key: str, compute: Callable[[], T]) -> T:
 
 def organisation_list_api(*, include_merged: bool = False) -> QuerySet[Organisation]:
     """Organisations with parent, members, aliases, identifiers and a statement count."""
-    organisations = (
-        Organisation.objects.all()
-        if include_merged
-        else Organisation.objects.filter(merged_into__isnull=True)
-    )
+    organisations = Organisation.objects.all() if include_merged else Organisation.objects.live()
     return (
         organisations.select_related("parent")
-        .annotate(statement_count=Count("statements"))
+        .with_statement_count()
         .prefetch_related(
             Prefetch(
                 "memberships",
@@ -327,7 +326,7 @@ def event_list_api() -> QuerySet[Event]:
     return (
         Event.objects.select_related("document")
         .defer("document__text", "document__metadata")
-        .annotate(statement_count=Count("statements"))
+        .with_statement_count()
         .prefetch_related(
             Prefetch(
                 "participants",
@@ -341,7 +340,7 @@ def event_list_api() -> QuerySet[Event]:
 
 def document_list_api(*, with_text: bool = False) -> QuerySet[Document]:
     """Documents with a statement count; the (long) text only when asked for."""
-    documents = Document.objects.annotate(statement_count=Count("statements"))
+    documents = Document.objects.with_statement_count()
     return documents if with_text else documents.defer("text")
 
 
@@ -357,18 +356,16 @@ def document_list_api(*, with_text: bool = False) -> QuerySet[Document]:
 # are hidden from the public site: a reviewer said they are not statements.
 # ---------------------------------------------------------------------------
 
-PUBLIC = ~Q(review_status=ReviewStatus.REJECTED)
 # Newest first, undated last on every database (PostgreSQL puts NULLs first otherwise).
 NEWEST_FIRST = (F("date").desc(nulls_last=True), "-id")
-# The same condition seen from a person or organisation, for counting their statements.
-COUNTED = Q(statements__review_status__in=[s for s in ReviewStatus if s != ReviewStatus.REJECTED])
 
 
-def statement_public_qs() -> QuerySet[Statement]:
-    """Statements shown on the site, with everything a statement row draws."""
+def statement_public_qs(statements: StatementQuerySet | None = None) -> QuerySet[Statement]:
+    """``statements`` (by default the public ones), with everything a statement row draws."""
+    if statements is None:
+        statements = Statement.objects.public()
     return (
-        Statement.objects.filter(PUBLIC)
-        .select_related("speaker_person", "speaker_organisation", "document", "event")
+        statements.select_related("speaker_person", "speaker_organisation", "document", "event")
         .prefetch_related(
             Prefetch(
                 "targets",
@@ -434,11 +431,12 @@ def _count_of(queryset: QuerySet, field: str, *, distinct: str | None = None) ->
 def person_list_qs() -> QuerySet[Person]:
     """Live people (merged records hide behind their survivor), with counts and roles."""
     return (
-        Person.objects.filter(merged_into__isnull=True)
+        Person.objects.live()
+        .with_statement_count()
         .annotate(
-            statement_count=_count_of(Statement.objects.filter(PUBLIC), "speaker_person"),
             last_statement=Subquery(
-                Statement.objects.filter(speaker_person=OuterRef("pk"), date__isnull=False)
+                Statement.objects.public()
+                .filter(speaker_person=OuterRef("pk"), date__isnull=False)
                 .order_by(*NEWEST_FIRST)
                 .values("date")[:1]
             ),
@@ -454,9 +452,9 @@ def person_list_qs() -> QuerySet[Person]:
 def organisation_list_qs() -> QuerySet[Organisation]:
     """Live organisations with their statement and member counts."""
     return (
-        Organisation.objects.filter(merged_into__isnull=True)
+        Organisation.objects.live()
+        .with_statement_count()
         .annotate(
-            statement_count=_count_of(Statement.objects.filter(PUBLIC), "speaker_organisation"),
             member_count=_count_of(
                 Membership.objects.filter(person__isnull=False),
                 "organisation",
@@ -472,7 +470,7 @@ def event_list_qs() -> QuerySet[Event]:
     return (
         Event.objects.select_related("document")
         .defer("document__text", "document__metadata")
-        .annotate(statement_count=_count_of(Statement.objects.all(), "event"))
+        .with_statement_count()
         .order_by(F("date").desc(nulls_last=True), "name", "pk")
     )
 
@@ -480,7 +478,7 @@ def event_list_qs() -> QuerySet[Event]:
 def document_list_qs() -> QuerySet[Document]:
     return (
         Document.objects.defer("text", "metadata")
-        .annotate(statement_count=_count_of(Statement.objects.all(), "document"))
+        .with_statement_count()
         .order_by(F("published_at").desc(nulls_last=True), "-id")
     )
 
@@ -517,9 +515,9 @@ def statement_count_estimate() -> int | None:
 
 def site_counts() -> SiteCounts:
     return SiteCounts(
-        statements=Statement.objects.filter(PUBLIC).count(),
-        people=Person.objects.filter(merged_into__isnull=True).count(),
-        organisations=Organisation.objects.filter(merged_into__isnull=True).count(),
+        statements=Statement.objects.public().count(),
+        people=Person.objects.live().count(),
+        organisations=Organisation.objects.live().count(),
         events=Event.objects.count(),
         documents=Document.objects.count(),
     )
@@ -527,8 +525,8 @@ def site_counts() -> SiteCounts:
 
 def person_most_quoted(*, limit: int = 8) -> list[Person]:
     return list(
-        Person.objects.filter(merged_into__isnull=True)
-        .annotate(statement_count=Count("statements", filter=COUNTED))
+        Person.objects.live()
+        .with_statement_count()
         .filter(statement_count__gt=0)
         .order_by("-statement_count", "name")[:limit]
     )
@@ -537,8 +535,8 @@ def person_most_quoted(*, limit: int = 8) -> list[Person]:
 def organisation_most_quoted(*, limit: int = 8) -> list[Organisation]:
     """Organisations by statements made by them or by their members."""
     return list(
-        Organisation.objects.filter(merged_into__isnull=True)
-        .annotate(statement_count=Count("statements", filter=COUNTED))
+        Organisation.objects.live()
+        .with_statement_count()
         .filter(statement_count__gt=0)
         .order_by("-statement_count", "name")[:limit]
     )
@@ -620,7 +618,7 @@ EVENTS_SHOWN = 20
 def person_events(person: Person, *, limit: int = EVENTS_SHOWN) -> list[Event]:
     """The newest ``limit + 1`` events the person took part in or spoke at (the extra one
     tells the page there are more)."""
-    spoke_at = Statement.objects.filter(speaker_person=person).values("event_id")
+    spoke_at = Statement.objects.public().filter(speaker_person=person).values("event_id")
     took_part = EventParticipant.objects.filter(person=person).values("event_id")
     return list(
         Event.objects.filter(Q(pk__in=spoke_at) | Q(pk__in=took_part))
@@ -632,7 +630,9 @@ def person_events(person: Person, *, limit: int = EVENTS_SHOWN) -> list[Event]:
 
 def organisation_events(organisation: Organisation, *, limit: int = EVENTS_SHOWN) -> list[Event]:
     """The newest ``limit + 1`` events the organisation took part in or spoke at."""
-    spoke_at = Statement.objects.filter(speaker_organisation=organisation).values("event_id")
+    spoke_at = (
+        Statement.objects.public().filter(speaker_organisation=organisation).values("event_id")
+    )
     took_part = EventParticipant.objects.filter(organisation=organisation).values("event_id")
     return list(
         Event.objects.filter(Q(pk__in=spoke_at) | Q(pk__in=took_part)).order_by(
@@ -686,7 +686,7 @@ def talk_targets(statements: QuerySet[Statement], *, limit: int = 8) -> list[Tal
 def talk_speakers(target: Q, *, limit: int = 8) -> list[TalkRow]:
     """Who makes statements about the actor selected by ``target`` (a StatementTarget Q)."""
     rows = (
-        Statement.objects.filter(PUBLIC)
+        Statement.objects.public()
         .filter(pk__in=StatementTarget.objects.filter(target).values("statement_id"))
         .values(
             "speaker_person__slug",
@@ -737,9 +737,12 @@ def event_get(pk: int) -> Event | None:
     )
 
 
-def statement_get(pk: int) -> Statement | None:
+def statement_get(pk: int, *, statements: StatementQuerySet | None = None) -> Statement | None:
+    """Statement ``pk`` among ``statements`` (by default the public ones), for its page."""
+    if statements is None:
+        statements = Statement.objects.public()
     return (
-        Statement.objects.filter(pk=pk)
+        statements.filter(pk=pk)
         .select_related(
             "speaker_person",
             "speaker_organisation",
@@ -763,7 +766,8 @@ def statement_same_quote(statement: Statement, *, limit: int = 10) -> list[State
     if not statement.cluster_key:
         return []
     return list(
-        Statement.objects.filter(PUBLIC, cluster_key=statement.cluster_key)
+        Statement.objects.public()
+        .filter(cluster_key=statement.cluster_key)
         .exclude(pk=statement.pk)
         .select_related("document")
         .defer("document__text")[:limit]
@@ -782,7 +786,8 @@ def document_mentions(
 
 def document_statements(document: Document) -> list[Statement]:
     return list(
-        Statement.objects.filter(PUBLIC, document=document)
+        Statement.objects.public()
+        .filter(document=document)
         .select_related("speaker_person", "speaker_organisation", "event")
         .prefetch_related(
             Prefetch(
@@ -901,7 +906,7 @@ def speaker_choices(*, limit: int = 500) -> list[tuple[str, str]]:
     """``(slug, name)`` of people who have statements, for the speaker filter (one query)."""
     return list(
         Person.objects.filter(
-            merged_into__isnull=True, pk__in=Statement.objects.values("speaker_person")
+            merged_into__isnull=True, pk__in=Statement.objects.public().values("speaker_person")
         )
         .order_by("name")
         .values_list("slug", "name")[:limit]
@@ -915,7 +920,7 @@ def organisation_choices(*, limit: int = 500) -> list[tuple[str, str]]:
         # EXISTS, not IN: under OR, PostgreSQL rescans the statements for every
         # organisation when the IN subquery does not fit in work_mem (finding 8: 177 s at 1M).
         .filter(
-            Q(Exists(Statement.objects.filter(speaker_organisation=OuterRef("pk"))))
+            Q(Exists(Statement.objects.public().filter(speaker_organisation=OuterRef("pk"))))
             | Q(Exists(Membership.objects.filter(organisation=OuterRef("pk"))))
         )
         .order_by("name")

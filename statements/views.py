@@ -28,7 +28,9 @@ from statements.filters import (
 from statements.models import (
     EventClassification,
     OrganisationClassification,
+    Statement,
     StatementKind,
+    StatementQuerySet,
     StatementType,
 )
 from statements.selectors import cached_summary as _cached
@@ -71,6 +73,14 @@ class EstimatedCountPaginator(Paginator):
             self.estimated = True
             return estimate
         return super().count
+
+
+def _visible_statements(request: HttpRequest) -> StatementQuerySet:
+    """The statements this reader may see: public ones, and rejected ones too for an
+    editor who asks for them (``?review_status=rejected``)."""
+    return Statement.objects.visible_to(
+        request.user, review_status=request.GET.get("review_status")
+    )
 
 
 def _events(events: list) -> dict:
@@ -133,7 +143,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def statement_list(request: HttpRequest) -> HttpResponse:
-    statements = selectors.statement_public_qs().order_by(*selectors.NEWEST_FIRST)
+    statements = selectors.statement_public_qs(_visible_statements(request)).order_by(
+        *selectors.NEWEST_FIRST
+    )
     filterset = StatementFilterSet(request.GET, queryset=statements)
     filtered = any(value for key, value in request.GET.items() if key != "page")
     paginator_class = Paginator if filtered else EstimatedCountPaginator
@@ -221,7 +233,11 @@ def _search_page(request: HttpRequest, facets: dict) -> Page:
     """
     ids = facets["ids"]
     page = Paginator(ids, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = selectors.statement_public_qs().filter(pk__in=list(page.object_list)).in_bulk()
+    rows = (
+        selectors.statement_public_qs(_visible_statements(request))
+        .filter(pk__in=list(page.object_list))
+        .in_bulk()
+    )
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page
 
@@ -230,7 +246,10 @@ def search(request: HttpRequest) -> HttpResponse:
     """One box over statements, people, organisations and documents, with facets."""
     query = request.GET.get("q", "").strip()
     statements = StatementFilterSet(
-        request.GET, queryset=selectors.statement_public_qs().order_by(*selectors.NEWEST_FIRST)
+        request.GET,
+        queryset=selectors.statement_public_qs(_visible_statements(request)).order_by(
+            *selectors.NEWEST_FIRST
+        ),
     )
     facets = selectors.statement_facets(statements.qs)
     context: dict = {
@@ -357,7 +376,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    statement = selectors.statement_get(pk)
+    statement = selectors.statement_get(pk, statements=_visible_statements(request))
     if statement is None:
         raise Http404("No statement with this number.")
     start, end = selectors.paragraph_bounds(statement)

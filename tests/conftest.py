@@ -28,7 +28,10 @@ def seed_path() -> Path:
 
 @pytest.fixture(scope="session")
 def seed_text() -> str:
-    return SEED_ARTICLE.read_text(encoding="utf-8")
+    """The seed article's text, without its header block (what a document stores)."""
+    from statements.readers import txt_parse
+
+    return txt_parse(SEED_ARTICLE.read_text(encoding="utf-8"), where=str(SEED_ARTICLE)).text
 
 
 # ---------------------------------------------------------------- ingestion

@@ -160,7 +160,9 @@ def test_exit_status_of_the_real_command(subprocess_database, tmp_path, seed_tex
     assert document_count() == 3
 
 
-def test_extract_writes_predictions_without_touching_the_database(db, tmp_path, seed_path):
+def test_extract_writes_predictions_without_touching_the_database(
+    db, tmp_path, seed_path, seed_text
+):
     records = tmp_path / "in.jsonl"
     records.write_text(
         json.dumps({"id": "doc-1", "text": "  " + ARTICLE, "meta": {"publisher": "X"}}) + "\n",
@@ -172,7 +174,6 @@ def test_extract_writes_predictions_without_touching_the_database(db, tmp_path, 
     )
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line["id"] for line in lines] == ["iraq-turkey-withdrawal", "doc-1"]
-    seed_text = seed_path.read_text(encoding="utf-8")
     assert lines[0]["statements"]
     for statement in lines[0]["statements"]:
         start, end = statement["content_spans"][0]

@@ -27,11 +27,21 @@ from rest_framework.reverse import reverse
 from statements import exports, filters, selectors
 from statements.api import serializers
 from statements.api.pagination import KbPageNumberPagination, StatementCursorPagination
-from statements.models import Person
+from statements.models import Person, StatementQuerySet
 from statements.search import RANK_ANNOTATION
 from statements.services.review import ReviewError, statements_review
 
 EXPORT_CHUNK_SIZE = 500
+
+
+def _visible(statements: StatementQuerySet, request: Request) -> StatementQuerySet:
+    """The statements ``request``'s user may see: public ones, and rejected ones too for an
+    editor who asks for them (``?review_status=rejected``)."""
+    return statements.visible_to(
+        request.user, review_status=request.query_params.get("review_status")
+    )
+
+
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"
 ID_REGEX = r"[0-9]+"
 
@@ -285,7 +295,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_queryset(self):
         if self.action in ("list", "retrieve"):
-            return selectors.statement_rows_api()
+            return _visible(selectors.statement_rows_api(), self.request)
         return selectors.statement_page_api()
 
     def list(self, request: Request, *args, **kwargs) -> Response:
@@ -362,7 +372,7 @@ class _StatementExportView(GenericAPIView):
     serializer_class = serializers.StatementSerializer
 
     def get_queryset(self):
-        return selectors.statement_list_api().order_by("id")
+        return _visible(selectors.statement_list_api(), self.request).order_by("id")
 
     def statements(self):
         return self.filter_queryset(self.get_queryset()).iterator(chunk_size=EXPORT_CHUNK_SIZE)

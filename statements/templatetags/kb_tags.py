@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 from django import template
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -170,15 +169,8 @@ def admin_change_url(obj) -> str:
 
 @register.filter
 def document_label(document) -> str:
-    """A readable name for a document without a title: publisher and date, never the text."""
-    if document is None:
-        return ""
-    if document.title:
-        return document.title
-    parts = [document.publisher or "Untitled article"]
-    if document.published_at:
-        parts.append(date_format(document.published_at, "j M Y"))
-    return ", ".join(parts) + f" (#{document.pk})"
+    """The document's one name (``Document.display_name``)."""
+    return "" if document is None else document.display_name
 
 
 @register.simple_tag

@@ -8,6 +8,7 @@ import pytest
 from spacy.language import Language
 
 from statements.nlp import load_pipeline
+from statements.readers import txt_parse
 
 SEED_ARTICLE = Path(__file__).resolve().parents[2] / "seeds" / "iraq-turkey-withdrawal.txt"
 
@@ -20,4 +21,5 @@ def nlp() -> Language:
 
 @pytest.fixture(scope="session")
 def seed_article() -> str:
-    return SEED_ARTICLE.read_text(encoding="utf-8")
+    """The seed article's text, without its header block (what a document stores)."""
+    return txt_parse(SEED_ARTICLE.read_text(encoding="utf-8"), where=str(SEED_ARTICLE)).text
