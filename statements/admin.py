@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import models as django_models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -751,6 +752,8 @@ class DocumentAdmin(admin.ModelAdmin):
     ]
     search_fields = ["title", "url", "publisher"]
     list_filter = ["publisher", "language", "extractor_version"]
+    # An address typed without a scheme is https (Django 6.0's default, chosen now).
+    formfield_overrides = {django_models.URLField: {"assume_scheme": "https"}}
     actions = ["reextract_selected"]
     fields = [
         "title",
