@@ -21,6 +21,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from statements import models
 from statements.highlight import Span, spans_render, statement_fragments
@@ -142,6 +144,26 @@ def _admin_link(obj, label: str | None = None) -> str:
     return format_html('<a href="{}">{}</a>', url, label or str(obj))
 
 
+class HistoryContextHelper(HistoricalRecordContextHelper):
+    """Shows an empty link in a history entry as "–".
+
+    django-simple-history takes a foreign key that was empty for a deleted row, so a first
+    review read "Reviewed by: Deleted user (pk=None) -> admin".
+    """
+
+    def prepare_delta_change_value(self, change, value):
+        if isinstance(value, DeletedObject) and value.pk is None:
+            return "–"
+        return super().prepare_delta_change_value(change, value)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin with ``HistoryContextHelper``."""
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryContextHelper(self.model, historical_record)
+
+
 # -- inline rows that must stay unique ------------------------------------------------------
 
 
@@ -242,6 +264,10 @@ class StatementAdminForm(forms.ModelForm):
         model = models.Statement
         # The admin narrows this to its fieldsets.
         fields = "__all__"  # noqa: DJ007
+        help_texts = {
+            "membership": "One of the speaker's roles. When you change the speaker, this "
+            "link moves to the new speaker's role of the same name, or is cleared.",
+        }
 
     def clean_review_status(self) -> str:
         status = self.cleaned_data["review_status"]
@@ -249,13 +275,47 @@ class StatementAdminForm(forms.ModelForm):
             raise forms.ValidationError("Only the extractor sets this status; pick a review.")
         return status
 
+    # Set by ``clean`` when the role link had to follow a new speaker; the admin says so.
+    role_link_note = ""
+
     def clean(self) -> dict:
         cleaned = super().clean()
         if cleaned.get("speaker_person") and cleaned.get("speaker_organisation"):
             raise forms.ValidationError(
                 "A statement has one speaker: a person or an organisation, not both."
             )
+        self._role_link_check(cleaned)
         return cleaned
+
+    def _role_link_check(self, cleaned: dict) -> None:
+        """The role link (membership) must be one of the speaker's own roles.
+
+        A link the editor chose that belongs to someone else is refused. A link left over
+        from the previous speaker follows the new one: to the new speaker's role of the same
+        name when there is exactly one, else it is cleared (``role_link_note`` says which).
+        """
+        membership = cleaned.get("membership")
+        speaker = cleaned.get("speaker_person")
+        if membership is None or membership.person_id == getattr(speaker, "pk", None):
+            return
+        if "membership" in self.changed_data:
+            self.add_error(
+                "membership",
+                f"This role belongs to {membership.person}, not to the statement's speaker.",
+            )
+            return
+        role = cleaned.get("speaker_role") or membership.role
+        same_role = (
+            list(speaker.memberships.filter(role__iexact=role)[:2]) if speaker is not None else []
+        )
+        if len(same_role) == 1:
+            cleaned["membership"] = same_role[0]
+            self.role_link_note = f"The role link now points to {same_role[0]}."
+        else:
+            cleaned["membership"] = None
+            self.role_link_note = (
+                f"The role link ({membership}) belonged to the previous speaker and was cleared."
+            )
 
 
 # Fields whose change is an edit of the statement (review fields are not).
@@ -263,7 +323,7 @@ _REVIEW_ONLY_FIELDS = {"review_status"}
 
 
 @admin.register(models.Statement)
-class StatementAdmin(SimpleHistoryAdmin):
+class StatementAdmin(HistoryAdmin):
     form = StatementAdminForm
     list_display = [
         "id",
@@ -403,6 +463,8 @@ class StatementAdmin(SimpleHistoryAdmin):
         return format_html('<table class="kb-original">{}</table>', rows)
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if form.role_link_note:
+            self.message_user(request, form.role_link_note, messages.WARNING)
         obj._kb_marked_edited = False
         if change and not form.changed_data:
             return  # nothing to write: no empty history entry (inline rows may still change)
@@ -544,7 +606,7 @@ class ActorAdminForm(forms.ModelForm):
         return cleaned
 
 
-class ActorAdmin(SimpleHistoryAdmin):
+class ActorAdmin(HistoryAdmin):
     """What the person and organisation pages share: aliases, identifiers, roles, merge."""
 
     form = ActorAdminForm
@@ -692,7 +754,7 @@ class IdentifierAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
     list_display = ["person", "role", "organisation", "status", "start_date", "end_date"]
     list_select_related = ["person", "organisation"]
     list_filter = ["status"]

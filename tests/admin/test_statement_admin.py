@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from statements.models import ReviewStatus, Statement, StatementTarget
+from statements.models import Membership, ReviewStatus, Statement, StatementTarget
 from tests.admin.helpers import statement_form_data
 from tests.factories import (
     DocumentFactory,
@@ -291,3 +291,73 @@ def test_source_marks_nest_when_the_speaker_stands_inside_the_quotation(admin_cl
     assert inside.index(speaker_mark) < inside.index("we will build")
     assert inside.rstrip().endswith("</mark>")
     assert source.count("<mark") == source.count("</mark>") == 3
+
+
+def test_a_first_review_reads_auto_to_accepted_by_the_reviewer(admin_client, admin_user, statement):
+    admin_client.post(
+        reverse("admin:statements_statement_changelist"),
+        {"action": "accept_selected", "_selected_action": [statement.pk]},
+    )
+    response = admin_client.get(reverse("admin:statements_statement_history", args=[statement.pk]))
+    page = response.content.decode()
+    assert "Deleted user" not in page and "pk=None" not in page
+    changes = [
+        change
+        for entry in response.context["page_obj"]
+        for change in getattr(entry, "history_delta_changes", [])
+    ]
+    as_text = {change["field"]: (str(change["old"]), str(change["new"])) for change in changes}
+    assert as_text["Review status"] == ("auto", "accepted")
+    assert as_text["Reviewed by"] == ("–", admin_user.username)
+
+
+def _speaker_with_role(name: str, role: str):
+    person = PersonFactory(name=name)
+    organisation = OrganisationFactory()
+    membership = Membership.objects.create(person=person, organisation=organisation, role=role)
+    return person, membership
+
+
+def test_changing_the_speaker_clears_a_role_link_of_the_previous_one(admin_client, statement):
+    okoye, okoye_role = _speaker_with_role("Amina Okoye", "Under-Secretary-General")
+    larsen = PersonFactory(name="Erik Larsen")
+    statement.speaker_person, statement.membership = okoye, okoye_role
+    statement.speaker_role = "Under-Secretary-General"
+    statement.save()
+    response = admin_client.post(
+        change_url(statement),
+        statement_form_data(statement, speaker_person=larsen.pk),
+        follow=True,
+    )
+    statement.refresh_from_db()
+    assert statement.speaker_person == larsen and statement.membership is None
+    notes = [str(m) for m in response.context["messages"]]
+    assert any("belonged to the previous speaker and was cleared" in note for note in notes)
+
+
+def test_changing_the_speaker_moves_the_role_link_to_the_same_role(admin_client, statement):
+    okoye, okoye_role = _speaker_with_role("Amina Okoye", "Ambassador")
+    larsen, larsen_role = _speaker_with_role("Erik Larsen", "ambassador")
+    statement.speaker_person, statement.membership = okoye, okoye_role
+    statement.speaker_role = "Ambassador"
+    statement.save()
+    admin_client.post(
+        change_url(statement), statement_form_data(statement, speaker_person=larsen.pk)
+    )
+    statement.refresh_from_db()
+    assert statement.speaker_person == larsen and statement.membership == larsen_role
+
+
+def test_a_role_link_of_another_actor_is_refused(admin_client, statement):
+    speaker = PersonFactory(name="Erik Larsen")
+    _, someone_elses = _speaker_with_role("Amina Okoye", "Under-Secretary-General")
+    statement.speaker_person = speaker
+    statement.save()
+    response = admin_client.post(
+        change_url(statement), statement_form_data(statement, membership=someone_elses.pk)
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "belongs to Amina Okoye" in str(errors["membership"])
+    statement.refresh_from_db()
+    assert statement.membership is None
