@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from statements import shapes
 from statements.models import (
     Document,
     Event,
@@ -178,7 +179,8 @@ def plover_event_mode(statement: Statement) -> tuple[str | None, str | None]:
 
 
 def statement_plover(statement: Statement, *, base_url: str = "") -> dict[str, Any]:
-    """A statement in PLOVER's record shape (needs targets with actors prefetched)."""
+    """A statement in PLOVER's record shape, and under ``kb`` its public fields as the API
+    gives them (needs targets with actors prefetched)."""
     event, mode = plover_event_mode(statement)
     targets = [target.person or target.organisation for target in statement.targets.all()]
     document = statement.document
@@ -213,35 +215,15 @@ def statement_plover(statement: Statement, *, base_url: str = "") -> dict[str, A
             "kb_url": _url(statement.get_absolute_url(), base_url),
             "review_status": statement.review_status,
         },
+        "kb": shapes.statement_represent(
+            shapes.statement_instance_row(statement), shapes.Links(base_url)
+        ),
     }
 
 
-STATEMENT_CSV_COLUMNS = (
-    "id",
-    "date",
-    "speaker_kind",
-    "speaker_id",
-    "speaker_slug",
-    "speaker_name",
-    "speaker_text",
-    "role",
-    "cue",
-    "kind",
-    "type",
-    "cameo_code",
-    "plover_code",
-    "content",
-    "content_start",
-    "content_end",
-    "targets",
-    "event_id",
-    "document_id",
-    "document_title",
-    "document_url",
-    "publisher",
-    "review_status",
-    "url",
-)
+def statement_csv_header() -> tuple[str, ...]:
+    """The CSV export's columns: the flat columns of the public statement fields."""
+    return shapes.statement_flat_header()
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -259,42 +241,9 @@ def csv_cell(value: Any) -> Any:
 
 
 def statement_csv_row(statement: Statement, *, base_url: str = "") -> list[Any]:
-    """One CSV row in ``STATEMENT_CSV_COLUMNS`` order; targets joined by "; "; text cells
-    made formula-safe with ``csv_cell``."""
-    return [csv_cell(value) for value in _statement_csv_values(statement, base_url=base_url)]
-
-
-def _statement_csv_values(statement: Statement, *, base_url: str = "") -> list[Any]:
-    speaker = statement.speaker
-    kind = "" if speaker is None else "person" if isinstance(speaker, Person) else "organisation"
-    targets = [target.person or target.organisation for target in statement.targets.all()]
-    document = statement.document
-    return [
-        statement.pk,
-        _iso(statement.date) or "",
-        kind,
-        speaker.pk if speaker else "",
-        speaker.slug if speaker else "",
-        speaker.name if speaker else "",
-        statement.speaker_text,
-        statement.speaker_role,
-        statement.cue,
-        statement.kind,
-        statement.statement_type,
-        statement.cameo_code,
-        statement.plover_code,
-        statement.content,
-        statement.content_start,
-        statement.content_end,
-        "; ".join(target.name for target in targets if target is not None),
-        statement.event_id or "",
-        statement.document_id,
-        document.title,
-        document.url,
-        document.publisher,
-        statement.review_status,
-        _url(statement.get_absolute_url(), base_url),
-    ]
+    """One CSV row in ``statement_csv_header`` order, text cells made formula-safe."""
+    row = shapes.statement_instance_row(statement)
+    return [csv_cell(value) for value in shapes.statement_flat_values(row, shapes.Links(base_url))]
 
 
 def popolo_sections(

@@ -30,8 +30,9 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, JSONArray
+from django.db.models.functions import Coalesce, JSONObject
 
+from statements import shapes
 from statements.models import (
     Document,
     Event,
@@ -97,21 +98,10 @@ def statement_list_api() -> QuerySet[Statement]:
     )
 
 
-# The related columns StatementSerializer reads (statements/api/serializers.py): loading
-# only these makes each page's five joined models cheap to build (finding 6).
-_STATEMENT_PAGE_RELATED = (
-    "document__title",
-    "document__url",
-    "document__publisher",
-    "document__published_at",
-    "speaker_person__name",
-    "speaker_person__slug",
-    "speaker_organisation__name",
-    "speaker_organisation__slug",
-    "event__name",
-    "event__classification",
-    "event__date",
-)
+def _statement_related_columns() -> list[str]:
+    """The joined rows' columns the public statement fields read (statements/shapes.py):
+    loading only these makes each page's five joined models cheap to build (finding 6)."""
+    return [column for column in shapes.statement_columns() if "__" in column]
 
 
 def statement_page_api() -> QuerySet[Statement]:
@@ -140,33 +130,10 @@ def statement_page_api() -> QuerySet[Statement]:
         Statement.objects.select_related(
             "document", "speaker_person", "speaker_organisation", "event"
         )
-        .only(*columns, *_STATEMENT_PAGE_RELATED)
+        .only(*columns, *_statement_related_columns())
         .prefetch_related(targets)
         .annotate(sort_date=Coalesce(F("date"), Value(UNDATED)))
     )
-
-
-# The columns of a statement's API representation, read as plain rows: instantiating five
-# models per statement (and a prefetch per page) cost more than the queries themselves
-# (docs/benchmarks.md, finding 6).
-STATEMENT_ROW_FIELDS = (
-    *(
-        field.attname
-        for field in Statement._meta.concrete_fields
-        if field.name not in ("original_extraction", "created_at", "updated_at")
-    ),
-    *_STATEMENT_PAGE_RELATED,
-)
-# A target in a statement row: its id (for order) and both possible actors' id, name, slug.
-TARGET_ROW_COLUMNS = (
-    "id",
-    "person_id",
-    "person__name",
-    "person__slug",
-    "organisation_id",
-    "organisation__name",
-    "organisation__slug",
-)
 
 
 class _JSONGroupArray(Aggregate):
@@ -180,26 +147,27 @@ class _JSONGroupArray(Aggregate):
 
 
 def _statement_targets_json() -> Subquery:
-    """Each statement's targets as a JSON array of ``TARGET_ROW_COLUMNS`` arrays.
+    """Each statement's targets as a JSON array of objects over ``shapes.TARGET_COLUMNS``.
 
     A correlated subquery in the page query itself: PostgreSQL walks the target index for
     each of the page's rows, where a separate ``IN (page ids)`` query joined every person
     or organisation by hashing the whole table (3 ms at 1M statements) and cost a second
     round trip.
     """
+    target = JSONObject(**{column: F(column) for column in shapes.TARGET_COLUMNS})
     return Subquery(
         StatementTarget.objects.filter(statement=OuterRef("pk"))
         .order_by()
         .values("statement")
-        .annotate(rows=_JSONGroupArray(JSONArray(*TARGET_ROW_COLUMNS)))
+        .annotate(rows=_JSONGroupArray(target))
         .values("rows")
     )
 
 
-def statement_rows_api() -> QuerySet:
-    """Statements as dict rows: ``STATEMENT_ROW_FIELDS``, ``sort_date`` and ``target_rows``
-    (``TARGET_ROW_COLUMNS`` lists, or None for none), in one query; filter and order it
-    like a model queryset. Annotations added later (a search rank) join the rows.
+def statement_rows_api() -> StatementQuerySet:
+    """Statements as rows (``shapes.statement_columns()``, ``sort_date``, ``target_rows``),
+    in one query; filter and order it like a model queryset. Annotations added later (a
+    search rank) join the rows.
 
     ``sort_date`` is in the rows because cursor pagination reads its position from the
     row's first ordering field. The queryset is built once per process and cloned: setting
@@ -209,11 +177,11 @@ def statement_rows_api() -> QuerySet:
 
 
 @functools.cache
-def _statement_rows_base() -> QuerySet:
+def _statement_rows_base() -> StatementQuerySet:
     return Statement.objects.values(
-        *STATEMENT_ROW_FIELDS,
+        *shapes.statement_columns(),
         sort_date=Coalesce(F("date"), Value(UNDATED)),
-        target_rows=_statement_targets_json(),
+        **{shapes.TARGET_ROWS: _statement_targets_json()},
     )
 
 

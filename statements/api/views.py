@@ -387,7 +387,8 @@ _EXPORT_SCHEMA = {"filters": True, "tags": ["export"]}
 @extend_schema(
     summary="Statements as PLOVER-shaped JSON lines",
     description="One JSON object per line: id, date, actor, recipient, event, mode, "
-    "text_info (offsets), cite_info (url, publisher, codebook). Accepts the statement filters.",
+    "text_info (offsets), cite_info (url, publisher, codebook, review status), and kb: the "
+    "statement as /api/statements/{id}/ gives it. Accepts the statement filters.",
     responses={(200, "application/x-ndjson"): OpenApiTypes.STR},
     **_EXPORT_SCHEMA,
 )
@@ -408,7 +409,8 @@ class StatementJSONLinesExportView(_StatementExportView):
 
 @extend_schema(
     summary="Statements as CSV",
-    description="One row per statement, header first; targets joined by '; '. "
+    description="One row per statement, header first: every field of a statement as the API "
+    "gives it, nested ones flattened (speaker_kind, speaker_id, ...); targets joined by '; '. "
     "Accepts the statement filters.",
     responses={(200, "text/csv"): OpenApiTypes.STR},
     **_EXPORT_SCHEMA,
@@ -421,7 +423,7 @@ class StatementCSVExportView(_StatementExportView):
         writer = csv.writer(_Echo())
 
         def rows() -> Iterator[str]:
-            yield writer.writerow(exports.STATEMENT_CSV_COLUMNS)
+            yield writer.writerow(exports.statement_csv_header())
             for statement in statements:
                 yield writer.writerow(exports.statement_csv_row(statement, base_url=base_url))
 

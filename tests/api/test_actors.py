@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.core.cache import cache
 from django.db.models import Count, Q
-from rest_framework import serializers as rest_serializers
-from rest_framework.request import Request
-from rest_framework.test import APIRequestFactory
 
 from statements import selectors
 from statements.api import views
-from statements.api.serializers import PersonSerializer
 from statements.models import (
     Document,
     Event,
@@ -69,22 +63,6 @@ def test_person_carries_roles_aliases_identifiers_and_counts_by_type(kb, api_cli
     assert set(data["statement_counts"]) == set(StatementType.values)
     for value, count in data["statement_counts"].items():
         assert count == person.statements.filter(statement_type=value).count()
-
-
-def test_person_dict_matches_drf_rendering_of_its_declared_fields(kb):
-    """PersonSerializer builds a plain dict; it must equal what DRF's fields would give."""
-    someone = Person.objects.filter(memberships__isnull=False).first()
-    OtherName.objects.create(person=someone, name="Abu Test", kind="nickname", note="<b>")
-    Identifier.objects.create(person=someone, scheme="wikidata", identifier="Q4115189")
-    someone.memberships.update(start_date="2019-05", end_date="2021")
-    request = Request(APIRequestFactory().get("/api/people/"))
-    people = list(selectors.person_list_api())
-    assert any(p.memberships.all() for p in people) and any(p.other_names.all() for p in people)
-    assert any(p.identifiers.all() for p in people)
-    for person in people:
-        serializer = PersonSerializer(person, context={"request": request})
-        drf = rest_serializers.ModelSerializer.to_representation(serializer, person)
-        assert serializer.data == json.loads(json.dumps(drf, default=str)), person.slug
 
 
 def test_person_detail_counts_are_kept_for_a_minute(kb, api_client):

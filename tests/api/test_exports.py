@@ -79,7 +79,7 @@ def test_statements_csv(kb, api_client):
     response = api_client.get("/api/export/statements.csv", {"speaker": person.slug})
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(_body(response))))
-    assert tuple(rows[0].keys()) == exports.STATEMENT_CSV_COLUMNS
+    assert tuple(rows[0].keys()) == exports.statement_csv_header()
     assert {int(r["id"]) for r in rows} == set(person.statements.values_list("id", flat=True))
     for row in rows:
         statement = Statement.objects.get(pk=row["id"])
