@@ -1,7 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _search_tables_ensure(using, **kwargs) -> None:
+    from django.db import connections
+
+    from statements.search import sqlite_search_tables_ensure
+
+    sqlite_search_tables_ensure(connections[using])
 
 
 class StatementsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "statements"
     verbose_name = "Knowledge base"
+
+    def ready(self) -> None:
+        # SQLite's full-text tables and triggers (statements/search.py), after every migrate.
+        post_migrate.connect(_search_tables_ensure, sender=self)

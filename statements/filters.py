@@ -233,8 +233,9 @@ class StatementFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
-        help_text="Full-text search over content, speaker and document title. Results come "
-        "newest first; add ordering=relevance for best match first (PostgreSQL).",
+        help_text="Full-text search over what was said and who said it: every word, "
+        '"exact phrases", -excluded, prefix*. Results come newest first; add '
+        "ordering=relevance for best match first (PostgreSQL).",
     )
 
     class Meta:
@@ -411,7 +412,9 @@ class DocumentFilterSet(django_filters.FilterSet):
     )
     language = django_filters.CharFilter(help_text="ISO 639-1 code.")
     q = django_filters.CharFilter(
-        method="filter_search", label="Search", help_text="Full-text search over titles."
+        method="filter_search",
+        label="Search",
+        help_text='Full-text search over titles: every word, "exact phrases", -excluded, prefix*.',
     )
 
     class Meta:

@@ -251,7 +251,7 @@ class Document(models.Model):
         max_length=LEAD_MAX_LENGTH,
         blank=True,
         editable=False,
-        db_default="",
+        default="",
         help_text="The text's first sentence: the document's name when it has no title.",
     )
 

@@ -2,7 +2,7 @@
 
 The expressions must stay byte-for-byte what ``SearchVector(..., config="english")``
 compiles to in statements/search.py, or the planner will not use them. SQLite has no
-GIN: there the search falls back to ``icontains`` and this migration does nothing.
+GIN: there search uses FTS5 tables (statements/search.py) and this migration does nothing.
 """
 
 from django.db import migrations

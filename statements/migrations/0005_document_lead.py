@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             name="lead",
             field=models.CharField(
                 blank=True,
-                db_default="",
+                default="",
                 editable=False,
                 help_text="The text's first sentence: the document's name when it has no title.",
                 max_length=200,
