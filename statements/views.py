@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
 
-from statements import selectors
+from statements import charts, selectors
 from statements.filters import (
     DocumentFilterSet,
     EventFilterSet,
@@ -97,12 +97,12 @@ def _type_rows(counts: dict[str, int]) -> list[tuple[str, str, int]]:
 def _charts(
     centre: GraphNode,
     statements: QuerySet,
-    targets: list[selectors.TalkRow],
-    speakers: list[selectors.TalkRow],
+    targets: list[charts.TalkRow],
+    speakers: list[charts.TalkRow],
 ) -> dict:
     """The timeline and the who-talks-about-whom graph of a person or organisation."""
-    buckets = timeline_buckets(selectors.statement_timeline_rows(statements))
-    nodes, edges = selectors.talk_graph(centre, targets, speakers)
+    buckets = timeline_buckets(charts.statement_timeline_rows(statements))
+    nodes, edges = charts.talk_graph(centre, targets, speakers)
     return {
         "timeline_buckets": buckets,
         "timeline_svg": timeline_svg(buckets, title=f"Statements by {centre.name} over time"),
@@ -251,7 +251,7 @@ def search(request: HttpRequest) -> HttpResponse:
             *selectors.NEWEST_FIRST
         ),
     )
-    facets = selectors.statement_facets(statements.qs)
+    facets = charts.statement_facets(statements.qs)
     context: dict = {
         "query": query,
         "filterset": statements,
@@ -286,12 +286,12 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     filterset = StatementFilterSet(request.GET, queryset=statements)
 
     def summary() -> dict:
-        targets = selectors.talk_targets(statements)
-        speakers = selectors.talk_speakers(Q(person=person))
+        targets = charts.talk_targets(statements)
+        speakers = charts.talk_speakers(Q(person=person))
         centre = GraphNode(f"p:{person.slug}", person.name, person.get_absolute_url(), "person")
         return {
             "statement_count": statements.count(),
-            "type_rows": _type_rows(selectors.statement_type_counts(statements)),
+            "type_rows": _type_rows(charts.statement_type_counts(statements)),
             "targets": targets,
             "speakers": speakers,
             **_events(selectors.person_events(person)),
@@ -343,8 +343,8 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     filterset = StatementFilterSet(request.GET, queryset=statements)
 
     def summary() -> dict:
-        targets = selectors.talk_targets(statements)
-        speakers = selectors.talk_speakers(Q(organisation=organisation))
+        targets = charts.talk_targets(statements)
+        speakers = charts.talk_speakers(Q(organisation=organisation))
         centre = GraphNode(
             f"o:{organisation.slug}",
             organisation.name,
@@ -353,7 +353,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return {
             "statement_count": statements.count(),
-            "type_rows": _type_rows(selectors.statement_type_counts(statements)),
+            "type_rows": _type_rows(charts.statement_type_counts(statements)),
             "own_count": statements.filter(speaker_organisation=organisation).count(),
             "targets": targets,
             "speakers": speakers,

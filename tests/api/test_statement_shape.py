@@ -90,11 +90,11 @@ def one_more_field(monkeypatch):
     )
     monkeypatch.setattr(shapes, "STATEMENT_FIELDS", (*shapes.STATEMENT_FIELDS, added))
     shapes.statement_columns.cache_clear()
-    selectors._statement_rows_base.cache_clear()
+    selectors.statements._statement_rows_base.cache_clear()
     yield added
     monkeypatch.undo()
     shapes.statement_columns.cache_clear()
-    selectors._statement_rows_base.cache_clear()
+    selectors.statements._statement_rows_base.cache_clear()
 
 
 def test_a_field_added_to_the_declaration_shows_up_everywhere(kb, api_client, one_more_field):

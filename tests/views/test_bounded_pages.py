@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from statements import selectors
+from statements import charts, selectors
 from statements.models import Statement
 
 
@@ -15,7 +15,7 @@ from statements.models import Statement
 def test_search_facets_count_the_newest_sample(make_rows, sample):
     rows = make_rows(12)
     statements = selectors.statement_public_qs()
-    facets = selectors.statement_facets(statements, sample=sample)
+    facets = charts.statement_facets(statements, sample=sample)
     expected = min(sample, 12)
     assert facets["truncated"] is (sample < 12)
     assert facets["sample"] == len(facets["ids"]) == expected
@@ -32,7 +32,7 @@ def test_search_facets_count_the_newest_sample(make_rows, sample):
 
 def test_search_pages_beyond_the_sample_say_more_than(client, make_rows, monkeypatch):
     make_rows(5)
-    monkeypatch.setattr(selectors, "FACET_SAMPLE", 3)
+    monkeypatch.setattr(charts, "FACET_SAMPLE", 3)
     response = client.get(reverse("statements:search"))
     assert response.status_code == 200
     assert response.context["facets"]["truncated"]

@@ -1,0 +1,193 @@
+"""People and their roles: lists, pages, counts and the speaker picker."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+
+from statements.models import (
+    Event,
+    EventParticipant,
+    Membership,
+    Person,
+    Statement,
+    StatementType,
+    statement_public_q,
+)
+from statements.selectors.statements import NEWEST_FIRST, statement_public_qs
+from statements.selectors.summaries import cached_summary
+
+
+def statement_type_count_field(statement_type: str) -> str:
+    """Name of the annotation that counts an actor's statements of ``statement_type``."""
+    return f"statements_{statement_type}_count"
+
+
+def _statement_type_counts() -> dict[str, Count]:
+    """Each type's count of public statements, over the join ``person_list_api`` makes."""
+    return {
+        statement_type_count_field(value): Count(
+            "statements",
+            filter=statement_public_q("statements__") & Q(statements__statement_type=value),
+        )
+        for value in StatementType.values
+    }
+
+
+def person_list_api(*, include_merged: bool = False) -> QuerySet[Person]:
+    """People with roles, aliases, identifiers and statement counts per type.
+
+    Counts are aggregated in the same query (no join other than statements is added
+    here, and filters use subqueries, so the counts are not multiplied).
+    """
+    people = Person.objects.all() if include_merged else Person.objects.live()
+    return people.annotate(
+        statement_count=Count("statements", filter=statement_public_q("statements__")),
+        **_statement_type_counts(),
+    ).prefetch_related(*_person_prefetches())
+
+
+def _person_prefetches() -> tuple[Prefetch | str, ...]:
+    return (
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("organisation").order_by(
+                "-status", "start_date", "role"
+            ),
+        ),
+        "other_names",
+        "identifiers",
+    )
+
+
+def person_detail_api() -> QuerySet[Person]:
+    """People (merged ones too) with roles, aliases and identifiers; no counts.
+
+    The detail adds ``person_statement_counts_attach``: counting in the same query reads
+    every statement of the person on every request, which for the most quoted people grows
+    with the corpus (docs/benchmarks.md, finding 2).
+    """
+    return Person.objects.prefetch_related(*_person_prefetches())
+
+
+def person_statement_counts_attach(person: Person) -> Person:
+    """Sets the annotations ``person_list_api`` computes, from ``person_statement_counts``."""
+    counts = person_statement_counts(person.pk)
+    person.statement_count = sum(counts.values())
+    for value in StatementType.values:
+        setattr(person, statement_type_count_field(value), counts.get(value, 0))
+    return person
+
+
+def person_statement_counts(person_id: int) -> dict[str, int]:
+    """Statements the person spoke, per type; kept for ``SUMMARY_CACHE_SECONDS``."""
+    return cached_summary(
+        f"kb:person-statement-counts:{person_id}",
+        lambda: dict(
+            Statement.objects.public()
+            .filter(speaker_person_id=person_id)
+            .order_by()
+            .values_list("statement_type")
+            .annotate(n=Count("id"))
+        ),
+    )
+
+
+def membership_list_api() -> QuerySet[Membership]:
+    """Memberships with their person, organisation and source document."""
+    return Membership.objects.select_related("person", "organisation", "document").defer(
+        "document__text", "document__metadata"
+    )
+
+
+def person_list_qs() -> QuerySet[Person]:
+    """Live people (merged records hide behind their survivor), with counts and roles."""
+    return (
+        Person.objects.live()
+        .with_statement_count()
+        .annotate(
+            last_statement=Subquery(
+                Statement.objects.public()
+                .filter(speaker_person=OuterRef("pk"), date__isnull=False)
+                .order_by(*NEWEST_FIRST)
+                .values("date")[:1]
+            ),
+        )
+        .prefetch_related(
+            "other_names",
+            Prefetch("memberships", queryset=Membership.objects.select_related("organisation")),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def person_most_quoted(*, limit: int = 8) -> list[Person]:
+    return list(
+        Person.objects.live()
+        .with_statement_count()
+        .filter(statement_count__gt=0)
+        .order_by("-statement_count", "name")[:limit]
+    )
+
+
+def person_get(slug: str) -> Person | None:
+    return (
+        Person.objects.filter(slug=slug)
+        .prefetch_related(
+            "other_names",
+            "identifiers",
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("organisation", "document")
+                .defer("document__text", "document__metadata")
+                .order_by("status", "-start_date", "role"),
+            ),
+        )
+        .first()
+    )
+
+
+def person_statements(person: Person) -> QuerySet[Statement]:
+    return statement_public_qs().filter(speaker_person=person).order_by(*NEWEST_FIRST)
+
+
+def person_statements_about(person: Person, *, limit: int = 10) -> list[Statement]:
+    return list(
+        statement_public_qs().filter(targets__person=person).order_by(*NEWEST_FIRST)[:limit]
+    )
+
+
+# Events listed on a person or organisation page: the most quoted people spoke at
+# thousands, and drawing them all was most of the page's time (1.2 s of 1.5 s).
+EVENTS_SHOWN = 20
+
+
+def person_events(person: Person, *, limit: int = EVENTS_SHOWN) -> list[Event]:
+    """The newest ``limit + 1`` events the person took part in or spoke at (the extra one
+    tells the page there are more)."""
+    spoke_at = Statement.objects.public().filter(speaker_person=person).values("event_id")
+    took_part = EventParticipant.objects.filter(person=person).values("event_id")
+    return list(
+        Event.objects.filter(Q(pk__in=spoke_at) | Q(pk__in=took_part))
+        .select_related("document")
+        .defer("document__text", "document__metadata")
+        .order_by(F("date").desc(nulls_last=True), "name")[: limit + 1]
+    )
+
+
+def speaker_choices(*, limit: int = 500) -> list[tuple[str, str]]:
+    """``(slug, name)`` of people who have statements, for the speaker filter (one query)."""
+    return list(
+        Person.objects.filter(
+            merged_into__isnull=True, pk__in=Statement.objects.public().values("speaker_person")
+        )
+        .order_by("name")
+        .values_list("slug", "name")[:limit]
+    )
