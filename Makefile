@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -n 2
 # Development defaults; production sets DJANGO_SECRET_KEY and leaves DJANGO_DEBUG off.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: install run serve test test-browser lint format eval bench browser-deps clean
+.PHONY: install run serve test test-browser lint format eval train bench browser-deps clean
 
 install: $(VENV)/.installed .env
 
@@ -59,6 +59,11 @@ format: install
 
 eval: install
 	$(BIN)/python -m statements.nlp.evaluate --shared $(SHARED)
+
+# Rebuild the learned attribution models (statements/nlp/models/) from PolNeAR train and
+# record their dev scores; TRAIN_ARGS="--cache /tmp/kb-train" reuses parsed Docs.
+train: install
+	$(BIN)/python -m statements.nlp.train --shared $(SHARED) $(TRAIN_ARGS)
 
 bench: install
 	$(BIN)/python bench/run.py --shared $(SHARED)

@@ -115,5 +115,35 @@ def content_rules() -> tuple[tuple[str, str, str], ...]:
 
 
 @cache
+def negated_types() -> dict[str, str]:
+    """Cue type -> the type of the same cue negated ("would not accept": rejection)."""
+    data = json.loads((LEXICON_DIR / "statement_types.json").read_text(encoding="utf-8"))
+    return {
+        name: target for name, target in data.get("negated", {}).items() if not name.startswith("_")
+    }
+
+
+@cache
+def word_lists() -> dict[str, frozenset[str]]:
+    """The closed word lists of ``word_lists.json`` by name ("negations", "expletives")."""
+    data = json.loads((LEXICON_DIR / "word_lists.json").read_text(encoding="utf-8"))
+    return {
+        name: frozenset(word.lower() for word in words)
+        for name, words in data.items()
+        if not name.startswith("_")
+    }
+
+
+def word_list(name: str) -> frozenset[str]:
+    return word_lists()[name]
+
+
+@cache
+def evidence_sources() -> frozenset[str]:
+    """Nouns that name evidence rather than a speaker ("polls", "the report")."""
+    return frozenset(row[0].lower() for row in _data_lines("evidence_sources.txt"))
+
+
+@cache
 def speaker_nouns() -> frozenset[str]:
     return frozenset(row[0].lower() for row in _data_lines("speaker_nouns.txt"))

@@ -29,6 +29,7 @@ from statements.nlp.components import (
     attribution,  # noqa: F401  (registers the factory)
     coreference,  # noqa: F401
     events,  # noqa: F401
+    learned,  # noqa: F401
     quotes,  # noqa: F401
     roles,  # noqa: F401
     types,  # noqa: F401
@@ -229,8 +230,8 @@ def doc_to_extraction(doc: Doc, metadata: DocumentMetadata) -> Extraction:
         spans = tuple((start, end) for start, end in item["content_spans"])
         content = " ... ".join(text[start:end] for start, end in spans)
         speaker_key = item["speaker_key"] or None
-        has_speaker = item["speaker_start"] >= 0
-        has_cue = item["cue_start"] >= 0
+        has_speaker = item["speaker_start"] is not None
+        has_cue = item["cue_start"] is not None
         statements.append(
             StatementRecord(
                 content=content,

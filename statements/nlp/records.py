@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-EXTRACTOR_VERSION = "kb-extract/0.1"
+EXTRACTOR_VERSION = "kb-extract/0.2"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,37 +23,19 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass, field
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from statements.nlp.components.extensions import doc_text, register_extensions
-from statements.nlp.lexicons import Cue, cue_lexicon, speaker_nouns
+from statements.nlp.components.extensions import StatementData, doc_text, register_extensions
+from statements.nlp.lexicons import Cue, cue_lexicon, evidence_sources, speaker_nouns, word_list
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
 INHERIT_DEPS = {"advcl", "xcomp", "conj", "pcomp", "acomp"}
 STOP_DEPS = {"punct", "cc", "conj", "advcl", "parataxis", "mark", "relcl"}
 XCOMP_TYPES = {"appeal", "demand", "intention", "threat", "rejection", "agreement", "denial"}
-XCOMP_LEMMAS = {
-    "want",
-    "hope",
-    "hop",
-    "expect",
-    "plan",
-    "intend",
-    "need",
-    "wish",
-    "prefer",
-    "tell",
-    "ask",
-    "urge",
-    "call",
-    "promise",
-    "vow",
-    "pledge",
-    "threaten",
-    "seek",
-}
+XCOMP_LEMMAS = word_list("infinitive_cues")
 DOBJ_TYPES = {
     "demand",
     "criticism",
@@ -64,88 +46,13 @@ DOBJ_TYPES = {
     "support",
     "agreement",
 }
-DOBJ_LEMMAS = {
-    "note",
-    "point",
-    "show",
-    "find",
-    "name",
-    "dub",
-    "label",
-    "brand",
-    "portray",
-    "describe",
-    "highlight",
-    "cite",
-    "announce",
-    "reveal",
-    "confirm",
-    "acknowledge",
-    "admit",
-    "repeat",
-    "reiterate",
-    "mention",
-    "predict",
-    "propose",
-    "suggest",
-    "want",
-    "tout",
-    "underscore",
-    "disclose",
-    "ask",
-    "question",
-}
-PREP_WORDS = {"for", "on", "against", "about", "over", "to", "of"}
-PREP_LEMMAS = {
-    "call",
-    "advocate",
-    "push",
-    "press",
-    "ask",
-    "argue",
-    "rail",
-    "warn",
-    "speak",
-    "talk",
-    "refer",
-    "write",
-    "complain",
-    "comment",
-    "joke",
-    "boast",
-    "brag",
-    "testify",
-    "tweet",
-    "post",
-    "respond",
-    "lash",
-    "hit",
-    "think",
-    "know",
-    "worry",
-    "vote",
-    "point",
-}
-DEMONSTRATIVES = {"this", "that", "these", "those", "it", "them", "such"}
-PERSONAL_PRONOUNS = {"he", "she", "they", "we", "i", "you", "who"}
-EXPLETIVES = {"it", "there", "this", "that", "which"}
-NOMINAL_PREPS = {"for", "over", "about", "on", "against", "of", "that", "to"}
-EVIDENCE_SOURCES = {
-    "poll",
-    "polls",
-    "survey",
-    "surveys",
-    "report",
-    "reports",
-    "study",
-    "data",
-    "analysis",
-    "figures",
-    "records",
-    "documents",
-    "estimate",
-    "estimates",
-}
+DOBJ_LEMMAS = word_list("object_cues")
+PREP_WORDS = word_list("cue_prepositions")
+PREP_LEMMAS = word_list("prepositional_cues")
+DEMONSTRATIVES = word_list("demonstratives")
+PERSONAL_PRONOUNS = word_list("personal_pronouns")
+EXPLETIVES = word_list("expletives")
+NOMINAL_PREPS = word_list("nominal_prepositions")
 
 
 @Language.factory(
@@ -354,23 +261,81 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 # ---------------------------------------------------------------------------- main rule
 
 
-def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
-    text = doc_text(doc)
-    if not text.strip() or len(doc) == 0:
-        return []
-    quotes = [quote for quote in (doc._.kb_quotes or []) if quote["reported"]]
-    quote_starts = [quote["start"] for quote in quotes]
+class _RuleContext:
+    """What every rule of one Doc shares: reported quotations, resolved mention spans, and the
+    quotations already consumed by an indirect or mixed statement."""
 
-    def quote_at(char: int) -> int:
-        index = bisect.bisect_right(quote_starts, char) - 1
-        if index >= 0 and char < quotes[index]["end"]:
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.text = doc_text(doc)
+        self.quotes = [quote for quote in (doc._.kb_quotes or []) if quote["reported"]]
+        self.quote_starts = [quote["start"] for quote in self.quotes]
+        self.consumed_quotes: set[int] = set()
+        self.token_key, self.token_spans = _token_mentions(doc)
+
+    def quote_at(self, char: int) -> int | None:
+        """Index of the reported quotation holding ``char``, None outside any."""
+        index = bisect.bisect_right(self.quote_starts, char) - 1
+        if index >= 0 and char < self.quotes[index]["end"]:
             return index
-        return -1
+        return None
 
-    # token -> resolved mention span (names and pronouns)
-    entities = doc._.kb_entities or []
+    def make(
+        self,
+        content: list[tuple[int, int]],
+        kind: str,
+        cue_start: int | None,
+        cue_end: int | None,
+        cue: Cue | None,
+        subject: Token | None,
+        cue_class: str = "",
+        confidence: float = 0.6,
+        speaker: tuple[int, int, str] | None = None,
+    ) -> StatementData:
+        if speaker is None and subject is not None:
+            s_start, s_end = speaker_range(subject, self.token_spans)
+            speaker = (s_start, s_end, self.token_key.get(subject.i, ""))
+        return {
+            "content_spans": [list(span) for span in content],
+            "kind": kind,
+            "cue_start": cue_start,
+            "cue_end": cue_end,
+            "cue_lemma": cue.lemma if cue else "",
+            "cue_class": cue_class or (cue.cue_class if cue else "speech"),
+            "statement_type": cue.statement_type if cue else "statement",
+            "speaker_start": speaker[0] if speaker else None,
+            "speaker_end": speaker[1] if speaker else None,
+            "speaker_key": speaker[2] if speaker else "",
+            "confidence": confidence,
+        }
+
+    def content_with_quotes(self, start: int, end: int) -> tuple[list[tuple[int, int]], str]:
+        """Classify an indirect content range against the quotations it overlaps."""
+        quotes = self.quotes
+        index = bisect.bisect_left(self.quote_starts, start)
+        first = self.quote_at(start)
+        if first is not None:
+            index = first
+        inside = []
+        while index < len(quotes) and quotes[index]["start"] < end:
+            if quotes[index]["end"] > start:
+                inside.append(index)
+            index += 1
+        if not inside:
+            return [(start, end)], "indirect"
+        quoted = sum(
+            max(0, min(end, quotes[i]["end"]) - max(start, quotes[i]["start"])) for i in inside
+        )
+        self.consumed_quotes.update(inside)
+        if (end - start) - quoted <= 12 and len(inside) == 1:
+            return [tuple(fragment) for fragment in quotes[inside[0]]["fragments"]], "direct"
+        return [(start, end)], "mixed"
+
+
+def _token_mentions(doc: Doc) -> tuple[dict[int, str], dict[int, tuple[int, int]]]:
+    """Token -> resolved entity key, and token -> the character span of its mention."""
     mention_spans: dict[str, list[tuple[int, int]]] = {}
-    for entity in entities:
+    for entity in doc._.kb_entities or []:
         mention_spans[entity["key"]] = [tuple(span) for span in entity["mentions"]]
     token_key: dict[int, str] = {}
     token_spans: dict[int, tuple[int, int]] = {}
@@ -383,85 +348,87 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
                 break
         else:
             token_spans[token_index] = (token.idx, token.idx + len(token.text))
+    return token_key, token_spans
 
-    has_parse = doc.has_annotation("DEP")
-    statements: list[dict] = []
-    verb_cues: list[tuple[Token, Cue, Token | None]] = []
-    noun_cues: list[tuple[Token, Cue]] = []
-    according: list[Token] = []
-    adjective_cues: list[tuple[Token, Cue]] = []
-    if not has_parse:
-        return []
+
+@dataclass(slots=True)
+class _CueTokens:
+    """Cue candidates outside quotations, by part of speech."""
+
+    verbs: list[tuple[Token, Cue, Token | None]] = field(default_factory=list)
+    nouns: list[tuple[Token, Cue]] = field(default_factory=list)
+    adjectives: list[tuple[Token, Cue]] = field(default_factory=list)
+    according: list[Token] = field(default_factory=list)
+
+
+def _cue_tokens(doc: Doc, cues: dict[tuple[str, str], Cue], context: _RuleContext) -> _CueTokens:
+    found = _CueTokens()
     for token in doc:
         pos = token.pos_
         if token.lower_ == "according":
-            if quote_at(token.idx) < 0:
-                according.append(token)
+            if context.quote_at(token.idx) is None:
+                found.according.append(token)
         elif pos == "VERB":
             cue = cues.get((token.lemma_.lower(), "verb"))
-            if cue is not None and quote_at(token.idx) < 0:
-                verb_cues.append((token, cue, subject_of(token)))
+            if cue is not None and context.quote_at(token.idx) is None:
+                found.verbs.append((token, cue, subject_of(token)))
         elif pos == "NOUN":
             cue = cues.get((token.lemma_.lower(), "noun"))
-            if cue is not None and quote_at(token.idx) < 0:
-                noun_cues.append((token, cue))
+            if cue is not None and context.quote_at(token.idx) is None:
+                found.nouns.append((token, cue))
         elif pos == "ADJ" and token.dep_ == "acomp":
             cue = cues.get((token.lower_, "adj"))
-            if cue is not None and quote_at(token.idx) < 0:
-                adjective_cues.append((token, cue))
+            if cue is not None and context.quote_at(token.idx) is None:
+                found.adjectives.append((token, cue))
+    return found
 
-    def make(
-        content: list[tuple[int, int]],
-        kind: str,
-        cue_start: int,
-        cue_end: int,
-        cue: Cue | None,
-        subject: Token | None,
-        cue_class: str = "",
-        confidence: float = 0.6,
-        speaker: tuple[int, int, str] | None = None,
-    ) -> dict:
-        if speaker is None and subject is not None:
-            s_start, s_end = speaker_range(subject, token_spans)
-            speaker = (s_start, s_end, token_key.get(subject.i, ""))
-        return {
-            "content_spans": [list(span) for span in content],
-            "kind": kind,
-            "cue_start": cue_start,
-            "cue_end": cue_end,
-            "cue_lemma": cue.lemma if cue else "",
-            "cue_class": cue_class or (cue.cue_class if cue else "speech"),
-            "statement_type": cue.statement_type if cue else "statement",
-            "speaker_start": speaker[0] if speaker else -1,
-            "speaker_end": speaker[1] if speaker else -1,
-            "speaker_key": speaker[2] if speaker else "",
-            "confidence": confidence,
-        }
 
-    consumed_quotes: set[int] = set()
+def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
+    text = doc_text(doc)
+    if not text.strip() or len(doc) == 0 or not doc.has_annotation("DEP"):
+        return []
+    context = _RuleContext(doc)
+    candidates = _cue_tokens(doc, cues, context)
+    statements = _verb_statements(doc, cues, candidates.verbs, context)
+    make, content_with_quotes = context.make, context.content_with_quotes
+    for token, cue in candidates.nouns:
+        statements.append(_nominal(doc, token, cue, make, content_with_quotes))
+    for token, cue in candidates.adjectives:
+        statements.append(_adjective(doc, token, cue, make, content_with_quotes))
+    for token in candidates.according:
+        statements.append(_according(doc, token, make, content_with_quotes))
+    statements = [statement for statement in statements if statement is not None]
+    # "Graham: Trump's rhetoric destroys the party" (headlines, transcripts)
+    statements.extend(
+        _colon_lines(doc, make, content_with_quotes, context.token_key, context.token_spans)
+    )
+    # direct quotations not yet covered by an indirect or mixed statement
+    _direct_quotes(doc, context.quotes, context.consumed_quotes, candidates.verbs, statements, make)
+    statements = _merge_split_quotes(text, statements)
+    return _one_per_span(statements)
 
-    def content_with_quotes(start: int, end: int) -> tuple[list[tuple[int, int]], str]:
-        """Classify an indirect content range against the quotations it overlaps."""
-        index = bisect.bisect_left(quote_starts, start)
-        first = quote_at(start)
-        if first >= 0:
-            index = first
-        inside = []
-        while index < len(quotes) and quotes[index]["start"] < end:
-            if quotes[index]["end"] > start:
-                inside.append(index)
-            index += 1
-        if not inside:
-            return [(start, end)], "indirect"
-        quoted = sum(
-            max(0, min(end, quotes[i]["end"]) - max(start, quotes[i]["start"])) for i in inside
-        )
-        consumed_quotes.update(inside)
-        if (end - start) - quoted <= 12 and len(inside) == 1:
-            return [tuple(fragment) for fragment in quotes[inside[0]]["fragments"]], "direct"
-        return [(start, end)], "mixed"
 
-    cue_statement_at: dict[int, dict] = {}
+def _one_per_span(statements: list[dict]) -> list[dict]:
+    """The most confident statement for each content span."""
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for statement in sorted(statements, key=lambda s: (s["content_spans"][0][0], -s["confidence"])):
+        span = (statement["content_spans"][0][0], statement["content_spans"][-1][1])
+        if span in seen:
+            continue
+        seen.add(span)
+        unique.append(statement)
+    return unique
+
+
+def _verb_statements(
+    doc: Doc,
+    cues: dict[tuple[str, str], Cue],
+    verb_cues: list[tuple[Token, Cue, Token | None]],
+    context: _RuleContext,
+) -> list[dict]:
+    """Statements of verb cues: clausal, infinitival, prepositional, object or interrupted."""
+    statements = []
     participle_cues = {
         verb.i for verb, _, _ in verb_cues if verb.dep_ == "advcl" and verb.tag_ == "VBG"
     }
@@ -473,77 +440,60 @@ def find_attributions(doc: Doc, cues: dict[tuple[str, str], Cue]) -> list[dict]:
         if token_end <= token_start:
             continue
         if frame not in {"ccomp", "parataxis", "passive"} and (
-            subject is None or not is_speaker_like(subject, token_key)
+            subject is None or not is_speaker_like(subject, context.token_key)
         ):
             continue
-        if frame == "ccomp":
-            token_end = _cut_at_participle_cue(doc, token_start, token_end, participle_cues)
         if frame == "parataxis":
-            before = _trim(text, doc[token_start].idx, verb.left_edge.idx)
-            right = doc[verb.right_edge.i]
-            tail = doc[token_end - 1]
-            after = _trim(text, right.idx + len(right.text), tail.idx + len(tail.text))
-            spans = [span for span in (before, after) if span[1] - span[0] >= 3]
-            while spans and text[spans[-1][1] - 1] in ".!?":
-                spans[-1] = (spans[-1][0], spans[-1][1] - 1)
-            overlaps_quote = any(
-                quote_at(start) >= 0 or quote_at(end - 1) >= 0 for start, end in spans
+            statement = _parataxis_statement(
+                doc, verb, cue, subject, token_start, token_end, context
             )
-            if spans and not overlaps_quote:
-                statement = make(
-                    spans, "indirect", verb.idx, verb.idx + len(verb.text), cue, subject
-                )
-                statements.append(statement)
-            continue
-        start = doc[token_start].idx
-        last = doc[token_end - 1]
-        start, end = _trim(text, start, last.idx + len(last.text))
-        if end - start < 3:
-            continue
-        content, kind = content_with_quotes(start, end)
-        cue_end_token = doc[last_cue]
-        if frame == "prep":
-            # phrasal cues carry their own type: "call for" demands, "call on" appeals
-            cue = cues.get((f"{cue.lemma} {cue_end_token.lower_}", "verb"), cue)
-        statement = make(
-            content, kind, verb.idx, cue_end_token.idx + len(cue_end_token.text), cue, subject
-        )
-        statements.append(statement)
-        cue_statement_at[verb.i] = statement
-
-    for token, cue in noun_cues:
-        statement = _nominal(doc, token, cue, make, content_with_quotes)
+        else:
+            if frame == "ccomp":
+                token_end = _cut_at_participle_cue(doc, token_start, token_end, participle_cues)
+            statement = _framed_statement(
+                doc, cues, (verb, cue, subject), (token_start, token_end, last_cue, frame), context
+            )
         if statement is not None:
             statements.append(statement)
+    return statements
 
-    for token, cue in adjective_cues:
-        statement = _adjective(doc, token, cue, make, content_with_quotes)
-        if statement is not None:
-            statements.append(statement)
 
-    for token in according:
-        statement = _according(doc, token, make, content_with_quotes)
-        if statement is not None:
-            statements.append(statement)
+def _parataxis_statement(doc, verb, cue, subject, token_start, token_end, context) -> dict | None:
+    """'The plan, he said, would cut taxes': the clause around the cue, in two fragments."""
+    text = context.text
+    before = _trim(text, doc[token_start].idx, verb.left_edge.idx)
+    right = doc[verb.right_edge.i]
+    tail = doc[token_end - 1]
+    after = _trim(text, right.idx + len(right.text), tail.idx + len(tail.text))
+    spans = [span for span in (before, after) if span[1] - span[0] >= 3]
+    while spans and text[spans[-1][1] - 1] in ".!?":
+        spans[-1] = (spans[-1][0], spans[-1][1] - 1)
+    overlaps_quote = any(
+        context.quote_at(position) is not None
+        for start, end in spans
+        for position in (start, end - 1)
+    )
+    if not spans or overlaps_quote:
+        return None
+    return context.make(spans, "indirect", verb.idx, verb.idx + len(verb.text), cue, subject)
 
-    # "Graham: Trump's rhetoric destroys the party" (headlines, transcripts)
-    statements.extend(_colon_lines(doc, make, content_with_quotes, token_key, token_spans))
 
-    # direct quotations not yet covered by an indirect or mixed statement
-    _direct_quotes(doc, quotes, consumed_quotes, verb_cues, statements, make)
-
-    statements = _merge_split_quotes(text, statements)
-
-    # one statement per content span
-    seen: set[tuple[int, int]] = set()
-    unique = []
-    for statement in sorted(statements, key=lambda s: (s["content_spans"][0][0], -s["confidence"])):
-        span = (statement["content_spans"][0][0], statement["content_spans"][-1][1])
-        if span in seen:
-            continue
-        seen.add(span)
-        unique.append(statement)
-    return unique
+def _framed_statement(doc, cues, verb_cue, found, context) -> dict | None:
+    """A verb cue's content range as a statement, classified against the quotations."""
+    verb, cue, subject = verb_cue
+    token_start, token_end, last_cue, frame = found
+    last = doc[token_end - 1]
+    start, end = _trim(context.text, doc[token_start].idx, last.idx + len(last.text))
+    if end - start < 3:
+        return None
+    content, kind = context.content_with_quotes(start, end)
+    cue_end_token = doc[last_cue]
+    if frame == "prep":
+        # phrasal cues carry their own type: "call for" demands, "call on" appeals
+        cue = cues.get((f"{cue.lemma} {cue_end_token.lower_}", "verb"), cue)
+    return context.make(
+        content, kind, verb.idx, cue_end_token.idx + len(cue_end_token.text), cue, subject
+    )
 
 
 COLON_LINE_RE = re.compile(r"^[ \t]*([A-Z][^:\n]{0,60}?)[ \t]*:[ \t]+(\S[^\n]*)$", re.MULTILINE)
@@ -586,7 +536,7 @@ def _merge_split_quotes(text: str, statements: list[dict]) -> list[dict]:
     """'"A," he said, "B."': two direct statements around one cue become one, two fragments."""
     by_cue: dict[int, list[dict]] = {}
     for statement in statements:
-        if statement["kind"] == "direct" and statement["cue_start"] >= 0:
+        if statement["kind"] == "direct" and statement["cue_start"] is not None:
             by_cue.setdefault(statement["cue_start"], []).append(statement)
     dropped: set[int] = set()
     for cue_start, group in by_cue.items():
@@ -737,46 +687,58 @@ def _according(doc: Doc, token: Token, make, content_with_quotes) -> dict | None
         end -= 1
     if end - start < 3:
         return None
-    cue_class = "evidence" if source.lower_ in EVIDENCE_SOURCES else "speech"
+    cue_class = "evidence" if source.lower_ in evidence_sources() else "speech"
     content, kind = content_with_quotes(start, end)
     cue = Cue("according to", "phrase", cue_class, "statement")
     return make(content, kind, token.idx, to.idx + 2, cue, source, cue_class=cue_class)
 
 
-def _direct_quotes(
-    doc: Doc, quotes: list[dict], consumed: set[int], verb_cues, statements, make
-) -> None:
-    if not quotes:
-        return
-    text = doc_text(doc)
-    sentences = list(doc.sents)
-    sentence_starts = [sentence.start_char for sentence in sentences]
+class _QuoteScan:
+    """Sentence and paragraph lookups, and the statements found so far ordered by where they
+    end, for attributing quotations one after another."""
 
-    def sentence_index(char: int) -> int:
-        return max(0, bisect.bisect_right(sentence_starts, char) - 1)
+    def __init__(self, doc: Doc, statements: list[dict]) -> None:
+        self.doc = doc
+        self.text = doc_text(doc)
+        self.sentences = list(doc.sents)
+        self.sentence_starts = [sentence.start_char for sentence in self.sentences]
+        self.token_starts = [token.idx for token in doc]
+        self.by_end = sorted(statements, key=lambda s: s["content_spans"][-1][1])
+        self.ends = [s["content_spans"][-1][1] for s in self.by_end]
+        self.breaks = [position for position, char in enumerate(self.text) if char == "\n"]
 
-    cue_chars = [verb.idx for verb, _, _ in verb_cues]  # cues are never inside quotes
-    token_starts = [token.idx for token in doc]
-    statements_by_end = sorted(statements, key=lambda s: s["content_spans"][-1][1])
-    statement_ends = [s["content_spans"][-1][1] for s in statements_by_end]
-    breaks = [position for position, char in enumerate(text) if char == "\n"]
+    def sentence_index(self, char: int) -> int:
+        return max(0, bisect.bisect_right(self.sentence_starts, char) - 1)
 
-    def paragraph_bounds(char: int) -> tuple[int, int, int]:
+    def paragraph_bounds(self, char: int) -> tuple[int, int, int]:
         """Start and end of the paragraph holding ``char``, and the previous one's start."""
+        breaks = self.breaks
         index = bisect.bisect_left(breaks, char)
         start = breaks[index - 1] + 1 if index > 0 else 0
-        end = breaks[index] if index < len(breaks) else len(text)
+        end = breaks[index] if index < len(breaks) else len(self.text)
         previous_start = breaks[index - 2] + 1 if index > 1 else 0
         return start, end, previous_start
 
-    index = 0
-    while index < len(quotes):
-        if index in consumed:
-            index += 1
-            continue
-        quote = quotes[index]
-        first_sentence = sentence_index(quote["start"])
-        last_sentence = sentence_index(max(quote["start"], quote["end"] - 1))
+    def add(self, statement: dict) -> None:
+        end = statement["content_spans"][-1][1]
+        position = bisect.bisect_right(self.ends, end)
+        self.ends.insert(position, end)
+        self.by_end.insert(position, statement)
+
+    def extend_previous(self, position: int, fragments: list[tuple[int, int]]) -> None:
+        """Append fragments to the statement at ``position`` and re-sort it by its new end."""
+        statement = self.by_end.pop(position)
+        del self.ends[position]
+        statement["content_spans"] = statement["content_spans"] + [list(f) for f in fragments]
+        self.add(statement)
+
+    def region(self, quote: dict) -> tuple[int, int, int, int]:
+        """Where a quotation's cue may be (its sentences, a short next sentence, a sentence
+        ending in a colon before it; inside its paragraph), the paragraph's start and the
+        previous paragraph's start."""
+        text, sentences = self.text, self.sentences
+        first_sentence = self.sentence_index(quote["start"])
+        last_sentence = self.sentence_index(max(quote["start"], quote["end"] - 1))
         region_start = sentences[first_sentence].start_char
         region_end = sentences[last_sentence].end_char
         if last_sentence + 1 < len(sentences):
@@ -785,109 +747,126 @@ def _direct_quotes(
                 region_end = following.end_char
         if first_sentence > 0 and text[region_start - 2 : region_start].strip().endswith(":"):
             region_start = sentences[first_sentence - 1].start_char
-        # paragraph bounds
-        paragraph_start, paragraph_end, window_start = paragraph_bounds(quote["start"])
-        paragraph_end = max(paragraph_end, paragraph_bounds(max(0, quote["end"] - 1))[1])
+        paragraph_start, paragraph_end, window_start = self.paragraph_bounds(quote["start"])
+        paragraph_end = max(paragraph_end, self.paragraph_bounds(max(0, quote["end"] - 1))[1])
         region_start = max(region_start, paragraph_start)
         region_end = min(region_end, paragraph_end)
-        best = None
-        best_distance = None
-        low = bisect.bisect_left(cue_chars, region_start)
-        high = bisect.bisect_left(cue_chars, region_end)
-        for position in range(low, high):
-            verb, cue, subject = verb_cues[position]
-            if cue.cue_class not in {"speech", "writing"}:
-                continue
-            if verb.idx >= quote["end"]:
-                distance = verb.idx - quote["end"]
-            else:
-                distance = (quote["start"] - verb.idx) + 5
-            if best_distance is None or distance < best_distance:
-                best, best_distance = (verb, cue, subject), distance
+        return region_start, region_end, paragraph_start, window_start
+
+    def previous_direct(self, quote: dict, paragraph_start: int) -> int | None:
+        """Position of the statement just before the quotation when it is a quotation in the
+        same paragraph."""
+        position = bisect.bisect_right(self.ends, quote["start"]) - 1
+        if position < 0:
+            return None
+        candidate = self.by_end[position]
+        if candidate["kind"] == "direct" and self.ends[position] >= paragraph_start:
+            return position
+        return None
+
+    def previous_speaker(self, quote: dict, window_start: int) -> dict | None:
+        """The closest statement with a speaker before the quotation (same or previous
+        paragraph), or the name before a colon that introduces it ('Barkley: "..."')."""
+        previous = None
+        position = bisect.bisect_right(self.ends, quote["start"]) - 1
+        while position >= 0 and self.ends[position] >= window_start:
+            if self.by_end[position]["speaker_start"] is not None:
+                previous = self.by_end[position]
+                break
+            position -= 1
+        before = self.text[max(0, quote["start"] - 3) : quote["start"]].rstrip()
+        if before.endswith(":"):
+            colon = quote["start"] - 3 + len(before) - 1
+            token_index = bisect.bisect_right(self.token_starts, colon - 1) - 1
+            if token_index >= 0 and self.doc[token_index].pos_ in {"PROPN", "NOUN"}:
+                named = self.doc[token_index]
+                start = named.left_edge.idx if named.left_edge.i <= named.i else named.idx
+                end = named.idx + len(named.text)
+                previous = {"speaker_start": start, "speaker_end": end, "speaker_key": ""}
+        return previous
+
+
+def _nearest_cue(verb_cues, cue_chars: list[int], quote: dict, region: tuple[int, int]):
+    """The speech or writing cue closest to a quotation inside its region (after it first)."""
+    best = None
+    best_distance = None
+    low = bisect.bisect_left(cue_chars, region[0])
+    high = bisect.bisect_left(cue_chars, region[1])
+    for position in range(low, high):
+        verb, cue, subject = verb_cues[position]
+        if cue.cue_class not in {"speech", "writing"}:
+            continue
+        if verb.idx >= quote["end"]:
+            distance = verb.idx - quote["end"]
+        else:
+            distance = (quote["start"] - verb.idx) + 5
+        if best_distance is None or distance < best_distance:
+            best, best_distance = (verb, cue, subject), distance
+    return best
+
+
+def _joins_next_quote(text: str, quotes: list[dict], index: int, consumed, verb: Token) -> bool:
+    """'"A," he said, "B."': the next quotation follows the cue closely in one paragraph."""
+    if index + 1 >= len(quotes) or index + 1 in consumed:
+        return False
+    quote, following = quotes[index], quotes[index + 1]
+    return (
+        quote["end"] <= verb.idx < following["start"]
+        and following["start"] - quote["end"] < 80
+        and "\n" not in text[quote["end"] : following["start"]]
+    )
+
+
+def _direct_quotes(
+    doc: Doc, quotes: list[dict], consumed: set[int], verb_cues, statements, make
+) -> None:
+    """Statements for quotations no indirect or mixed statement covers, appended in place."""
+    if not quotes:
+        return
+    scan = _QuoteScan(doc, statements)
+    cue_chars = [verb.idx for verb, _, _ in verb_cues]  # cues are never inside quotes
+    index = 0
+    while index < len(quotes):
+        if index in consumed:
+            index += 1
+            continue
+        quote = quotes[index]
+        region_start, region_end, paragraph_start, window_start = scan.region(quote)
+        best = _nearest_cue(verb_cues, cue_chars, quote, (region_start, region_end))
         fragments = [tuple(fragment) for fragment in quote["fragments"]]
-        # the statement just before, when it is a quotation in the same paragraph
-        position = bisect.bisect_right(statement_ends, quote["start"]) - 1
-        previous_direct = None
-        if position >= 0:
-            candidate = statements_by_end[position]
-            if candidate["kind"] == "direct" and statement_ends[position] >= paragraph_start:
-                previous_direct = candidate
-        if previous_direct is not None and (
-            best is None or best[0].idx == previous_direct["cue_start"]
+        previous = scan.previous_direct(quote, paragraph_start)
+        if previous is not None and (
+            best is None or best[0].idx == scan.by_end[previous]["cue_start"]
         ):
             # '"A," Barkley said. "B."': one attribution, several fragments (PolNeAR)
-            previous_direct["content_spans"] = previous_direct["content_spans"] + [
-                list(fragment) for fragment in fragments
-            ]
-            del statement_ends[position]
-            del statements_by_end[position]
-            new_end = fragments[-1][1]
-            insert_at = bisect.bisect_right(statement_ends, new_end)
-            statement_ends.insert(insert_at, new_end)
-            statements_by_end.insert(insert_at, previous_direct)
+            scan.extend_previous(previous, fragments)
             index += 1
             continue
         if best is not None:
             verb, cue, subject = best
-            # split quotation: '"A," he said, "B."'
-            if (
-                index + 1 < len(quotes)
-                and index + 1 not in consumed
-                and quote["end"] <= verb.idx < quotes[index + 1]["start"]
-                and quotes[index + 1]["start"] - quote["end"] < 80
-                and "\n" not in text[quote["end"] : quotes[index + 1]["start"]]
-            ):
+            if _joins_next_quote(scan.text, quotes, index, consumed, verb):
                 fragments += [tuple(fragment) for fragment in quotes[index + 1]["fragments"]]
                 index += 1
-            statement = make(
-                fragments,
-                "direct",
-                verb.idx,
-                verb.idx + len(verb.text),
-                cue,
-                subject,
-                confidence=0.8,
-            )
+            cue_end = verb.idx + len(verb.text)
+            statement = make(fragments, "direct", verb.idx, cue_end, cue, subject, confidence=0.8)
         else:
-            # inherit the speaker of the closest statement before it (same or previous paragraph)
-            previous = None
-            position = bisect.bisect_right(statement_ends, quote["start"]) - 1
-            while position >= 0 and statement_ends[position] >= window_start:
-                if statements_by_end[position]["speaker_start"] >= 0:
-                    previous = statements_by_end[position]
-                    break
-                position -= 1
-            before = text[max(0, quote["start"] - 3) : quote["start"]].rstrip()
-            if before.endswith(":"):
-                colon = quote["start"] - 3 + len(before) - 1
-                token_index = bisect.bisect_right(token_starts, colon - 1) - 1
-                if token_index >= 0 and doc[token_index].pos_ in {"PROPN", "NOUN"}:
-                    named = doc[token_index]
-                    previous = {
-                        "speaker_start": named.left_edge.idx
-                        if named.left_edge.i <= named.i
-                        else named.idx,
-                        "speaker_end": named.idx + len(named.text),
-                        "speaker_key": "",
-                    }
-            inner = text[fragments[0][0] : fragments[-1][1]]
-            if previous is None and (inner[:1].islower() or len(inner.split()) < 8):
-                index += 1  # a fragment quoted inside a sentence, or a title: nobody speaks
+            statement = _uncued_quote(scan, quote, fragments, window_start, make)
+            if statement is None:
+                index += 1
                 continue
-            if previous is not None:
-                speaker = (
-                    previous["speaker_start"],
-                    previous["speaker_end"],
-                    previous["speaker_key"],
-                )
-            else:
-                speaker = None
-            statement = make(
-                fragments, "direct", -1, -1, None, None, confidence=0.4, speaker=speaker
-            )
         statements.append(statement)
-        end = statement["content_spans"][-1][1]
-        position = bisect.bisect_right(statement_ends, end)
-        statement_ends.insert(position, end)
-        statements_by_end.insert(position, statement)
+        scan.add(statement)
         index += 1
+
+
+def _uncued_quote(scan: _QuoteScan, quote: dict, fragments, window_start: int, make):
+    """A quotation with no cue near it: the previous speaker's, unless it is a fragment
+    quoted inside a sentence or a title (nobody speaks)."""
+    previous = scan.previous_speaker(quote, window_start)
+    inner = scan.text[fragments[0][0] : fragments[-1][1]]
+    if previous is None and (inner[:1].islower() or len(inner.split()) < 8):
+        return None
+    speaker = None
+    if previous is not None:
+        speaker = (previous["speaker_start"], previous["speaker_end"], previous["speaker_key"])
+    return make(fragments, "direct", None, None, None, None, confidence=0.4, speaker=speaker)

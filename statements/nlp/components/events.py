@@ -77,7 +77,7 @@ def find_events(doc: Doc, nouns: dict[str, str]) -> list[dict]:
 
     statements_by_sentence: dict[int, list[dict]] = {}
     for statement in statements:
-        if statement["cue_start"] >= 0:
+        if statement["cue_start"] is not None:
             where = sentence_of(statement["cue_start"])
             statements_by_sentence.setdefault(where, []).append(statement)
     dates_by_sentence: dict[int, list] = {}

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from statements.nlp.components.extensions import doc_text, register_extensions
+from statements.nlp.components.extensions import QuoteData, doc_text, register_extensions
+from statements.nlp.lexicons import word_list
 
 OPENERS = "“«„"
 CLOSERS = "”»“"
 QUOTE_CHAR_RE = re.compile(r"[\"“”«»„]")
 WORD_RE = re.compile(r"\w+")
-NAME_JOINERS = {"of", "the", "and", "for", "in", "on", "a", "to", "de", "al", "s"}
+NAME_JOINERS = word_list("name_joiners")
 PARAGRAPH_RE = re.compile(r"\n")
 
 
@@ -147,12 +148,12 @@ class QuoteFinder:
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         doc._.kb_quotes = [
-            {
-                "start": quote.start,
-                "end": quote.end,
-                "fragments": [list(fragment) for fragment in quote.fragments],
-                "reported": is_reported_quote(text, quote, self.min_words),
-            }
+            QuoteData(
+                start=quote.start,
+                end=quote.end,
+                fragments=[list(fragment) for fragment in quote.fragments],
+                reported=is_reported_quote(text, quote, self.min_words),
+            )
             for quote in find_quotes(text)
         ]
         return doc

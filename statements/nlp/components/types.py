@@ -15,7 +15,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from statements.nlp.components.extensions import doc_text, register_extensions
-from statements.nlp.lexicons import content_overrides, content_rules, statement_types
+from statements.nlp.lexicons import (
+    content_overrides,
+    content_rules,
+    negated_types,
+    statement_types,
+)
 
 
 @Language.factory(
@@ -27,9 +32,14 @@ def make_types(nlp: Language, name: str) -> StatementTyper:
     return StatementTyper()
 
 
-def classify(statement_type: str, content: str) -> tuple[str, str, str, str]:
-    """(type, CAMEO, PLOVER, PLOVER mode) for a cue type and the content text."""
+def classify(
+    statement_type: str, content: str, *, negated: bool = False
+) -> tuple[str, str, str, str]:
+    """(type, CAMEO, PLOVER, PLOVER mode) for a cue type and the content text; a negated cue
+    ("would not accept") takes the type the lexicon gives its negation."""
     lowered = content.lower()
+    if negated:
+        statement_type = negated_types().get(statement_type, statement_type)
     for from_type, to_type, pattern in content_rules():
         if statement_type == from_type and re.search(pattern, lowered):
             statement_type = to_type
@@ -45,33 +55,49 @@ def classify(statement_type: str, content: str) -> tuple[str, str, str, str]:
 
 
 class StatementTyper:
+    """Writes a new ``doc._.kb_statements`` list: each statement with its type, codes and
+    targets added (the previous stage's dicts are left as they were)."""
+
     def __init__(self) -> None:
         register_extensions()
 
     def __call__(self, doc: Doc) -> Doc:
-        statements = doc._.kb_statements or []
         mentions = doc._.kb_mentions or []
         mention_starts = [mention[0] for mention in mentions]
         text = doc_text(doc)
-        for statement in statements:
+        typed = []
+        for statement in doc._.kb_statements or []:
             content = " ".join(text[start:end] for start, end in statement["content_spans"])
-            name, cameo, plover, mode = classify(statement["statement_type"], content)
-            statement["statement_type"] = name
-            statement["cameo"] = cameo
-            statement["plover"] = plover
-            statement["plover_mode"] = mode
-            targets: list[str] = []
-            for start, end in statement["content_spans"]:
-                index = bisect.bisect_left(mention_starts, start)
-                while index < len(mentions) and mentions[index][0] < end:
-                    key = mentions[index][3]
-                    if (
-                        key
-                        and key != statement["speaker_key"]
-                        and key not in targets
-                        and mentions[index][2] != "PRON"
-                    ):
-                        targets.append(key)
-                    index += 1
-            statement["target_keys"] = targets
+            name, cameo, plover, mode = classify(
+                statement["statement_type"], content, negated=statement.get("negated", False)
+            )
+            typed.append(
+                {
+                    **statement,
+                    "statement_type": name,
+                    "cameo": cameo,
+                    "plover": plover,
+                    "plover_mode": mode,
+                    "target_keys": content_targets(statement, mentions, mention_starts),
+                }
+            )
+        doc._.kb_statements = typed
         return doc
+
+
+def content_targets(statement: dict, mentions: list, mention_starts: list[int]) -> list[str]:
+    """Entities named in the content other than the speaker (pronouns excluded)."""
+    targets: list[str] = []
+    for start, end in statement["content_spans"]:
+        index = bisect.bisect_left(mention_starts, start)
+        while index < len(mentions) and mentions[index][0] < end:
+            key = mentions[index][3]
+            if (
+                key
+                and key != statement["speaker_key"]
+                and key not in targets
+                and mentions[index][2] != "PRON"
+            ):
+                targets.append(key)
+            index += 1
+    return targets

@@ -1,0 +1,330 @@
+"""Stage 2b: learned attribution. Two CRF taggers trained on an attribution corpus replace
+the rule engine's statements: the cue tagger finds reporting cues sentence by sentence, the
+span tagger finds each cue's content and source. The rules' statements are features (a
+strong prior) and the fallback when no model files are installed.
+
+Model files live in ``statements/nlp/models/`` with a ``PROVENANCE.json`` (data, command,
+date, dev scores, sha256 of each file); ``python -m statements.nlp.train`` rebuilds them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from statements.nlp.components.extensions import StatementData, doc_text, register_extensions
+from statements.nlp.learned.decode import FoundAttribution, find_attributions, trim_chars
+from statements.nlp.learned.features import NEGATIONS, doc_features
+from statements.nlp.lexicons import Cue, cue_lexicon, evidence_sources, word_list
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+CUE_MODEL = "cues.crfsuite"
+SPAN_MODEL = "spans.crfsuite"
+PROVENANCE = "PROVENANCE.json"
+
+
+@Language.factory(
+    "kb_learned_attribution",
+    requires=["token.dep", "doc._.kb_quotes", "doc._.kb_token_keys", "doc._.kb_statements"],
+    assigns=["doc._.kb_statements"],
+    default_config={
+        "model_dir": "",
+        "keep_rule_kinds": ["direct", "indirect", "mixed"],
+        "rule_spans_for_same_cue": True,
+    },
+)
+def make_learned_attribution(
+    nlp: Language,
+    name: str,
+    model_dir: str,
+    keep_rule_kinds: list[str],
+    rule_spans_for_same_cue: bool,
+) -> LearnedAttributor:
+    return LearnedAttributor(
+        Path(model_dir) if model_dir else MODEL_DIR,
+        keep_rule_kinds=tuple(keep_rule_kinds),
+        rule_spans_for_same_cue=rule_spans_for_same_cue,
+    )
+
+
+def model_available(model_dir: Path = MODEL_DIR) -> bool:
+    return (model_dir / CUE_MODEL).is_file() and (model_dir / SPAN_MODEL).is_file()
+
+
+def open_taggers(model_dir: Path):
+    """The two crfsuite taggers of a model folder."""
+    import pycrfsuite
+
+    cue_tagger = pycrfsuite.Tagger()
+    cue_tagger.open(str(model_dir / CUE_MODEL))
+    span_tagger = pycrfsuite.Tagger()
+    span_tagger.open(str(model_dir / SPAN_MODEL))
+    return cue_tagger, span_tagger
+
+
+class LearnedAttributor:
+    """Replaces ``doc._.kb_statements`` with the taggers' attributions.
+
+    Measured on PolNeAR dev and the seed article, the best combination keeps the taggers'
+    cues and, where the rules read the same cue, the rules' content and speaker (closer to
+    the seed's conventions, no loss on PolNeAR), plus the rule statements (of
+    ``keep_rule_kinds``) whose content no learned statement touches.
+    """
+
+    def __init__(
+        self,
+        model_dir: Path = MODEL_DIR,
+        *,
+        keep_rule_kinds: tuple[str, ...] = ("direct", "indirect", "mixed"),
+        rule_spans_for_same_cue: bool = True,
+    ) -> None:
+        register_extensions()
+        self.cues = cue_lexicon()
+        self.keep_rule_kinds = frozenset(keep_rule_kinds)
+        self.rule_spans = rule_spans_for_same_cue
+        self.taggers = open_taggers(model_dir) if model_available(model_dir) else None
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.taggers is None or len(doc) == 0 or not doc.has_annotation("DEP"):
+            return doc
+        features = doc_features(doc, self.cues)
+        found = find_attributions(features, *self.taggers)
+        learned = statements_from(doc, found, self.cues, features.in_quote)
+        all_rules = doc._.kb_statements or []
+        if self.rule_spans:
+            learned = with_rule_spans(learned, all_rules)
+        learned_cues = {statement["cue_start"] for statement in learned}
+        rules = [
+            rule
+            for rule in all_rules
+            if rule["kind"] in self.keep_rule_kinds
+            and (rule["cue_start"] is None or rule["cue_start"] not in learned_cues)
+        ]
+        both = split_coordinated(doc, learned + rules)
+        learned, rules = both[: len(learned)], both[len(learned) :]
+        combined = learned + rules_not_covered(rules, learned)
+        doc._.kb_statements = [
+            statement
+            for statement in combined
+            if not in_question(doc, statement, features.in_quote)
+            and not looks_like_table(doc, statement)
+            and not is_anaphoric(doc, statement)
+        ]
+        return doc
+
+
+def with_rule_spans(learned: list[dict], rules: list[dict]) -> list[dict]:
+    """Where the rules read the same cue, their statement (cue phrase, content, speaker,
+    type), with the negation the learned stage found."""
+    by_cue: dict[int, dict] = {}
+    for rule in rules:  # the rules' first reading of a cue is the widest content
+        if rule["cue_start"] is not None:
+            by_cue.setdefault(rule["cue_start"], rule)
+    out = []
+    for statement in learned:
+        rule = by_cue.get(statement["cue_start"])
+        if rule is None:
+            out.append(statement)
+        else:
+            out.append({**rule, "negated": statement["negated"], "confidence": 0.8})
+    return out
+
+
+def _overlaps(first: list[list[int]], second: list[list[int]]) -> bool:
+    return any(a < d and c < b for a, b in first for c, d in second)
+
+
+def rules_not_covered(rules: list[dict], learned: list[dict]) -> list[dict]:
+    """Rule statements (of the kinds kept) whose content no learned statement touches: the
+    rules' quotation pairing reaches quotations beyond the taggers' sentence window."""
+    return [
+        rule
+        for rule in rules
+        if not any(_overlaps(rule["content_spans"], s["content_spans"]) for s in learned)
+    ]
+
+
+def _cue_entry(
+    doc: Doc, head_index: int, cues: dict[tuple[str, str], Cue]
+) -> tuple[Cue | None, int]:
+    """The lexicon entry of a cue and the index of its last token: a phrase ("call for",
+    "according to") when the lexicon lists one, else the head word."""
+    head = doc[head_index]
+    lemma = head.lemma_.lower()
+    kind = {"VERB": "verb", "NOUN": "noun", "ADJ": "adj", "AUX": "verb"}.get(head.pos_)
+    for child in head.rights:
+        if child.dep_ in {"prep", "prt"} and child.i <= head_index + 2:
+            phrase = cues.get((f"{lemma} {child.lower_}", kind or "verb"))
+            if phrase is not None or head.lower_ == "according":
+                return phrase, child.i
+    if kind is None:
+        return None, head_index
+    return cues.get((lemma, kind)) or cues.get((head.lower_, kind)), head_index
+
+
+def _kind(text_quotes: list[dict], spans: list[tuple[int, int]]) -> str:
+    """direct: inside quotation marks; mixed: partly quoted; indirect: no quotation."""
+    total = sum(end - start for start, end in spans)
+    quoted = 0
+    for start, end in spans:
+        for quote in text_quotes:
+            quoted += max(0, min(end, quote["end"]) - max(start, quote["start"]))
+    if quoted == 0:
+        return "indirect"
+    return "direct" if total - quoted <= 3 else "mixed"
+
+
+def is_negated(doc: Doc, cue: tuple[int, ...]) -> bool:
+    """'did not say', 'would never accept', 'no longer defends'."""
+    for index in cue:
+        token = doc[index]
+        for child in token.children:
+            if child.lower_ in NEGATIONS or child.dep_ == "neg":
+                return True
+        if token.dep_ in {"xcomp", "ccomp"} and any(
+            child.dep_ == "neg" for child in token.head.children
+        ):
+            return True
+    return False
+
+
+def _token_at(doc: Doc, char: int) -> int:
+    span = doc.char_span(char, char + 1, alignment_mode="expand")
+    return span.start if span is not None else 0
+
+
+def in_question(doc: Doc, statement: StatementData, in_quote: list[bool]) -> bool:
+    """'Did the senator say that ...?': the cue's own sentence asks, nobody asserts."""
+    if statement["cue_start"] is None:
+        return False
+    cue = doc[_token_at(doc, statement["cue_start"])]
+    return any(
+        token.text == "?" and token.i > cue.i and not in_quote[token.i] for token in cue.sent
+    )
+
+
+def is_anaphoric(doc: Doc, statement: StatementData) -> bool:
+    """'reiterated this demand': the content was reported before, not here."""
+    spans = statement["content_spans"]
+    words = doc_text(doc)[spans[0][0] : spans[-1][1]].split()
+    return len(words) <= 2 and words[0].lower() in word_list("demonstratives")
+
+
+def looks_like_table(doc: Doc, statement: StatementData) -> bool:
+    """Market tables and score lines ('Dow: DOWN 0.4 percent'): numbers, no verb."""
+    words = []
+    for start, end in statement["content_spans"]:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        words += [token for token in span or () if not token.is_punct and not token.is_space]
+    if not words or any(token.pos_ in {"VERB", "AUX"} for token in words):
+        return False
+    numeric = sum(1 for token in words if token.like_num or token.pos_ in {"NUM", "SYM"})
+    return numeric * 4 >= len(words)
+
+
+def split_coordinated(doc: Doc, statements: list[StatementData]) -> list[StatementData]:
+    """'said X and denied Y': a content that runs into a coordinated cue ends before the
+    conjunction, and the coordinated cue without a speaker of its own shares this one's."""
+    out = list(statements)
+    cue_tokens = {
+        _token_at(doc, s["cue_start"]): position
+        for position, s in enumerate(statements)
+        if s["cue_start"] is not None
+    }
+    for position, statement in enumerate(statements):
+        spans = statement["content_spans"]
+        start, end = spans[0][0], spans[-1][1]
+        for index, other in cue_tokens.items():
+            token = doc[index]
+            if other == position or not start <= token.idx < end:
+                continue
+            cut = _clause_break_before(token)
+            if cut is None or cut <= start:
+                continue
+            out[position] = _cut_content(doc, out[position], cut)
+            if out[other]["speaker_start"] is None and statement["speaker_start"] is not None:
+                keys = ("speaker_start", "speaker_end", "speaker_key")
+                out[other] = {**out[other], **{key: statement[key] for key in keys}}
+    return out
+
+
+def _clause_break_before(cue: Token) -> int | None:
+    """Where a content must end before a cue of its own: the conjunction of a coordinated
+    cue ('and denied'), the comma before a participle cue (', calling for')."""
+    doc = cue.doc
+    if cue.dep_ == "conj":
+        conjunctions = [c for c in cue.head.children if c.dep_ == "cc" and c.i < cue.i]
+        return conjunctions[-1].idx if conjunctions else None
+    if cue.dep_ == "advcl" and cue.tag_ == "VBG" and cue.i > 0 and doc[cue.i - 1].text == ",":
+        return doc[cue.i - 1].idx
+    return None
+
+
+def _cut_content(doc: Doc, statement: StatementData, cut: int) -> StatementData:
+    spans = [[start, min(end, cut)] for start, end in statement["content_spans"] if start < cut]
+    spans[-1] = list(trim_chars(doc_text(doc), *spans[-1]))
+    return {**statement, "content_spans": spans}
+
+
+def statements_from(
+    doc: Doc,
+    found: list[FoundAttribution],
+    cues: dict[tuple[str, str], Cue],
+    in_quote: list[bool],
+) -> list[StatementData]:
+    text = doc_text(doc)
+    quotes = [quote for quote in (doc._.kb_quotes or []) if quote["reported"]]
+    token_key = {index: key for index, key in (doc._.kb_token_keys or [])}
+    statements = []
+    seen: set[tuple[int, int]] = set()
+    for attribution in found:
+        spans = []
+        for start, end in attribution.content:
+            last = doc[end - 1]
+            span = trim_chars(text, doc[start].idx, last.idx + len(last.text))
+            if span[1] - span[0] >= 2:
+                spans.append(span)
+        if not spans or (spans[0][0], spans[-1][1]) in seen:
+            continue
+        seen.add((spans[0][0], spans[-1][1]))
+        statements.append(_statement(doc, attribution, spans, quotes, token_key, cues))
+    return statements
+
+
+def _statement(doc, attribution, spans, quotes, token_key, cues) -> StatementData:
+    entry, cue_last_index = _cue_entry(doc, attribution.cue[-1], cues)
+    cue_first, cue_last = doc[attribution.cue[0]], doc[cue_last_index]
+    speaker_start = speaker_end = None
+    speaker_key = ""
+    if attribution.source is not None:
+        first, last = doc[attribution.source[0]], doc[attribution.source[1] - 1]
+        speaker_start, speaker_end = first.idx, last.idx + len(last.text)
+        source_span = doc[attribution.source[0] : attribution.source[1]]
+        speaker_key = token_key.get(source_span.root.i, "")
+    cue_class = entry.cue_class if entry else "speech"
+    if attribution.source is not None and cue_class in {"speech", "writing"}:
+        root = doc[attribution.source[0] : attribution.source[1]].root
+        if root.lower_ in evidence_sources():
+            cue_class = "evidence"
+    return {
+        "content_spans": [list(span) for span in spans],
+        "kind": _kind(quotes, spans),
+        "cue_start": cue_first.idx,
+        "cue_end": cue_last.idx + len(cue_last.text),
+        "cue_lemma": entry.lemma if entry else cue_first.lemma_.lower(),
+        "cue_class": cue_class,
+        "statement_type": entry.statement_type if entry else "statement",
+        "negated": is_negated(doc, attribution.cue),
+        "speaker_start": speaker_start,
+        "speaker_end": speaker_end,
+        "speaker_key": speaker_key,
+        "confidence": attribution.confidence,
+    }
+
+
+def read_provenance(model_dir: Path = MODEL_DIR) -> dict:
+    path = model_dir / PROVENANCE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

@@ -1,0 +1,1 @@
+"""Features, training examples and decoding of the learned attribution taggers (no Django)."""

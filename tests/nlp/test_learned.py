@@ -1,0 +1,170 @@
+"""The learned attribution stage: the shipped model's files, training, and what it predicts.
+
+Every sentence here is written for these tests; no training corpus text is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from statements.nlp import extract
+from statements.nlp.components.learned import (
+    CUE_MODEL,
+    MODEL_DIR,
+    PROVENANCE,
+    SPAN_MODEL,
+    LearnedAttributor,
+    model_available,
+    read_provenance,
+)
+from statements.nlp.train import main as train_main
+
+
+def statement_with_cue(extraction, cue: str):
+    found = [s for s in extraction.statements if cue in s.cue]
+    assert found, [(s.cue, s.content) for s in extraction.statements]
+    return found[0]
+
+
+def test_committed_model_files_match_their_recorded_checksums():
+    provenance = read_provenance()
+    assert set(provenance["files"]) == {CUE_MODEL, SPAN_MODEL}
+    for name, digest in provenance["files"].items():
+        assert hashlib.sha256((MODEL_DIR / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_model_files_are_small_and_provenance_says_where_they_come_from():
+    provenance = read_provenance()
+    total = sum((MODEL_DIR / name).stat().st_size for name in provenance["files"])
+    assert total <= 25 * 1024 * 1024
+    assert provenance["data"]["train"] == "polnear-train.jsonl"
+    assert provenance["command"].startswith("python -m statements.nlp.train")
+    assert provenance["dev"]["all"]["all.end_to_end.f1"] > 0.58
+
+
+def test_pipeline_uses_the_learned_stage(nlp):
+    assert "kb_learned_attribution" in nlp.pipe_names
+    assert model_available()
+
+
+def test_negated_agreement_is_a_rejection(nlp):
+    text = "Viktor Orban said on Friday that Hungary would not accept a single migrant."
+    statement = statement_with_cue(extract(text, nlp=nlp), "said")
+    assert "would not accept a single migrant" in statement.content
+    assert statement.statement_type == "rejection"
+
+
+def test_coordinated_cues_are_two_statements(nlp):
+    text = "The governor said the budget was balanced and denied that any schools would close."
+    extraction = extract(text, nlp=nlp)
+    said = statement_with_cue(extraction, "said")
+    denied = statement_with_cue(extraction, "denied")
+    assert said.content.startswith("the budget was balanced")
+    assert "schools would close" not in said.content
+    assert "schools would close" in denied.content
+    assert denied.statement_type == "denial"
+    assert denied.speaker_text == "The governor"
+
+
+def test_nominal_cue(nlp):
+    text = (
+        "The mayor dismissed allegations that his office had hidden the report from "
+        "the city council."
+    )
+    extraction = extract(text, nlp=nlp)
+    assert any("hidden the report" in s.content for s in extraction.statements), [
+        (s.cue, s.content) for s in extraction.statements
+    ]
+
+
+def test_question_is_not_a_statement(nlp):
+    text = "Did the senator say that the tax cut would pay for itself?"
+    extraction = extract(text, nlp=nlp)
+    assert not [s for s in extraction.statements if s.cue_class in {"speech", "writing"}]
+
+
+def test_table_line_is_not_a_statement(nlp):
+    text = (
+        "Markets closed lower on Tuesday.\n\nNew York – Dow: DOWN 0.4 percent at 17,512\n\n"
+        "London – FTSE: UP 0.2 percent at 6,103\n"
+    )
+    assert extract(text, nlp=nlp).statements == ()
+
+
+def test_direct_quote_is_typed_from_its_content(nlp):
+    text = "“This agreement is a betrayal of our workers,” the union leader said on Monday."
+    statement = statement_with_cue(extract(text, nlp=nlp), "said")
+    assert statement.kind == "direct"
+    assert statement.statement_type == "criticism"
+
+
+TINY_CORPUS = [
+    (
+        "The senator said that the bill would pass. Aides expect a vote next week.",
+        [("The senator", "said", "the bill would pass")],
+    ),
+    (
+        "Officials announced that the bridge will reopen in May.",
+        [("Officials", "announced", "the bridge will reopen in May")],
+    ),
+    (
+        "The company denied that it had misled investors, a spokesman said.",
+        [
+            ("The company", "denied", "it had misled investors"),
+            ("a spokesman", "said", "The company denied that it had misled investors"),
+        ],
+    ),
+]
+
+
+def _tiny_record(number: int, text: str, attributions: list[tuple[str, str, str]]) -> dict:
+    statements = []
+    for speaker, cue, content in attributions:
+        spans = {}
+        for name, part in (("speaker", speaker), ("cue", cue), ("content", content)):
+            start = text.index(part)
+            spans[f"{name}_start"], spans[f"{name}_end"] = start, start + len(part)
+        statements.append({**spans, "speaker": speaker, "cue": cue, "content": content})
+    return {"id": f"tiny-{number}", "text": text, "statements": statements}
+
+
+def test_training_runs_end_to_end_on_a_tiny_corpus(tmp_path: Path, nlp):
+    corpus = tmp_path / "tiny.jsonl"
+    with corpus.open("w", encoding="utf-8") as out:
+        for number, (text, attributions) in enumerate(TINY_CORPUS * 3):
+            out.write(json.dumps(_tiny_record(number, text, attributions)) + "\n")
+    model_dir = tmp_path / "model"
+    arguments = ["--train", str(corpus), "--out", str(model_dir), "--max-iterations", "30"]
+    assert train_main(arguments) == 0
+    provenance = json.loads((model_dir / PROVENANCE).read_text())
+    assert provenance["data"] == {"train": "tiny.jsonl", "documents": 9}
+    for name, digest in provenance["files"].items():
+        assert hashlib.sha256((model_dir / name).read_bytes()).hexdigest() == digest
+    attributor = LearnedAttributor(model_dir, keep_rule_kinds=(), rule_spans_for_same_cue=False)
+    doc = attributor(_rule_doc(nlp, TINY_CORPUS[0][0]))
+    contents = [
+        doc.text[s["content_spans"][0][0] : s["content_spans"][-1][1]] for s in doc._.kb_statements
+    ]
+    assert "the bill would pass" in contents
+
+
+def _rule_doc(nlp, text: str):
+    """A Doc through the stages before the learned one (what the learned stage reads)."""
+    later = ("kb_learned_attribution", "kb_roles", "kb_events", "kb_types")
+    with nlp.select_pipes(disable=[name for name in later if name in nlp.pipe_names]):
+        return nlp(text)
+
+
+@pytest.mark.parametrize("missing", [CUE_MODEL, SPAN_MODEL])
+def test_without_model_files_the_rules_stay(tmp_path: Path, nlp, missing):
+    for name in (CUE_MODEL, SPAN_MODEL):
+        if name != missing:
+            (tmp_path / name).write_bytes((MODEL_DIR / name).read_bytes())
+    attributor = LearnedAttributor(tmp_path)
+    doc = _rule_doc(nlp, "The minister stressed that the government must act now.")
+    before = [dict(statement) for statement in doc._.kb_statements]
+    assert attributor(doc)._.kb_statements == before
