@@ -225,6 +225,22 @@ def doc_to_extraction(doc: Doc, metadata: DocumentMetadata) -> Extraction:
     roles_by_person: dict[str, str] = {}
     for role in roles_out:
         roles_by_person.setdefault(role.person_key, role.role)
+    statements = _statement_records(doc, text, names, roles_by_person)
+    return Extraction(
+        text=text,
+        metadata=metadata,
+        entities=entities,
+        mentions=mentions,
+        roles=roles_out,
+        events=events_out,
+        statements=statements,
+        word_count=sum(1 for token in doc if not token.is_punct and not token.is_space),
+    )
+
+
+def _statement_records(
+    doc: Doc, text: str, names: dict[str, str], roles_by_person: dict[str, str]
+) -> tuple[StatementRecord, ...]:
     statements = []
     for item in doc._.kb_statements or []:
         spans = tuple((start, end) for start, end in item["content_spans"])
@@ -260,13 +276,4 @@ def doc_to_extraction(doc: Doc, metadata: DocumentMetadata) -> Extraction:
                 confidence=item["confidence"],
             )
         )
-    return Extraction(
-        text=text,
-        metadata=metadata,
-        entities=entities,
-        mentions=mentions,
-        roles=roles_out,
-        events=events_out,
-        statements=tuple(statements),
-        word_count=sum(1 for token in doc if not token.is_punct and not token.is_space),
-    )
+    return tuple(statements)

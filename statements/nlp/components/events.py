@@ -134,14 +134,18 @@ def find_events(doc: Doc, nouns: dict[str, str]) -> list[dict]:
                 "end": end,
             }
         )
-        # statements made at the event: same sentence, or the next one by the same speaker
-        speakers_here = set()
-        for statement in statements_by_sentence.get(sentence_index, ()):
-            if not statement.get("event_key"):
-                statement["event_key"] = key
-                if statement["speaker_key"]:
-                    speakers_here.add(statement["speaker_key"])
-        for statement in statements_by_sentence.get(sentence_index + 1, ()):
-            if not statement.get("event_key") and statement["speaker_key"] in speakers_here:
-                statement["event_key"] = key
+        _link_statements(statements_by_sentence, sentence_index, key)
     return events
+
+
+def _link_statements(statements_by_sentence: dict[int, list[dict]], sentence: int, key: str):
+    """Statements made at the event: same sentence, or the next one by the same speaker."""
+    speakers_here = set()
+    for statement in statements_by_sentence.get(sentence, ()):
+        if not statement.get("event_key"):
+            statement["event_key"] = key
+            if statement["speaker_key"]:
+                speakers_here.add(statement["speaker_key"])
+    for statement in statements_by_sentence.get(sentence + 1, ()):
+        if not statement.get("event_key") and statement["speaker_key"] in speakers_here:
+            statement["event_key"] = key
