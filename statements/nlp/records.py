@@ -8,9 +8,15 @@ side decides how a key maps onto a stored Person or Organisation.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import types
+import typing
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 EXTRACTOR_VERSION = "kb-extract/0.2"
+_Record = TypeVar("_Record")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,3 +139,52 @@ class Extraction:
     statements: tuple[StatementRecord, ...] = ()
     extractor_version: str = EXTRACTOR_VERSION
     word_count: int = 0
+
+
+# ------------------------------------------------------------------------------ JSON
+
+
+def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
+    """The extraction as plain JSON values, so that another process (a task-queue worker)
+    can store what this one extracted."""
+    return dataclasses.asdict(extraction)
+
+
+def extraction_from_json(data: dict[str, Any]) -> Extraction:
+    """The inverse of ``extraction_to_json``, driven by the dataclasses' own annotations so
+    that a field added to a record needs no change here."""
+    return record_from_json(Extraction, data)
+
+
+def record_from_json(cls: type[_Record], data: dict[str, Any]) -> _Record:
+    """A record dataclass rebuilt from ``dataclasses.asdict`` output (lists back to tuples)."""
+    hints = _type_hints(cls)
+    return cls(
+        **{
+            f.name: _value_from_json(hints[f.name], data[f.name])
+            for f in dataclasses.fields(cls)
+            if f.name in data
+        }
+    )
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _value_from_json(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _value_from_json(options[0], value) if len(options) == 1 else value
+    if dataclasses.is_dataclass(hint):
+        return record_from_json(hint, value)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_value_from_json(args[0], item) for item in value)
+        return tuple(_value_from_json(arg, item) for arg, item in zip(args, value, strict=True))
+    return value

@@ -1,27 +1,45 @@
 """Ingestion: source documents -> extraction engine -> rows, idempotently and fast.
 
 The shape follows openstates-core's importer: hash each input, decide insert / no-op /
-re-extract per document, write each document in its own transaction, return counts.
+re-extract per document, write each document in its own transaction, return counts. It is
+three steps, so that the same write logic serves every way of running it:
+
+- **plan** (``document_plan``): read, normalise, hash, decide whether the engine must read
+  the document at all. Nothing is written. The result, a ``PlannedDocument``, is plain JSON
+  (``to_json``) so a task queue can carry it.
+- **store** (``document_store``): write one document's extraction in its own transaction
+  and return an ``InputResult`` whose ``outcome`` is an ``IngestOutcome``.
+- **drivers** combine them: ``documents_ingest`` (today's local run: a lazy stream of
+  inputs through ``extract_many``, whose forked workers build the records), and
+  ``planned_document_ingest`` (one planned document in, one JSON result out: the body of a
+  task-queue job, with the extraction made where the job runs).
+
+Rules shared by every driver:
 
 - The key is the SHA-256 of the normalised text (NFC, ``\\n`` newlines, stripped). The
   normalised text is what is stored and what the engine reads, so every offset points
   into ``Document.text``.
-- Unchanged documents are skipped before parsing; the rest stream through
-  ``extract_many`` (``nlp.pipe`` in ``workers`` processes) in one pass.
+- Every input ends as created, unchanged, re-extracted or failed with a one-line reason;
+  ``documents_ingest`` checks that the outcomes add up to the inputs read and raises
+  ``IngestAccountingError`` otherwise.
 - ``force`` re-extracts a stored document: the machine's statements (review status
   ``auto``) and the mentions are replaced; every statement a human reviewed is kept
   exactly as the human left it, and a new machine statement overlapping it is skipped.
 - Concurrency: Document.sha256 and the live actor name keys are unique in the database;
   a conflicting insert is caught inside a savepoint and the winner's row is used. A
   document another process stored meanwhile counts as unchanged.
+- Lengths come from the models' fields (``clip``), never from copied numbers.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
+import functools
 import hashlib
 import itertools
+import multiprocessing
 import time
 import unicodedata
 from collections import deque
@@ -30,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, models, transaction
 
 from statements.models import (
     HUMAN_REVIEW_STATUSES,
@@ -51,7 +69,7 @@ from statements.models import (
 )
 from statements.naming import fold_text, name_key
 from statements.nlp.records import DocumentMetadata, Extraction, StatementRecord
-from statements.readers import ReadError, SourceDocument, published_parse
+from statements.readers import ReadError, SourceDocument, one_line, published_parse
 from statements.services.entities import (
     ActorSpec,
     MembershipSpec,
@@ -66,6 +84,78 @@ _STATEMENT_TYPES = set(StatementType.values)
 _KINDS = set(StatementKind.values)
 _CUE_CLASSES = set(CueClass.values)
 _EVENT_CLASSES = set(EventClassification.values)
+
+
+class IngestOutcome(enum.StrEnum):
+    """How one input ended."""
+
+    CREATED = "created"
+    UNCHANGED = "unchanged"
+    RE_EXTRACTED = "re_extracted"
+    FAILED = "failed"
+
+
+@dataclass
+class RowCounts:
+    """Rows created for one document; added to the report only once its transaction commits."""
+
+    people: int = 0
+    organisations: int = 0
+    events: int = 0
+    statements: int = 0
+    mentions: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InputResult:
+    """What became of one input: the store step's (or the plan's) typed answer."""
+
+    path: str
+    outcome: IngestOutcome
+    document_id: int | None = None
+    reason: str = ""
+    words: int = 0
+    counts: RowCounts = field(default_factory=RowCounts)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> InputResult:
+        values = dict(data)
+        values["outcome"] = IngestOutcome(values["outcome"])
+        values["counts"] = RowCounts(**values.get("counts", {}))
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDocument:
+    """One input the engine must read, with everything the store step needs besides the
+    extraction. Plain JSON values only, so that a task queue can carry it."""
+
+    path: str
+    text: str  # normalised: what is hashed, parsed and stored
+    sha256: str
+    metadata: DocumentMetadata
+    raw_metadata: dict[str, Any]
+    existing_id: int | None  # the stored document to re-extract (``force``), if any
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlannedDocument:
+        values = dict(data)
+        values["metadata"] = DocumentMetadata(**values["metadata"])
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataDefaults:
+    """Metadata for inputs that lack it (the command's ``--publisher`` and ``--published``)."""
+
+    publisher: str = ""
+    published: str = ""  # ISO date
 
 
 @dataclass
@@ -86,6 +176,7 @@ class IngestReport:
     words: int = 0
     dry_run: bool = False
     document_ids: list[int] = field(default_factory=list)
+    inputs: int = 0  # inputs read (documents and read errors); every one needs an outcome
 
     @property
     def documents(self) -> int:
@@ -99,25 +190,47 @@ class IngestReport:
         self.failed += 1
         self.failures.append((path, reason))
 
+    def record(self, result: InputResult) -> None:
+        """Add one input's outcome (and, once stored, its rows) to the totals."""
+        if result.outcome is IngestOutcome.FAILED:
+            self.fail(result.path, result.reason)
+            return
+        if result.outcome is IngestOutcome.CREATED:
+            self.created += 1
+        elif result.outcome is IngestOutcome.RE_EXTRACTED:
+            self.re_extracted += 1
+        else:
+            self.unchanged += 1
+        if result.document_id is not None:
+            self.document_ids.append(result.document_id)
+        self.words += result.words
+        self.people_created += result.counts.people
+        self.organisations_created += result.counts.organisations
+        self.events_created += result.counts.events
+        self.statements_created += result.counts.statements
+        self.mentions_created += result.counts.mentions
 
-@dataclass
-class _Counts:
-    """Rows created for one document; added to the report only once its transaction commits."""
 
-    people: int = 0
-    organisations: int = 0
-    events: int = 0
-    statements: int = 0
-    mentions: int = 0
+class IngestAccountingError(RuntimeError):
+    """A run whose outcomes do not add up to its inputs: something was silently lost."""
+
+    def __init__(self, report: IngestReport) -> None:
+        super().__init__(
+            f"{report.inputs} input(s) read but only {report.documents} accounted for "
+            "(created, unchanged, re-extracted or failed); the run is incomplete"
+        )
+        self.report = report
 
 
-@dataclass(frozen=True)
-class _Pending:
-    source: SourceDocument
-    text: str
-    sha256: str
-    metadata: DocumentMetadata
-    existing_id: int | None
+@functools.cache
+def max_length(model: type[models.Model], field_name: str) -> int:
+    """The ``max_length`` of a model's character field: the one place lengths come from."""
+    return model._meta.get_field(field_name).max_length
+
+
+def clip(model: type[models.Model], field_name: str, value: str) -> str:
+    """``value`` cut to what ``model.field_name`` holds."""
+    return value[: max_length(model, field_name)]
 
 
 def text_normalise(text: str) -> str:
@@ -137,6 +250,87 @@ def content_cluster_key(content: str) -> str:
     return hashlib.sha1(folded.encode("utf-8")).hexdigest()
 
 
+# ------------------------------------------------------------------------------ plan
+
+
+def document_id_by_sha256(sha256: str) -> int | None:
+    """The stored document with this text, if any: the one read the plan step makes."""
+    return Document.objects.filter(sha256=sha256).values_list("id", flat=True).first()
+
+
+def document_plan(
+    item: SourceDocument | ReadError,
+    *,
+    force: bool = False,
+    defaults: MetadataDefaults = MetadataDefaults(),
+    stored_id: Callable[[str], int | None] = document_id_by_sha256,
+) -> PlannedDocument | InputResult:
+    """Decide what one input needs: the engine (a ``PlannedDocument``) or nothing more (an
+    ``InputResult``: failed to read, empty, or already stored and not ``force``d).
+
+    Writes nothing; ``stored_id`` is its only look-up, so a caller can batch or fake it.
+    """
+    if isinstance(item, ReadError):
+        return InputResult(item.path, IngestOutcome.FAILED, reason=item.reason)
+    try:
+        text = text_normalise(item.text)
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    except (TypeError, UnicodeError) as error:
+        return InputResult(item.path, IngestOutcome.FAILED, reason=f"invalid text: {error}")
+    if not text:
+        return InputResult(item.path, IngestOutcome.FAILED, reason="empty: no article text")
+    existing = stored_id(sha)
+    if existing is not None and not force:
+        return InputResult(item.path, IngestOutcome.UNCHANGED, document_id=existing)
+    metadata = item.metadata
+    if defaults.publisher and not metadata.publisher:
+        metadata = dataclasses.replace(metadata, publisher=defaults.publisher)
+    if defaults.published and not metadata.published:
+        metadata = dataclasses.replace(metadata, published=defaults.published)
+    raw = _json_safe(item.raw_metadata)
+    return PlannedDocument(item.path, text, sha, metadata, raw, existing)
+
+
+# ----------------------------------------------------------------------------- store
+
+
+def document_store(
+    planned: PlannedDocument,
+    extraction: Extraction,
+    *,
+    force: bool = False,
+    cache: ResolutionCache | None = None,
+) -> InputResult:
+    """Write one document in its own transaction; retry on deadlock, report any failure."""
+    cache = cache if cache is not None else ResolutionCache()
+    last_error: Exception | None = None
+    for _attempt in range(_WRITE_ATTEMPTS):
+        counts = RowCounts()
+        try:
+            with transaction.atomic():
+                outcome, document_id = _document_write(planned, extraction, force, cache, counts)
+        except OperationalError as error:  # deadlock or lock timeout: the others won, retry
+            cache.clear()
+            last_error = error
+            continue
+        except (DatabaseError, ValueError, TypeError, KeyError, UnicodeError) as error:
+            cache.clear()
+            return _store_failed(planned, error)
+        words = 0
+        if outcome is not IngestOutcome.UNCHANGED:
+            words = extraction.word_count or len(planned.text.split())
+        return InputResult(planned.path, outcome, document_id, words=words, counts=counts)
+    return _store_failed(planned, last_error)
+
+
+def _store_failed(planned: PlannedDocument, error: Exception | None) -> InputResult:
+    reason = f"could not store: {one_line(error) if error else 'unknown error'}"
+    return InputResult(planned.path, IngestOutcome.FAILED, reason=reason)
+
+
+# ---------------------------------------------------------------------------- drivers
+
+
 def documents_ingest(
     sources: Iterable[SourceDocument | ReadError],
     *,
@@ -152,44 +346,36 @@ def documents_ingest(
 ) -> IngestReport:
     """Store every source document with what the engine finds in it; never stop on one failure.
 
-    ``publisher`` and ``published`` fill in documents whose own metadata lacks them.
-    ``dry_run`` does all the work inside a transaction that is rolled back, so the report
-    says what would be created. ``ReadError`` items count as failed.
+    The local driver: inputs are planned lazily as the engine asks for texts; ``workers``
+    forked processes parse and build the records (one process inside a daemonic worker,
+    which cannot fork a pool). ``publisher`` and ``published`` fill in documents whose own
+    metadata lacks them. ``dry_run`` does all the work inside a transaction that is rolled
+    back, so the report says what would be created. ``ReadError`` items count as failed.
+    Raises ``IngestAccountingError`` if an input ends without an outcome.
     """
-    from statements.nlp import extract_many, load_pipeline
-
     if published:
         published = published_parse(published, where="--published")
     report = IngestReport(dry_run=dry_run)
     started = time.perf_counter()
-    batch_size = batch_size or settings.KB_INGEST_BATCH_SIZE
-    cache = ResolutionCache()
-    queue = _Todo(sources, report, force=force, defaults=(publisher or "", published or ""))
-    queue.progress = progress
-
-    def run() -> None:
-        nonlocal nlp
-        while True:
-            first = next(queue, None)
-            if first is None:
-                return  # nothing (left) to parse: the model is not even loaded
-            nlp = nlp or load_pipeline(model_name or settings.KB_SPACY_MODEL)
-            items = ((p.text, p.metadata) for p in itertools.chain([first], queue))
-            try:
-                for extraction in extract_many(
-                    items, nlp=nlp, batch_size=batch_size, n_process=max(1, workers)
-                ):
-                    pending = queue.pending.popleft()
-                    _document_store(pending, extraction, force=force, cache=cache, report=report)
-                    report.elapsed = time.perf_counter() - started
-                    if progress:
-                        progress(report)
-                return
-            except (DatabaseError, ReadError):
-                raise
-            except Exception as error:  # the engine failed on a batch: find the culprit
-                _extract_one_by_one(queue, nlp, error, force=force, cache=cache, report=report)
-
+    if multiprocessing.current_process().daemon:
+        workers = 1
+    queue = _PlanQueue(
+        sources,
+        report,
+        force=force,
+        defaults=MetadataDefaults(publisher or "", published or ""),
+        progress=progress,
+    )
+    run = functools.partial(
+        _queue_ingest,
+        queue,
+        force=force,
+        workers=max(1, workers),
+        batch_size=batch_size or settings.KB_INGEST_BATCH_SIZE,
+        model_name=model_name or settings.KB_SPACY_MODEL,
+        nlp=nlp,
+        started=started,
+    )
     if dry_run:
         with transaction.atomic():
             run()
@@ -197,7 +383,62 @@ def documents_ingest(
     else:
         run()
     report.elapsed = time.perf_counter() - started
+    if report.inputs != report.documents:
+        raise IngestAccountingError(report)
     return report
+
+
+def _queue_ingest(
+    queue: _PlanQueue,
+    *,
+    force: bool,
+    workers: int,
+    batch_size: int,
+    model_name: str,
+    nlp: Any,
+    started: float,
+) -> None:
+    """Extract and store every planned document; after an engine failure, go on alone."""
+    from statements.nlp import extract_many, load_pipeline
+
+    report, cache = queue.report, ResolutionCache()
+    while True:
+        first = next(queue, None)
+        if first is None:
+            return  # nothing (left) to parse: the model is not even loaded
+        nlp = nlp or load_pipeline(model_name)
+        items = ((p.text, p.metadata) for p in itertools.chain([first], queue))
+        try:
+            for extraction in extract_many(
+                items, nlp=nlp, batch_size=batch_size, n_process=workers
+            ):
+                planned = queue.pending.popleft()
+                report.record(document_store(planned, extraction, force=force, cache=cache))
+                report.elapsed = time.perf_counter() - started
+                queue.progress_tell()
+            return
+        except DatabaseError:
+            raise
+        except Exception as error:  # the engine failed on a batch: find the culprit
+            _extract_one_by_one(queue, nlp, error, force=force, cache=cache)
+
+
+def planned_document_ingest(
+    planned: dict[str, Any], *, force: bool = False, nlp: Any = None, model_name: str = ""
+) -> dict[str, Any]:
+    """One planned document (``PlannedDocument.to_json()``) extracted here and stored; the
+    ``InputResult`` as JSON. The body of a task-queue job: inputs and result are plain JSON
+    and the write is the same ``document_store`` the local driver uses."""
+    from statements.nlp import extract, load_pipeline
+
+    document = PlannedDocument.from_json(planned)
+    nlp = nlp or load_pipeline(model_name or settings.KB_SPACY_MODEL)
+    try:
+        extraction = extract(document.text, document.metadata, nlp=nlp)
+    except Exception as error:  # one document, reported by name
+        reason = f"extraction failed: {one_line(error)}"
+        return InputResult(document.path, IngestOutcome.FAILED, reason=reason).to_json()
+    return document_store(document, extraction, force=force).to_json()
 
 
 def extraction_ingest(
@@ -207,26 +448,23 @@ def extraction_ingest(
 
     ``extraction.text`` must be the normalised text of ``source`` so that offsets match.
     """
-    report = IngestReport()
+    report = IngestReport(inputs=1)
     started = time.perf_counter()
-    text = text_normalise(source.text)
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    existing = Document.objects.filter(sha256=sha).values_list("id", flat=True).first()
-    if existing is not None and not force:
-        report.unchanged += 1
-        report.document_ids.append(existing)
+    planned = document_plan(source, force=force)
+    if isinstance(planned, InputResult):
+        report.record(planned)
     else:
-        pending = _Pending(source, text, sha, source.metadata, existing)
-        _document_store(pending, extraction, force=force, cache=ResolutionCache(), report=report)
+        report.record(document_store(planned, extraction, force=force))
     report.elapsed = time.perf_counter() - started
     return report
 
 
-class _Todo:
+class _PlanQueue:
     """The documents that need the engine, in order; records the others in the report.
 
     An iterator object rather than a generator, so that it survives the engine's generator
-    being abandoned after an error and the run can resume with the next document.
+    being abandoned after an error and the run can resume with the next document. Planned
+    documents wait in ``pending`` until their extraction comes back.
     """
 
     def __init__(
@@ -235,156 +473,113 @@ class _Todo:
         report: IngestReport,
         *,
         force: bool,
-        defaults: tuple[str, str],
+        defaults: MetadataDefaults,
+        progress: Callable[[IngestReport], Any] | None,
     ) -> None:
         self.sources = iter(sources)
         self.report = report
         self.force = force
         self.defaults = defaults
-        self.pending: deque[_Pending] = deque()
+        self.progress = progress
+        self.pending: deque[PlannedDocument] = deque()
         self.seen: set[str] = set()
-        self.progress: Callable[[IngestReport], Any] | None = None
 
-    def __iter__(self) -> Iterator[_Pending]:
+    def __iter__(self) -> Iterator[PlannedDocument]:
         return self
 
-    def __next__(self) -> _Pending:
-        for item in self.sources:
-            if isinstance(item, ReadError):
-                self.report.fail(item.path, item.reason)
-                self._progress()
+    def __next__(self) -> PlannedDocument:
+        while (item := self._next_input()) is not None:
+            self.report.inputs += 1
+            planned = document_plan(item, force=self.force, defaults=self.defaults)
+            if isinstance(planned, PlannedDocument) and planned.sha256 in self.seen:
+                # The same text twice in one run: the first copy is the stored one.
+                planned = InputResult(planned.path, IngestOutcome.UNCHANGED)
+            if isinstance(planned, InputResult):
+                self.report.record(planned)
+                self.progress_tell()
                 continue
-            text = text_normalise(item.text)
-            if not text:
-                self.report.fail(item.path, "empty: no article text")
-                self._progress()
-                continue
-            sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            existing = Document.objects.filter(sha256=sha).values_list("id", flat=True).first()
-            if sha in self.seen or (existing is not None and not self.force):
-                self.report.unchanged += 1
-                if existing is not None:
-                    self.report.document_ids.append(existing)
-                self._progress()
-                continue
-            self.seen.add(sha)
-            metadata = item.metadata
-            publisher, published = self.defaults
-            if publisher and not metadata.publisher:
-                metadata = dataclasses.replace(metadata, publisher=publisher)
-            if published and not metadata.published:
-                metadata = dataclasses.replace(metadata, published=published)
-            pending = _Pending(item, text, sha, metadata, existing)
-            self.pending.append(pending)
-            return pending
+            self.seen.add(planned.sha256)
+            self.pending.append(planned)
+            return planned
         raise StopIteration
 
-    def _progress(self) -> None:
+    def _next_input(self) -> SourceDocument | ReadError | None:
+        """The next input; a reader that breaks down is one failed input, and the end."""
+        try:
+            return next(self.sources)
+        except StopIteration:
+            return None
+        except Exception as error:  # readers yield their errors; this is the safety net
+            self.sources = iter(())
+            reason = f"reading stopped: {type(error).__name__}: {one_line(error)}"
+            return ReadError("<inputs>", reason)
+
+    def progress_tell(self) -> None:
         if self.progress:
             self.progress(self.report)
 
 
 def _extract_one_by_one(
-    queue: _Todo,
-    nlp: Any,
-    error: Exception,
-    *,
-    force: bool,
-    cache: ResolutionCache,
-    report: IngestReport,
+    queue: _PlanQueue, nlp: Any, error: Exception, *, force: bool, cache: ResolutionCache
 ) -> None:
     """After the engine failed on a batch, retry its documents alone to fail only the culprit."""
     from statements.nlp import extract
 
     while queue.pending:
-        pending = queue.pending.popleft()
+        planned = queue.pending.popleft()
         try:
-            extraction = extract(pending.text, pending.metadata, nlp=nlp)
+            extraction = extract(planned.text, planned.metadata, nlp=nlp)
         except Exception as single_error:  # one document, reported by name
-            report.fail(pending.source.path, f"extraction failed: {single_error!r}")
-            continue
-        _document_store(pending, extraction, force=force, cache=cache, report=report)
-
-
-def _document_store(
-    pending: _Pending,
-    extraction: Extraction,
-    *,
-    force: bool,
-    cache: ResolutionCache,
-    report: IngestReport,
-) -> None:
-    """Write one document in its own transaction; retry on deadlock, report any failure."""
-    last_error: Exception | None = None
-    for _attempt in range(_WRITE_ATTEMPTS):
-        counts = _Counts()
-        try:
-            with transaction.atomic():
-                outcome, document_id = _document_write(pending, extraction, force, cache, counts)
-        except OperationalError as error:  # deadlock or lock timeout: the others won, retry
-            cache.clear()
-            last_error = error
-            continue
-        except (DatabaseError, ValueError, TypeError, KeyError) as error:
-            cache.clear()
-            report.fail(pending.source.path, f"could not store: {error}")
-            return
-        if outcome == "created":
-            report.created += 1
-        elif outcome == "re_extracted":
-            report.re_extracted += 1
+            reason = f"extraction failed: {one_line(single_error)}"
+            queue.report.record(InputResult(planned.path, IngestOutcome.FAILED, reason=reason))
         else:
-            report.unchanged += 1
-        if document_id is not None:
-            report.document_ids.append(document_id)
-        if outcome != "unchanged":
-            report.words += extraction.word_count or len(pending.text.split())
-        report.people_created += counts.people
-        report.organisations_created += counts.organisations
-        report.events_created += counts.events
-        report.statements_created += counts.statements
-        report.mentions_created += counts.mentions
-        return
-    report.fail(pending.source.path, f"could not store: {last_error}")
+            queue.report.record(document_store(planned, extraction, force=force, cache=cache))
+        queue.progress_tell()
+
+
+def document_fields(planned: PlannedDocument, extraction: Extraction) -> dict[str, Any]:
+    """A document row's values besides its text and hash, cut to the columns' lengths."""
+    metadata = planned.metadata
+    return {
+        "title": clip(Document, "title", metadata.title),
+        "url": clip(Document, "url", metadata.url),
+        "publisher": clip(Document, "publisher", metadata.publisher),
+        "published_at": dt.date.fromisoformat(metadata.published) if metadata.published else None,
+        "language": clip(Document, "language", metadata.language or "en"),
+        "source_path": clip(Document, "source_path", planned.path),
+        "metadata": planned.raw_metadata,
+        "word_count": extraction.word_count or len(planned.text.split()),
+        "extractor_version": clip(Document, "extractor_version", extraction.extractor_version),
+    }
 
 
 def _document_write(
-    pending: _Pending,
+    planned: PlannedDocument,
     extraction: Extraction,
     force: bool,
     cache: ResolutionCache,
-    counts: _Counts,
-) -> tuple[str, int | None]:
+    counts: RowCounts,
+) -> tuple[IngestOutcome, int | None]:
     """The body of one document's transaction: the document row first, then what it holds."""
-    if extraction.text != pending.text:
+    if extraction.text != planned.text:
         raise ValueError("the engine returned a different text; offsets would not match")
-    metadata = pending.metadata
-    fields = {
-        "title": metadata.title[:500],
-        "url": metadata.url[:2000],
-        "publisher": metadata.publisher[:200],
-        "published_at": dt.date.fromisoformat(metadata.published) if metadata.published else None,
-        "language": (metadata.language or "en")[:16],
-        "source_path": pending.source.path[:1000],
-        "metadata": _json_safe(pending.source.raw_metadata),
-        "word_count": extraction.word_count or len(pending.text.split()),
-        "extractor_version": extraction.extractor_version[:50],
-    }
+    fields = document_fields(planned, extraction)
     document = None
-    if pending.existing_id is not None:
-        document = Document.objects.select_for_update().filter(pk=pending.existing_id).first()
+    if planned.existing_id is not None:
+        document = Document.objects.select_for_update().filter(pk=planned.existing_id).first()
     if document is None:
         try:
             with transaction.atomic():
                 document = Document.objects.create(
-                    text=pending.text, sha256=pending.sha256, **fields
+                    text=planned.text, sha256=planned.sha256, **fields
                 )
         except IntegrityError:
-            if Document.objects.filter(sha256=pending.sha256).exists():
+            if Document.objects.filter(sha256=planned.sha256).exists():
                 # Another process stored the same text meanwhile: nothing to do here.
-                return "unchanged", Document.objects.get(sha256=pending.sha256).pk
+                winner = Document.objects.get(sha256=planned.sha256).pk
+                return IngestOutcome.UNCHANGED, winner
             raise
-        outcome = "created"
+        outcome = IngestOutcome.CREATED
     else:
         for name, value in fields.items():
             if value or name in ("word_count", "extractor_version"):
@@ -392,7 +587,7 @@ def _document_write(
         document.save()
         Statement.objects.filter(document=document, review_status=ReviewStatus.AUTO).delete()
         Mention.objects.filter(document=document).delete()
-        outcome = "re_extracted"
+        outcome = IngestOutcome.RE_EXTRACTED
     _extraction_write(document, extraction, cache, counts)
     return outcome, document.pk
 
@@ -412,7 +607,7 @@ def _valid_span(start: int | None, end: int | None, length: int) -> bool:
 
 
 def _extraction_write(
-    document: Document, extraction: Extraction, cache: ResolutionCache, counts: _Counts
+    document: Document, extraction: Extraction, cache: ResolutionCache, counts: RowCounts
 ) -> None:
     """Map the engine's records onto actors, memberships, events, mentions and statements."""
     text_length = len(document.text)
@@ -476,12 +671,12 @@ def _events_write(
     document: Document,
     extraction: Extraction,
     actors: dict[str, Person | Organisation],
-    counts: _Counts,
+    counts: RowCounts,
 ) -> dict[str, Event]:
     """Events get-or-created on (document, name, start): re-extraction reuses them."""
     events: dict[str, Event] = {}
     for record in extraction.events:
-        name = " ".join(record.name.split())[:300]
+        name = clip(Event, "name", " ".join(record.name.split()))
         if not name:
             continue
         valid = _valid_span(record.start, record.end, len(document.text))
@@ -495,8 +690,8 @@ def _events_write(
             if record.classification in _EVENT_CLASSES
             else EventClassification.OTHER,
             "date": date,
-            "date_text": record.date_text[:100],
-            "location": record.location[:300],
+            "date_text": clip(Event, "date_text", record.date_text),
+            "location": clip(Event, "location", record.location),
             "end": record.end if valid else None,
         }
         event = Event.objects.filter(document=document, name=name, start=start).first()
@@ -526,7 +721,7 @@ def _mentions_write(
     document: Document,
     extraction: Extraction,
     actors: dict[str, Person | Organisation],
-    counts: _Counts,
+    counts: RowCounts,
 ) -> None:
     rows, spans = [], set()
     for record in extraction.mentions:
@@ -540,8 +735,8 @@ def _mentions_write(
                 document=document,
                 start=record.start,
                 end=record.end,
-                text=document.text[record.start : record.end][:500],
-                label=record.label[:20],
+                text=clip(Mention, "text", document.text[record.start : record.end]),
+                label=clip(Mention, "label", record.label),
                 person=actor if isinstance(actor, Person) else None,
                 organisation=actor if isinstance(actor, Organisation) else None,
             )
@@ -560,7 +755,7 @@ def _statements_write(
     actors: dict[str, Person | Organisation],
     memberships: dict[tuple[int, str], Membership],
     events: dict[str, Event],
-    counts: _Counts,
+    counts: RowCounts,
 ) -> None:
     """Bulk-create the machine's statements, leaving every human-reviewed one untouched."""
     stored_classes = set(settings.KB_STORED_CUE_CLASSES)
@@ -580,7 +775,7 @@ def _statements_write(
         if not _valid_span(*span, length) or _overlaps(span, kept):
             continue
         taken.add(span)
-        rows.append(_statement_build(document, record, actors, memberships, events))
+        rows.append(statement_build(document, record, actors, memberships, events))
         targets.append(
             list(
                 {
@@ -602,7 +797,7 @@ def _statements_write(
     StatementTarget.objects.bulk_create(target_rows, batch_size=500)
 
 
-def _statement_build(
+def statement_build(
     document: Document,
     record: StatementRecord,
     actors: dict[str, Person | Organisation],
@@ -623,12 +818,12 @@ def _statement_build(
         document=document,
         speaker_person=person,
         speaker_organisation=organisation,
-        speaker_text=record.speaker_text[:500],
+        speaker_text=clip(Statement, "speaker_text", record.speaker_text),
         speaker_start=record.speaker_start if speaker_ok else None,
         speaker_end=record.speaker_end if speaker_ok else None,
-        speaker_role=record.speaker_role[:300],
+        speaker_role=clip(Statement, "speaker_role", record.speaker_role),
         membership=membership,
-        cue=record.cue[:200],
+        cue=clip(Statement, "cue", record.cue),
         cue_start=record.cue_start if cue_ok else None,
         cue_end=record.cue_end if cue_ok else None,
         cue_class=record.cue_class if record.cue_class in _CUE_CLASSES else CueClass.SPEECH,
@@ -642,8 +837,8 @@ def _statement_build(
         statement_type=record.statement_type
         if record.statement_type in _STATEMENT_TYPES
         else StatementType.STATEMENT,
-        cameo_code=record.cameo[:10],
-        plover_code=record.plover[:40],
+        cameo_code=clip(Statement, "cameo_code", record.cameo),
+        plover_code=clip(Statement, "plover_code", record.plover),
         event=event,
         date=(event.date if event is not None and event.date else None) or document.published_at,
         extractor_version=document.extractor_version,

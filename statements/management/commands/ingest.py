@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from statements.readers import ReadError, published_parse, sources_read
-from statements.services.ingest import IngestReport, documents_ingest
+from statements.services.ingest import IngestAccountingError, IngestReport, documents_ingest
 
 
 class Command(BaseCommand):
@@ -80,14 +80,21 @@ class Command(BaseCommand):
                 publisher=options["publisher"] or None,
                 published=options["published"] or None,
             )
+        except IngestAccountingError as error:
+            report = error.report
         finally:
             if bar is not None:
                 bar.close()
+        self._report_write(report, failed_seen)
+        if report.inputs != report.documents:
+            raise CommandError(str(IngestAccountingError(report)))
+        if report.failed:
+            raise CommandError(f"{report.failed} input(s) failed; the others were ingested")
+
+    def _report_write(self, report: IngestReport, failed_seen: int) -> None:
         for path, reason in report.failures[failed_seen:]:
             self._failure(None, f"{path}: {reason}")
         self.stdout.write(report_format(report))
-        if report.failed:
-            raise CommandError(f"{report.failed} input(s) failed; the others were ingested")
 
     def _progress_bar(self) -> Any:
         """A tqdm bar on a terminal; nothing when output is piped or captured."""
