@@ -14,8 +14,8 @@ from statements.nlp import extract
 from statements.nlp.records import extraction_from_json, extraction_to_json
 from statements.readers import SourceDocument
 from statements.services.ingest import (
-    InputResult,
     IngestOutcome,
+    InputResult,
     PlannedDocument,
     document_plan,
     document_store,
@@ -51,9 +51,7 @@ def test_task_queue_driver_stores_what_the_local_driver_stores(db, nlp_pipeline,
     planned = document_plan(source)
     assert isinstance(planned, PlannedDocument)
     payload = through_json(planned.to_json())
-    result = InputResult.from_json(
-        through_json(planned_document_ingest(payload, nlp=nlp_pipeline))
-    )
+    result = InputResult.from_json(through_json(planned_document_ingest(payload, nlp=nlp_pipeline)))
     assert result.outcome is IngestOutcome.CREATED
     assert result.counts.statements == local.statements_created
     assert statement_rows() == expected
