@@ -780,6 +780,33 @@ class Statement(TimeStamped):
         return self.speaker_person or self.speaker_organisation
 
 
+class RemovedStatement(models.Model):
+    """A statement that re-extraction removed (its text no longer says it).
+
+    Its address then answers 410 Gone with a link to its document instead of 404, so a
+    bookmark or a citation of ``/statements/<id>/`` still leads somewhere. Ids are never
+    reused, so an id is either a statement or a removed one.
+    """
+
+    statement_id = models.BigIntegerField(
+        primary_key=True, help_text="The id the removed statement had (its old address)."
+    )
+    # CASCADE: with its document gone there is nothing left to point the reader to.
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.CASCADE,
+        related_name="removed_statements",
+        help_text="The document the statement was read from.",
+    )
+    removed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-removed_at"]
+
+    def __str__(self) -> str:
+        return f"statement {self.statement_id} (removed)"
+
+
 class StatementTarget(models.Model):
     """An actor a statement is about or addressed to ("Turkey" in a demand that Turkey withdraw)."""
 

@@ -378,7 +378,12 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     statement = selectors.statement_get(pk, statements=_visible_statements(request))
     if statement is None:
-        raise Http404("No statement with this number.")
+        removed = selectors.removed_statement_get(pk)
+        if removed is None:
+            raise Http404("No statement with this number.")
+        # Gone, not missing: re-reading its document no longer finds it; say where it was.
+        context = {"removed": removed, "document": removed.document}
+        return render(request, "statements/statement_gone.html", context, status=410)
     start, end = selectors.paragraph_bounds(statement)
     return render(
         request,

@@ -308,7 +308,10 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         statements = self.filter_queryset(self.get_queryset()).filter(pk=self.kwargs["pk"])
         rows = list(statements[:1])
         if not rows:
-            raise Http404
+            removed = selectors.removed_statement_get(self.kwargs["pk"])
+            if removed is None:
+                raise Http404
+            return Response(_removed_statement_body(removed, request), status=410)
         return Response(serializers.statement_rows_represent(rows, request)[0])
 
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
@@ -325,6 +328,18 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         except ReviewError as error:
             raise ValidationError({"review_status": [str(error)]}) from error
         return Response(self.get_serializer(self.get_object()).data)
+
+
+def _removed_statement_body(removed, request: Request) -> dict:
+    """What a 410 says: the statement is gone, and the document it was read from."""
+    document = removed.document
+    return {
+        "detail": "This statement was removed when its document was read again.",
+        "id": removed.statement_id,
+        "removed_at": removed.removed_at,
+        "document": reverse("api:document-detail", args=[document.pk], request=request),
+        "document_html": request.build_absolute_uri(document.get_absolute_url()),
+    }
 
 
 # --- exports -----------------------------------------------------------------------------------

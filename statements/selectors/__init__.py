@@ -51,6 +51,7 @@ from statements.selectors.people import (
 from statements.selectors.statements import (
     NEWEST_FIRST,
     UNDATED,
+    removed_statement_get,
     statement_count_estimate,
     statement_get,
     statement_list_api,

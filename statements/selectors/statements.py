@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce, JSONObject
 
 from statements import shapes
 from statements.models import (
+    RemovedStatement,
     Statement,
     StatementQuerySet,
     StatementTarget,
@@ -212,3 +213,8 @@ def statement_count_estimate() -> int | None:
         )
         row = cursor.fetchone()
     return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None
+
+
+def removed_statement_get(pk: int) -> RemovedStatement | None:
+    """The record of a statement re-extraction removed, with its document (for a 410)."""
+    return RemovedStatement.objects.select_related("document").filter(statement_id=pk).first()

@@ -22,9 +22,13 @@ Rules shared by every driver:
 - Every input ends as created, unchanged, re-extracted or failed with a one-line reason;
   ``documents_ingest`` checks that the outcomes add up to the inputs read and raises
   ``IngestAccountingError`` otherwise.
-- ``force`` re-extracts a stored document: the machine's statements (review status
-  ``auto``) and the mentions are replaced; every statement a human reviewed is kept
-  exactly as the human left it, and a new machine statement overlapping it is skipped.
+- ``force`` re-extracts a stored document (found by its text or, for an edited file, by
+  its path): a machine statement (review status ``auto``) read again, with the same span
+  or else the same speaker and content, keeps its id; one no longer found is deleted and
+  its id answers 410 (``RemovedStatement``); mentions are replaced. Every statement a
+  human reviewed is kept as the human left it (only its offsets follow an edited text),
+  and suppresses a new machine statement with its very span, never a different one that
+  overlaps it.
 - Concurrency: Document.sha256 and the live actor name keys are unique in the database;
   a conflicting insert is caught inside a savepoint and the winner's row is used. A
   document another process stored meanwhile counts as unchanged.
@@ -49,6 +53,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, models, transaction
+from django.utils import timezone
 
 from statements.models import (
     HUMAN_REVIEW_STATUSES,
@@ -61,6 +66,7 @@ from statements.models import (
     Mention,
     Organisation,
     Person,
+    RemovedStatement,
     ReviewStatus,
     Statement,
     StatementKind,
@@ -104,6 +110,8 @@ class RowCounts:
     events: int = 0
     statements: int = 0
     mentions: int = 0
+    statements_kept: int = 0  # machine statements re-read with their id kept
+    statements_removed: int = 0  # machine statements the new reading no longer finds
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +179,8 @@ class IngestReport:
     organisations_created: int = 0
     events_created: int = 0
     statements_created: int = 0
+    statements_kept: int = 0
+    statements_removed: int = 0
     mentions_created: int = 0
     elapsed: float = 0.0
     words: int = 0
@@ -208,6 +218,8 @@ class IngestReport:
         self.organisations_created += result.counts.organisations
         self.events_created += result.counts.events
         self.statements_created += result.counts.statements
+        self.statements_kept += result.counts.statements_kept
+        self.statements_removed += result.counts.statements_removed
         self.mentions_created += result.counts.mentions
 
 
@@ -258,17 +270,36 @@ def document_id_by_sha256(sha256: str) -> int | None:
     return Document.objects.filter(sha256=sha256).values_list("id", flat=True).first()
 
 
+def document_id_by_source_path(path: str) -> int | None:
+    """The one stored document read from ``path``, if exactly one was: under ``force``, an
+    edited file re-extracts the document it was, keeping its statements' ids."""
+    if not path or path.startswith("<"):
+        return None  # stdin and test inputs have no identity of their own
+    ids = list(
+        Document.objects.filter(source_path=clip(Document, "source_path", path)).values_list(
+            "id", flat=True
+        )[:2]
+    )
+    return ids[0] if len(ids) == 1 else None
+
+
 def document_plan(
     item: SourceDocument | ReadError,
     *,
     force: bool = False,
     defaults: MetadataDefaults = MetadataDefaults(),
     stored_id: Callable[[str], int | None] = document_id_by_sha256,
+    stored_path_id: Callable[[str], int | None] = document_id_by_source_path,
 ) -> PlannedDocument | InputResult:
     """Decide what one input needs: the engine (a ``PlannedDocument``) or nothing more (an
     ``InputResult``: failed to read, empty, or already stored and not ``force``d).
 
-    Writes nothing; ``stored_id`` is its only look-up, so a caller can batch or fake it.
+    Under ``force``, a text no document has yet whose file was ingested before (same path)
+    replaces that document's text, so its unchanged statements keep their ids; without
+    ``force`` an edited file is a new document.
+
+    Writes nothing; ``stored_id`` and ``stored_path_id`` are its only look-ups, so a caller
+    can batch or fake them.
     """
     if isinstance(item, ReadError):
         return InputResult(item.path, IngestOutcome.FAILED, reason=item.reason)
@@ -282,6 +313,8 @@ def document_plan(
     existing = stored_id(sha)
     if existing is not None and not force:
         return InputResult(item.path, IngestOutcome.UNCHANGED, document_id=existing)
+    if existing is None and force:
+        existing = stored_path_id(item.path)
     metadata = item.metadata
     if defaults.publisher and not metadata.publisher:
         metadata = dataclasses.replace(metadata, publisher=defaults.publisher)
@@ -581,12 +614,15 @@ def _document_write(
             raise
         outcome = IngestOutcome.CREATED
     else:
+        previous_text = document.text
+        document.text, document.sha256 = planned.text, planned.sha256
         for name, value in fields.items():
             if value or name in ("word_count", "extractor_version"):
                 setattr(document, name, value)
         document.save()
-        Statement.objects.filter(document=document, review_status=ReviewStatus.AUTO).delete()
         Mention.objects.filter(document=document).delete()
+        if previous_text != planned.text:
+            reviewed_statements_reanchor(document=document, previous_text=previous_text)
         outcome = IngestOutcome.RE_EXTRACTED
     _extraction_write(document, extraction, cache, counts)
     return outcome, document.pk
@@ -665,6 +701,9 @@ def _extraction_write(
     events = _events_write(document, extraction, actors, counts)
     _mentions_write(document, extraction, actors, counts)
     _statements_write(document, extraction, actors, memberships, events, counts)
+    # Events of an earlier extraction that nothing refers to any more.
+    kept = [event.pk for event in events.values()]
+    Event.objects.filter(document=document, statements__isnull=True).exclude(pk__in=kept).delete()
 
 
 def _events_write(
@@ -711,9 +750,6 @@ def _events_write(
             elif isinstance(actor, Organisation):
                 participants.append(EventParticipant(event=event, organisation=actor))
         EventParticipant.objects.bulk_create(participants, ignore_conflicts=True)
-    # Events of an earlier extraction that nothing refers to any more.
-    kept = [event.pk for event in events.values()]
-    Event.objects.filter(document=document, statements__isnull=True).exclude(pk__in=kept).delete()
     return events
 
 
@@ -745,10 +781,6 @@ def _mentions_write(
     counts.mentions += len(rows)
 
 
-def _overlaps(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
-    return any(span[0] < end and start < span[1] for start, end in others)
-
-
 def _statements_write(
     document: Document,
     extraction: Extraction,
@@ -757,44 +789,214 @@ def _statements_write(
     events: dict[str, Event],
     counts: RowCounts,
 ) -> None:
-    """Bulk-create the machine's statements, leaving every human-reviewed one untouched."""
-    stored_classes = set(settings.KB_STORED_CUE_CLASSES)
-    kept = list(
-        Statement.objects.filter(document=document, review_status__in=HUMAN_REVIEW_STATUSES)
-        .values_list("content_start", "content_end")
+    """Store the machine's statements, keeping the id of every one read again.
+
+    A stored machine statement read again (same span, or else same speaker and content)
+    keeps its id and is updated; one no longer found is removed and its id remembered
+    (``RemovedStatement``). Every human-reviewed statement is left as it is, and suppresses
+    only a machine statement with its very span (or the span the machine first gave it),
+    never a different statement that merely overlaps it.
+    """
+    records = _statement_records_to_store(extraction, reviewed_statement_spans(document))
+    machine = list(
+        Statement.objects.filter(document=document, review_status=ReviewStatus.AUTO)
+        .values_list("pk", "content_start", "content_end", "speaker_text", "content")
         .order_by()
     )
-    taken: set[tuple[int, int]] = set(kept)
-    rows: list[Statement] = []
-    targets: list[list[Person | Organisation]] = []
-    length = len(document.text)
+    matched = statement_records_match(records, machine)
+    removed = [row[0] for row in machine if row[0] not in set(matched.values())]
+    if removed:
+        RemovedStatement.objects.bulk_create(
+            [RemovedStatement(statement_id=pk, document=document) for pk in removed],
+            ignore_conflicts=True,
+        )
+        Statement.objects.filter(pk__in=removed).delete()
+    kept: list[tuple[Statement, StatementRecord]] = []
+    new: list[tuple[Statement, StatementRecord]] = []
+    for index, record in enumerate(records):
+        statement = statement_build(document, record, actors, memberships, events)
+        if index in matched:
+            statement.pk = matched[index]
+            statement.updated_at = timezone.now()
+            kept.append((statement, record))
+        else:
+            new.append((statement, record))
+    if kept:
+        StatementTarget.objects.filter(statement__in=[s.pk for s, _ in kept]).delete()
+        Statement.objects.bulk_update([s for s, _ in kept], _REREAD_FIELDS, batch_size=500)
+    Statement.objects.bulk_create([s for s, _ in new], batch_size=500)
+    counts.statements += len(new)
+    counts.statements_kept += len(kept)
+    counts.statements_removed += len(removed)
+    _statement_targets_write([*kept, *new], actors)
+
+
+# What re-reading a machine statement may change: everything the engine decides, never
+# its document, its creation time or its review fields.
+_REREAD_FIELDS = [
+    "updated_at",
+    "speaker_person",
+    "speaker_organisation",
+    "speaker_text",
+    "speaker_start",
+    "speaker_end",
+    "speaker_role",
+    "membership",
+    "cue",
+    "cue_start",
+    "cue_end",
+    "cue_class",
+    "content",
+    "content_start",
+    "content_end",
+    "content_spans",
+    "kind",
+    "statement_type",
+    "cameo_code",
+    "plover_code",
+    "event",
+    "date",
+    "extractor_version",
+    "confidence",
+    "original_extraction",
+    "cluster_key",
+]
+
+
+def _statement_records_to_store(
+    extraction: Extraction, suppressed: set[tuple[int, int]]
+) -> list[StatementRecord]:
+    """The engine's statements worth a row: a stored cue class, a valid span, one per span,
+    none on a span a reviewer already decided."""
+    stored_classes = set(settings.KB_STORED_CUE_CLASSES)
+    taken = set(suppressed)
+    length = len(extraction.text)
+    records = []
     for record in extraction.statements:
         span = (record.content_start, record.content_end)
         if record.cue_class not in stored_classes or span in taken:
             continue
-        if not _valid_span(*span, length) or _overlaps(span, kept):
+        if not _valid_span(*span, length):
             continue
         taken.add(span)
-        rows.append(statement_build(document, record, actors, memberships, events))
-        targets.append(
-            list(
-                {
-                    (type(a).__name__, a.pk): a
-                    for a in (actors.get(key) for key in record.target_keys)
-                    if a is not None
-                }.values()
-            )
+        records.append(record)
+    return records
+
+
+def statement_records_match(
+    records: list[StatementRecord], machine: list[tuple[int, int, int, str, str]]
+) -> dict[int, int]:
+    """Which stored machine statement each new record is: ``{record index: statement id}``.
+
+    ``machine`` rows are ``(id, content_start, content_end, speaker_text, content)``. The
+    same span matches first; failing that, the same speaker text and content (the text
+    around it was edited, so it moved). Each stored statement matches at most one record.
+    """
+    by_span = {(start, end): pk for pk, start, end, _speaker, _content in machine}
+    by_said: dict[tuple[str, str], list[int]] = {}
+    for pk, _start, _end, speaker, content in machine:
+        by_said.setdefault((speaker, content), []).append(pk)
+    matched: dict[int, int] = {}
+    used: set[int] = set()
+    for index, record in enumerate(records):
+        pk = by_span.get((record.content_start, record.content_end))
+        if pk is not None:
+            matched[index] = pk
+            used.add(pk)
+    for index, record in enumerate(records):
+        if index in matched:
+            continue
+        candidates = by_said.get(
+            (clip(Statement, "speaker_text", record.speaker_text), record.content), []
         )
-    created = Statement.objects.bulk_create(rows, batch_size=500)
-    counts.statements += len(created)
-    target_rows = []
-    for statement, actors_of in zip(created, targets, strict=True):
-        for actor in actors_of:
+        pk = next((pk for pk in candidates if pk not in used), None)
+        if pk is not None:
+            matched[index] = pk
+            used.add(pk)
+    return matched
+
+
+def reviewed_statement_spans(document: Document) -> set[tuple[int, int]]:
+    """The spans no new machine statement may take: each reviewed statement's own span and
+    the span the machine first gave it (before a reviewer trimmed or moved it)."""
+    spans: set[tuple[int, int]] = set()
+    rows = Statement.objects.filter(
+        document=document, review_status__in=HUMAN_REVIEW_STATUSES
+    ).values_list("content_start", "content_end", "original_extraction")
+    for start, end, original in rows.order_by():
+        spans.add((start, end))
+        if isinstance(original, dict):
+            first = (original.get("content_start"), original.get("content_end"))
+            if all(isinstance(offset, int) for offset in first):
+                spans.add(first)
+    return spans
+
+
+def reviewed_statements_reanchor(*, document: Document, previous_text: str) -> None:
+    """After a document's text changed, move each reviewed statement's offsets to where its
+    words now are (the nearest occurrence), so highlighting stays true; what the reviewer
+    decided (content, speaker, type, status) is not touched. Words no longer in the text
+    leave the statement where it was."""
+    changed = []
+    statements = Statement.objects.filter(
+        document=document, review_status__in=HUMAN_REVIEW_STATUSES
+    ).order_by()
+    for statement in statements:
+        words = previous_text[statement.content_start : statement.content_end]
+        if not words or document.text[statement.content_start : statement.content_end] == words:
+            continue
+        shift = _nearest_shift(document.text, words, statement.content_start)
+        if shift is None:
+            continue
+        _statement_shift(statement, shift)
+        changed.append(statement)
+    fields = ["content_start", "content_end", "content_spans", "speaker_start", "speaker_end"]
+    Statement.objects.bulk_update(changed, [*fields, "cue_start", "cue_end", "original_extraction"])
+
+
+def _nearest_shift(text: str, words: str, old_start: int) -> int | None:
+    starts, at = [], text.find(words)
+    while at != -1:
+        starts.append(at)
+        at = text.find(words, at + 1)
+    return min(starts, key=lambda start: abs(start - old_start)) - old_start if starts else None
+
+
+def _statement_shift(statement: Statement, shift: int) -> None:
+    for start_name, end_name in (
+        ("content_start", "content_end"),
+        ("speaker_start", "speaker_end"),
+        ("cue_start", "cue_end"),
+    ):
+        start, end = getattr(statement, start_name), getattr(statement, end_name)
+        if start is not None and end is not None and start + shift >= 0:
+            setattr(statement, start_name, start + shift)
+            setattr(statement, end_name, end + shift)
+    statement.content_spans = [[a + shift, b + shift] for a, b in statement.content_spans or []]
+    original = statement.original_extraction
+    if isinstance(original, dict) and isinstance(original.get("content_start"), int):
+        original = dict(original)
+        original["content_start"] += shift
+        original["content_end"] += shift
+        statement.original_extraction = original
+
+
+def _statement_targets_write(
+    pairs: list[tuple[Statement, StatementRecord]], actors: dict[str, Person | Organisation]
+) -> None:
+    rows = []
+    for statement, record in pairs:
+        targets = {
+            (type(a).__name__, a.pk): a
+            for a in (actors.get(key) for key in record.target_keys)
+            if a is not None
+        }
+        for actor in targets.values():
             if isinstance(actor, Person):
-                target_rows.append(StatementTarget(statement=statement, person=actor))
+                rows.append(StatementTarget(statement=statement, person=actor))
             else:
-                target_rows.append(StatementTarget(statement=statement, organisation=actor))
-    StatementTarget.objects.bulk_create(target_rows, batch_size=500)
+                rows.append(StatementTarget(statement=statement, organisation=actor))
+    StatementTarget.objects.bulk_create(rows, batch_size=500)
 
 
 def statement_build(

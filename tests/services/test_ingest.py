@@ -161,9 +161,9 @@ def test_force_keeps_human_edits_exactly(ingested_seed, nlp_pipeline, seed_path)
     assert (report.re_extracted, report.created, report.failed) == (1, 0, 0)
     for pk, fields in human.items():
         assert statement_fields(models.Statement.objects.get(pk=pk)) == fields
-    # The machine's statements were replaced: same number (same text, same engine).
+    # The machine's statements were read again: same number and ids (same text, same engine).
     assert ingested_seed.statements.filter(review_status="auto").count() == auto_before
-    assert report.statements_created == auto_before
+    assert report.statements_kept == auto_before and report.statements_created == 0
     counts = table_counts()
 
     again = documents_ingest(sources_read([str(seed_path)]), force=True, nlp=nlp_pipeline)

@@ -124,6 +124,8 @@ def report_format(report: IngestReport) -> str:
         ("organisations created", report.organisations_created),
         ("events created", report.events_created),
         ("statements created", report.statements_created),
+        ("statements kept", report.statements_kept),
+        ("statements removed", report.statements_removed),
         ("elapsed", f"{report.elapsed:.1f} s"),
         ("words/s", f"{report.words_per_second:,.0f} ({report.words:,} words parsed)"),
     ]
