@@ -8,17 +8,20 @@ SHARED ?= ../shared
 # Two pytest workers (pytest-xdist): one per core on our 2-core machines.
 PYTEST_ARGS ?= -n 2
 
-# Development defaults; production sets DJANGO_SECRET_KEY and leaves DJANGO_DEBUG off.
+# Development default for the commands run through make (run, test, eval, bench). It lives
+# here, in make's own environment, never in a file: kb reads DJANGO_DEBUG only from the
+# process environment, so nothing `make install` writes can turn DEBUG on in production.
 export DJANGO_DEBUG ?= 1
 
 .PHONY: install run serve test test-browser lint format eval train bench browser-deps clean
 
 install: $(VENV)/.installed .env
 
-# A development .env (DJANGO_DEBUG=1) so manage.py works out of the box; production sets
-# its own environment and has no .env.
+# A .env with a fresh random secret key (mode 0600), so manage.py works out of the box
+# with DEBUG off; it holds no DJANGO_DEBUG (see above).
 .env:
-	cp .env.example .env
+	umask 077 && cp .env.example .env
+	echo "DJANGO_SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" >> .env
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -11,19 +12,25 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+# DEBUG is read from the process's own environment only, never from a file: a .env left
+# on a server (older installs wrote DJANGO_DEBUG=1 into it) cannot turn a production
+# process into a debugging one. `make run` and `make test` set it for themselves.
+_DEBUG_FROM_PROCESS = os.environ.get("DJANGO_DEBUG")
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
+if _DEBUG_FROM_PROCESS is None:
+    os.environ.pop("DJANGO_DEBUG", None)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 _DEV_SECRET_KEY = "django-insecure-kb-development-only-never-use-in-production"
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 # The test suite (pytest imported) may use the development key too.
 _TESTING = "pytest" in sys.modules
-if not SECRET_KEY:
+if not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY:
     if not (DEBUG or _TESTING):
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it in the environment for production, "
-            "or set DJANGO_DEBUG=1 for development."
+            "DJANGO_SECRET_KEY is not set (or is the public development key). Set a long "
+            "random one in the environment for production, or set DJANGO_DEBUG=1 in the "
+            "environment (not in .env) for development."
         )
     SECRET_KEY = _DEV_SECRET_KEY
 
@@ -95,12 +102,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that accepts connections but never answers must not hold a worker for
+    # the kernel's TCP timeout: give up after a few seconds and answer 503.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("KB_DB_CONNECT_TIMEOUT", default=5)
+    )
+
+
+def _cache_config(url: str) -> dict:
+    """A cache from a URL; redis:// and rediss:// use Django's own Redis backend."""
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    return environ.Env.cache_url_config(url)
+
 
 # Summaries (site counts, pickers, a person's statements per type, actor page charts) are
-# kept for a minute in this cache. The default is each process's memory; workers on
-# several machines can share one, e.g. KB_CACHE_URL=dbcache://kb_cache after
-# `manage.py createcachetable`.
-CACHES = {"default": env.cache_url("KB_CACHE_URL", default="locmemcache://")}
+# kept for a minute in this cache, and the API throttles and failed-login counters count
+# in it. The default is each process's memory, so with several workers each counts alone:
+# production sets a shared one, KB_CACHE_URL=redis://127.0.0.1:6379/0 (or
+# dbcache://kb_cache after `manage.py createcachetable`).
+KB_CACHE_URL = env.str("KB_CACHE_URL", default="locmemcache://")
+CACHES = {"default": _cache_config(KB_CACHE_URL)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -129,6 +151,18 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# Failed logins (admin form and API alike) are counted per account and per client address;
+# past either limit, logins are refused without checking the password (which would cost a
+# PBKDF2 hash) until the window has passed.
+AUTHENTICATION_BACKENDS = ["kb.auth.LockoutModelBackend"]
+KB_LOGIN_FAILURES_PER_ACCOUNT = env.int("KB_LOGIN_FAILURES_PER_ACCOUNT", default=5)
+KB_LOGIN_FAILURES_PER_CLIENT = env.int("KB_LOGIN_FAILURES_PER_CLIENT", default=20)
+KB_LOGIN_LOCKOUT_SECONDS = env.int("KB_LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# How many reverse proxies in front of kb append to X-Forwarded-For: the client is the
+# address that many hops from the right. 0 (no proxy) uses the socket's address, so a
+# forged header changes nothing.
+KB_TRUSTED_PROXIES = env.int("KB_TRUSTED_PROXIES", default=0)
 
 # Security. Production (DJANGO_DEBUG off) gets secure cookies, HSTS and an HTTPS redirect;
 # `manage.py check --deploy` is clean with the documented environment (README).
@@ -171,6 +205,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("KB_ANON_THROTTLE_RATE", default="600/minute")},
+    # The throttles key on the real client (see KB_TRUSTED_PROXIES), not on any header.
+    "NUM_PROXIES": KB_TRUSTED_PROXIES,
+    # Sessions (the site's login) always; HTTP Basic, which sends a password with every
+    # request, only when a deployment asks for it.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        *(
+            ["rest_framework.authentication.BasicAuthentication"]
+            if env.bool("KB_API_BASIC_AUTH", default=False)
+            else []
+        ),
+    ],
 }
 
 SPECTACULAR_SETTINGS = {

@@ -27,7 +27,7 @@ from rest_framework.reverse import reverse
 from statements import exports, filters, selectors
 from statements.api import serializers
 from statements.api.pagination import KbPageNumberPagination, StatementCursorPagination
-from statements.models import Person, StatementQuerySet
+from statements.models import Person, Statement, StatementQuerySet
 from statements.search import RANK_ANNOTATION
 from statements.services.review import ReviewError, statements_review
 
@@ -46,13 +46,22 @@ SLUG_REGEX = r"[-a-zA-Z0-9_]+"
 ID_REGEX = r"[0-9]+"
 
 
-class IsStaffOrReadOnly(permissions.BasePermission):
-    """Everyone reads; only staff write (and the viewsets only offer writes they allow)."""
+class ModelPermissionOrReadOnly(permissions.BasePermission):
+    """Everyone reads; a write needs the model permission for it (``change_statement`` to
+    review a statement), as in the admin: being staff is not enough."""
+
+    actions = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
 
     def has_permission(self, request: Request, view) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        model = view.write_model
+        action = self.actions.get(request.method)
+        codename = f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+        return action is not None and user.has_perm(codename)
 
 
 class KbOrderingFilter(OrderingFilter):
@@ -287,7 +296,8 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     filterset_class = filters.StatementFilterSet
     filter_backends = [KbFilterBackend, StatementOrderingFilter]
     pagination_class = StatementCursorPagination
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [ModelPermissionOrReadOnly]
+    write_model = Statement
     http_method_names = ["get", "patch", "head", "options"]
     lookup_value_regex = ID_REGEX
     ordering_fields = STATEMENT_ORDERING_FIELDS

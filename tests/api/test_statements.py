@@ -305,9 +305,12 @@ def test_search_ranks_on_postgresql(kb, api_client):
     assert ids(rows) == list(expected.values_list("id", flat=True))
 
 
-def test_staff_may_set_review_status(kb, api_client):
+def test_editors_may_set_review_status(kb, api_client):
+    from tests.admin.helpers import editors_group
+
     user_model = get_user_model()
     staff = user_model.objects.create_user("editor", is_staff=True)
+    staff.groups.add(editors_group())
     statement = Statement.objects.first()
     api_client.force_authenticate(staff)
     response = api_client.patch(f"{URL}{statement.pk}/", {"review_status": "accepted"})
