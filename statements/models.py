@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -774,6 +775,40 @@ class Statement(TimeStamped):
 
     def get_absolute_url(self) -> str:
         return reverse("statements:statement-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        """Every offset must point into the document's text (an editor types them)."""
+        super().clean()
+        if self.document_id is None:
+            return
+        length = len(self.document.text)
+        errors: dict[str, str] = {}
+        for start_name, end_name in (
+            ("content_start", "content_end"),
+            ("speaker_start", "speaker_end"),
+            ("cue_start", "cue_end"),
+        ):
+            start, end = getattr(self, start_name), getattr(self, end_name)
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                errors[end_name] = "Give both offsets of the span, or neither."
+            elif not 0 <= start <= end <= length:
+                errors[end_name] = (
+                    f"The span {start}-{end} is not inside the document's text "
+                    f"(0-{length}, start before end)."
+                )
+        for span in self.content_spans or []:
+            if not (
+                isinstance(span, list | tuple)
+                and len(span) == 2
+                and all(isinstance(offset, int) for offset in span)
+                and 0 <= span[0] <= span[1] <= length
+            ):
+                errors["content_spans"] = f"Each fragment must be [start, end] within 0-{length}."
+                break
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def speaker(self) -> Person | Organisation | None:

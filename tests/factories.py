@@ -42,6 +42,7 @@ class StatementFactory(factory.django.DjangoModelFactory):
     speaker_person = factory.SubFactory(PersonFactory)
     speaker_text = factory.LazyAttribute(lambda s: s.speaker_person.name)
     content = "all is well"
-    content_start = factory.Sequence(lambda n: n)
+    # Inside the document's text (at least 55 characters), as the admin requires.
+    content_start = factory.Sequence(lambda n: n % 40)
     content_end = factory.LazyAttribute(lambda s: s.content_start + len(s.content))
     kind = "indirect"

@@ -193,3 +193,11 @@ def _options_html(choices: tuple[tuple[str, str], ...]) -> str:
     return "".join(
         format_html('<option value="{}">{}</option>', value, label) for value, label in choices
     )
+
+
+@register.filter(is_safe=True)
+def isolate(value: object) -> str:
+    """Text wrapped in Unicode isolates (FSI ... PDI), for places where HTML cannot isolate
+    it (a page's <title>): a right-to-left override inside a name then ends with it and
+    cannot reorder the words around it."""
+    return f"\u2068{value}\u2069"
