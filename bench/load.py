@@ -5,6 +5,14 @@ worker memory that stays flat. Only 127.0.0.1 is ever loaded; the run is bounded
 Writes its figures into docs/benchmarks.md between the ``load`` markers.
 
     python bench/load.py [--statements 20000] [--duration 30] [--connections 32]
+
+``--exports`` measures instead what the export limits protect: the API statement list's
+p95 alone, then while three anonymous clients keep asking for the full exports (CSV, JSON
+lines, Popolo) as fast as they are answered, following redirects to the export files. The
+target is a loaded p95 within 2x of the unloaded one. Figures go between the
+``load-exports`` markers.
+
+    python bench/load.py --exports [--statements 100000] [--duration 30] [--connections 8]
 """
 
 from __future__ import annotations
@@ -154,11 +162,8 @@ def _wait_until_up(base: str, timeout: float = 60) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def load_run(
-    env: dict[str, str], urls: list[str], *, duration: int, connections: int
-) -> LoadResult:
+def _server_start(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     server_env = {
         **env,
         "KB_GUNICORN_BIND": f"127.0.0.1:{port}",
@@ -171,6 +176,13 @@ def load_run(
         cwd=PROJECT_DIR,
         env=server_env,
     )
+    return server, f"http://127.0.0.1:{port}"
+
+
+def load_run(
+    env: dict[str, str], urls: list[str], *, duration: int, connections: int
+) -> LoadResult:
+    server, base = _server_start(env)
     result = LoadResult(urls=urls)
     try:
         _wait_until_up(base)
@@ -218,6 +230,127 @@ def load_run(
     return result
 
 
+def _wrk_figures(base: str, paths: list[str], *, duration: int, connections: int) -> dict:
+    """wrk over ``paths`` with the status-counting script; its ``KB`` figures."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths)})
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    command += ["-s", script.name, base]
+    try:
+        output = subprocess.run(
+            command, capture_output=True, text=True, timeout=duration + 60
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    figures: dict[str, float] = {}
+    for line in output.splitlines():
+        if line.startswith("KB "):
+            for pair in line[3:].split():
+                key, value = pair.split("=")
+                figures[key] = float(value)
+    return figures
+
+
+class _ExportClients:
+    """Anonymous clients asking for full exports back to back, each in its own thread."""
+
+    PATHS = (
+        "/api/export/statements.csv",
+        "/api/export/statements.jsonl",
+        "/api/export/popolo.json",
+    )
+
+    def __init__(self, base: str, count: int) -> None:
+        self.base, self.count = base, count
+        self.stop = threading.Event()
+        self.statuses: dict[int, int] = {}
+        self.bytes_read = 0
+        self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._loop, args=(self.PATHS[i % 3],), daemon=True)
+            for i in range(count)
+        ]
+
+    def _loop(self, path: str) -> None:
+        while not self.stop.is_set():
+            status, size = 0, 0
+            try:
+                with urllib.request.urlopen(self.base + path, timeout=120) as response:
+                    status = response.status
+                    while chunk := response.read(1 << 16):
+                        size += len(chunk)
+            except urllib.error.HTTPError as error:
+                status = error.code
+            except (ConnectionError, urllib.error.URLError, TimeoutError):
+                status = -1
+            with self.lock:
+                self.statuses[status] = self.statuses.get(status, 0) + 1
+                self.bytes_read += size
+            if status in (429, -1):
+                self.stop.wait(1.0)  # a throttled client retries every second
+
+    def __enter__(self) -> _ExportClients:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=150)
+
+
+def exports_pressure_run(env: dict[str, str], *, duration: int, connections: int) -> dict:
+    """The statement list's p95 alone, then under three anonymous full-export clients."""
+    _run([PYTHON, "manage.py", "export_files"], env)
+    server, base = _server_start(env)
+    try:
+        _wait_until_up(base)
+        list_path = ["/api/statements/"]
+        _wrk_figures(base, list_path, duration=5, connections=connections)  # warm up
+        alone = _wrk_figures(base, list_path, duration=duration, connections=connections)
+        with _ExportClients(base, 3) as clients:
+            time.sleep(2)  # the export requests are under way
+            loaded = _wrk_figures(base, list_path, duration=duration, connections=connections)
+        return {
+            "p95_alone_ms": alone["p95_ms"],
+            "p95_loaded_ms": loaded["p95_ms"],
+            "ratio": loaded["p95_ms"] / alone["p95_ms"] if alone.get("p95_ms") else float("inf"),
+            "list_5xx": loaded.get("status5xx", 0),
+            "export_statuses": dict(sorted(clients.statuses.items())),
+            "export_mb": clients.bytes_read / 1e6,
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def exports_report_markdown(
+    figures: dict, *, duration: int, connections: int, statements: int
+) -> str:
+    verdict = "met" if figures["ratio"] <= 2 else "NOT met"
+    return "\n".join(
+        [
+            "## Load with full-export attempts (hardening)",
+            "",
+            f"`python bench/load.py --exports`: gunicorn (2 sync workers), PostgreSQL with the "
+            f"seed plus {statements:,} synthetic statements, full exports written first by "
+            f"`manage.py export_files`. wrk, {duration} s, {connections} connections on "
+            "`/api/statements/`, first alone, then while three anonymous clients ask for "
+            "`/api/export/statements.csv`, `.jsonl` and `popolo.json` back to back "
+            "(following redirects to the files; a throttled client retries every second).",
+            "",
+            "| list p95 alone (ms) | list p95 loaded (ms) | ratio | target | list 5xx | "
+            "export answers | export MB read |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+            f"| {figures['p95_alone_ms']:.1f} | {figures['p95_loaded_ms']:.1f} | "
+            f"{figures['ratio']:.2f} | <= 2 ({verdict}) | {figures['list_5xx']:.0f} | "
+            f"{figures['export_statuses']} | {figures['export_mb']:.1f} |",
+            "",
+        ]
+    )
+
+
 def report_markdown(result: LoadResult, *, duration: int, connections: int, statements: int) -> str:
     f = result.figures
     errors = sum(f.get(f"errors_{k}", 0) for k in ("connect", "read", "write", "timeout"))
@@ -250,13 +383,14 @@ def report_markdown(result: LoadResult, *, duration: int, connections: int, stat
     return "\n".join(lines)
 
 
-def benchmarks_md_update(section: str) -> None:
+def benchmarks_md_update(section: str, *, marks: tuple[str, str] = (MARK_START, MARK_END)) -> None:
+    start, end = marks
     BENCHMARKS_MD.parent.mkdir(exist_ok=True)
     text = BENCHMARKS_MD.read_text(encoding="utf-8") if BENCHMARKS_MD.exists() else ""
-    block = f"{MARK_START}\n{section}\n{MARK_END}"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + block + rest.split(MARK_END, 1)[1]
+    block = f"{start}\n{section}\n{end}"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
     else:
         text = (text.rstrip() + "\n\n" if text else "# Benchmarks\n\n") + block + "\n"
     BENCHMARKS_MD.write_text(text, encoding="utf-8")
@@ -268,6 +402,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--database", default="kb_load", help="PostgreSQL database to (re)create")
+    parser.add_argument(
+        "--exports",
+        action="store_true",
+        help="measure the statement list under three anonymous full-export clients instead",
+    )
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install wrk")
@@ -287,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         database_prepare(env, args.statements)
         _run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
+        if args.exports:
+            return _exports_main(env, args)
         urls = urls_collect(env)
         result = load_run(env, urls, duration=args.duration, connections=args.connections)
     finally:
@@ -300,6 +441,20 @@ def main(argv: list[str] | None = None) -> int:
     failed = sum(f.get(f"errors_{k}", 0) for k in ("connect", "read", "write", "timeout"))
     failed += f.get("status5xx", 0) + f.get("status4xx", 0) + f.get("status3xx", 0)
     return 1 if failed else 0
+
+
+def _exports_main(env: dict[str, str], args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="kb-exports-") as folder:
+        env = {**env, "KB_EXPORT_DIR": folder}
+        figures = exports_pressure_run(env, duration=args.duration, connections=args.connections)
+    section = exports_report_markdown(
+        figures, duration=args.duration, connections=args.connections, statements=args.statements
+    )
+    print(section)
+    benchmarks_md_update(
+        section, marks=("<!-- load-exports:start -->", "<!-- load-exports:end -->")
+    )
+    return 0 if figures["ratio"] <= 2 and not figures["list_5xx"] else 1
 
 
 if __name__ == "__main__":

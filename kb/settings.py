@@ -204,7 +204,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env.str("KB_ANON_THROTTLE_RATE", default="600/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("KB_ANON_THROTTLE_RATE", default="600/minute"),
+        "export_anon": env.str("KB_EXPORT_ANON_THROTTLE_RATE", default="30/hour"),
+    },
     # The throttles key on the real client (see KB_TRUSTED_PROXIES), not on any header.
     "NUM_PROXIES": KB_TRUSTED_PROXIES,
     # Sessions (the site's login) always; HTTP Basic, which sends a password with every
@@ -236,6 +239,15 @@ KB_MAX_FILE_BYTES = env.int("KB_MAX_FILE_BYTES", default=5 * 1024 * 1024)
 KB_INGEST_BATCH_SIZE = env.int("KB_INGEST_BATCH_SIZE", default=16)
 # Belief and evidence attributions stay out of the knowledge base unless this lists them.
 KB_STORED_CUE_CLASSES = env.list("KB_STORED_CUE_CLASSES", default=["speech", "writing"])
+
+# Full exports are files written by `manage.py export_files` (off the request path) into
+# this folder and served from /api/export/files/; KB_BASE_URL is the public address used
+# for links inside them.
+KB_EXPORT_DIR = env.path("KB_EXPORT_DIR", default=BASE_DIR / "exports")
+KB_BASE_URL = env.str("KB_BASE_URL", default="")
+# Anonymous clients stream filtered slices only, up to this many statements (their own
+# throttle, KB_EXPORT_ANON_THROTTLE_RATE, is with the others in REST_FRAMEWORK).
+KB_EXPORT_ANON_ROW_CAP = env.int("KB_EXPORT_ANON_ROW_CAP", default=1000)
 
 LOGGING = {
     "version": 1,

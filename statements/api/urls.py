@@ -63,6 +63,11 @@ urlpatterns = [
     ),
     path("export/popolo.json", views.PopoloExportView.as_view(), name="export-popolo"),
     path(
+        "export/files/<str:name>",
+        views.ExportFileView.as_view(),
+        name="export-file",
+    ),
+    path(
         "export/statements.jsonl",
         views.StatementJSONLinesExportView.as_view(),
         name="export-statements-jsonl",

@@ -5,33 +5,45 @@ service.
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterator
 
-from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
-from django.utils.http import urlencode
+from django.conf import settings
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
+from django.utils.http import http_date, urlencode
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.throttling import AnonRateThrottle
 
-from statements import exports, filters, selectors
+from statements import filters, selectors
 from statements.api import serializers
 from statements.api.pagination import KbPageNumberPagination, StatementCursorPagination
 from statements.models import Person, Statement, StatementQuerySet
 from statements.search import RANK_ANNOTATION
+from statements.services.export_files import (
+    EXPORT_CHUNK_SIZE,
+    EXPORT_FORMATS,
+    export_file_path,
+    rows_primed,
+    stream_guarded,
+)
 from statements.services.review import ReviewError, statements_review
-
-EXPORT_CHUNK_SIZE = 500
 
 
 def _visible(statements: StatementQuerySet, request: Request) -> StatementQuerySet:
@@ -55,6 +67,8 @@ class ModelPermissionOrReadOnly(permissions.BasePermission):
     def has_permission(self, request: Request, view) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
+        if request.method.lower() not in view.http_method_names:
+            return True  # not offered at all: the 405 says so better than a 403
         user = request.user
         if not (user and user.is_authenticated and user.is_active):
             return False
@@ -377,33 +391,74 @@ class _CSVRenderer(_PassthroughRenderer):
     format = "csv"
 
 
-class _Echo:
-    """A file-like object whose ``write`` hands the line back, for csv.writer streaming."""
+class ExportAnonThrottle(AnonRateThrottle):
+    """Anonymous exports have their own, stricter rate (``export_anon``), counted apart from
+    the API's, and set on the views themselves so no settings change can drop it."""
 
-    def write(self, value: str) -> str:
-        return value
+    scope = "export_anon"
 
 
-def _dumps(record) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+class ExportTooLarge(APIException):
+    status_code = 400
+    default_code = "export_too_large"
 
 
 class _StatementExportView(GenericAPIView):
-    """Streams statements that match the same filters as ``/api/statements/``."""
+    """Streams statements that match the same filters as ``/api/statements/``.
+
+    Anonymous clients get at most ``KB_EXPORT_ANON_ROW_CAP`` statements (past it, a request
+    without a filter is sent to the full export file, one with a filter is refused);
+    signed-in users stream everything they ask for. The first rows are read before the
+    response starts, and a failure midway ends the body with a visible marker and an
+    aborted response.
+    """
 
     filterset_class = filters.StatementFilterSet
     filter_backends = [KbFilterBackend]
     pagination_class = None
     serializer_class = serializers.StatementSerializer
+    throttle_classes = [ExportAnonThrottle, AnonRateThrottle]
+    export_name = ""
 
     def get_queryset(self):
         return _visible(selectors.statement_list_api(), self.request).order_by("id")
 
-    def statements(self):
-        return self.filter_queryset(self.get_queryset()).iterator(chunk_size=EXPORT_CHUNK_SIZE)
-
     def base_url(self) -> str:
         return self.request.build_absolute_uri("/").rstrip("/")
+
+    def get(self, request: Request) -> HttpResponseBase:
+        export_format = EXPORT_FORMATS[self.export_name]
+        statements = self.filter_queryset(self.get_queryset())
+        if not request.user.is_authenticated:
+            refusal = self._anonymous_refusal(statements)
+            if refusal is not None:
+                return refusal
+        rows = rows_primed(statements.iterator(chunk_size=EXPORT_CHUNK_SIZE))
+        body = stream_guarded(
+            export_format.chunks(rows, base_url=self.base_url()),
+            failure_marker=export_format.failure_marker,
+            where=request.get_full_path(),
+        )
+        response = StreamingHttpResponse(body, content_type=export_format.media_type)
+        response["Content-Disposition"] = f'attachment; filename="{self.export_name}"'
+        return response
+
+    def capped(self, statements):
+        """What the row cap counts for an anonymous request (the matching statements)."""
+        return statements
+
+    def _anonymous_refusal(self, statements) -> HttpResponseBase | None:
+        """Past the row cap: the full file without a filter, a 400 with one."""
+        cap = settings.KB_EXPORT_ANON_ROW_CAP
+        if not self.capped(statements)[cap : cap + 1].exists():
+            return None
+        full = reverse("api:export-file", args=[self.export_name], request=self.request)
+        if not filters.names_a_filter(self.request.GET, self.filterset_class):
+            return HttpResponseRedirect(full)
+        raise ExportTooLarge(
+            f"More than {cap:,} statements match: narrow the filter, sign in, or download "
+            f"the full export file at {full}"
+        )
 
 
 _EXPORT_SCHEMA = {"filters": True, "tags": ["export"]}
@@ -413,68 +468,78 @@ _EXPORT_SCHEMA = {"filters": True, "tags": ["export"]}
     summary="Statements as PLOVER-shaped JSON lines",
     description="One JSON object per line: id, date, actor, recipient, event, mode, "
     "text_info (offsets), cite_info (url, publisher, codebook, review status), and kb: the "
-    "statement as /api/statements/{id}/ gives it. Accepts the statement filters.",
+    "statement as /api/statements/{id}/ gives it. Accepts the statement filters. Anonymous "
+    "clients get at most KB_EXPORT_ANON_ROW_CAP statements: past it, a request without a "
+    "filter is sent to the full export file /api/export/files/statements.jsonl, one with a "
+    "filter answers 400.",
     responses={(200, "application/x-ndjson"): OpenApiTypes.STR},
     **_EXPORT_SCHEMA,
 )
 class StatementJSONLinesExportView(_StatementExportView):
     renderer_classes = [_JSONLinesRenderer]
-
-    def get(self, request: Request) -> StreamingHttpResponse:
-        statements, base_url = self.statements(), self.base_url()
-
-        def lines() -> Iterator[str]:
-            for statement in statements:
-                yield _dumps(exports.statement_plover(statement, base_url=base_url)) + "\n"
-
-        response = StreamingHttpResponse(lines(), content_type="application/x-ndjson")
-        response["Content-Disposition"] = 'attachment; filename="statements.jsonl"'
-        return response
+    export_name = "statements.jsonl"
 
 
 @extend_schema(
     summary="Statements as CSV",
     description="One row per statement, header first: every field of a statement as the API "
     "gives it, nested ones flattened (speaker_kind, speaker_id, ...); targets joined by '; '. "
-    "Accepts the statement filters.",
+    "Accepts the statement filters. Anonymous clients get at most KB_EXPORT_ANON_ROW_CAP "
+    "statements: past it, a request without a filter is sent to the full export file "
+    "/api/export/files/statements.csv, one with a filter answers 400.",
     responses={(200, "text/csv"): OpenApiTypes.STR},
     **_EXPORT_SCHEMA,
 )
 class StatementCSVExportView(_StatementExportView):
     renderer_classes = [_CSVRenderer]
-
-    def get(self, request: Request) -> StreamingHttpResponse:
-        statements, base_url = self.statements(), self.base_url()
-        writer = csv.writer(_Echo())
-
-        def rows() -> Iterator[str]:
-            yield writer.writerow(exports.statement_csv_header())
-            for statement in statements:
-                yield writer.writerow(exports.statement_csv_row(statement, base_url=base_url))
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="statements.csv"'
-        return response
+    export_name = "statements.csv"
 
 
 @extend_schema(
     summary="Popolo JSON",
     description="persons, organizations, memberships, events and speeches (statements). "
-    "The statement filters narrow the speeches; the other sections are complete.",
+    "The statement filters narrow the speeches; the other sections are complete, so "
+    "anonymous clients are sent to the full export file /api/export/files/popolo.json once "
+    "the knowledge base holds more than KB_EXPORT_ANON_ROW_CAP statements.",
     responses={(200, "application/json"): OpenApiTypes.OBJECT},
     **_EXPORT_SCHEMA,
 )
 class PopoloExportView(_StatementExportView):
     renderer_classes = [_JSONExportRenderer]
+    export_name = "popolo.json"
 
-    def get(self, request: Request) -> StreamingHttpResponse:
-        sections = selectors.popolo_export_sections(
-            statements=self.statements(),
-            base_url=self.base_url(),
-            chunk_size=EXPORT_CHUNK_SIZE,
+    def capped(self, statements):
+        # Persons, organizations, memberships and events come whole whatever the filter:
+        # the cap counts the knowledge base, not the speeches asked for.
+        return self.get_queryset()
+
+
+@extend_schema(
+    summary="A full export file",
+    description="The full exports written by `manage.py export_files`: statements.csv, "
+    "statements.jsonl, popolo.json. 404 until they have been written.",
+    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    tags=["export"],
+)
+class ExportFileView(GenericAPIView):
+    """Serves a full export file from KB_EXPORT_DIR (a front server may serve them itself)."""
+
+    renderer_classes = [JSONRenderer]  # for errors; a file is sent as it is
+    throttle_classes = [AnonRateThrottle]
+    pagination_class = None
+    filter_backends: list = []
+
+    def get(self, request: Request, name: str) -> HttpResponseBase:
+        path = export_file_path(name)
+        if path is None:
+            raise Http404(
+                "No such export file yet: the full exports are written by `manage.py export_files`."
+            )
+        response = FileResponse(
+            path.open("rb"),
+            as_attachment=True,
+            filename=name,
+            content_type=EXPORT_FORMATS[name].media_type,
         )
-        response = StreamingHttpResponse(
-            exports.popolo_stream(sections, dumps=_dumps), content_type="application/json"
-        )
-        response["Content-Disposition"] = 'attachment; filename="popolo.json"'
+        response["Last-Modified"] = http_date(path.stat().st_mtime)
         return response

@@ -69,7 +69,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.mark.parametrize("path", ["/", "/api/statements/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/api/statements/",
+        # Exports check the database before the first byte: never a 200 with a bare header.
+        "/api/export/statements.csv",
+        "/api/export/statements.jsonl",
+        "/api/export/popolo.json",
+    ],
+)
 def test_database_away_gives_a_clean_503(path, tmp_path):
     """A real server whose database cannot be reached answers 503, not a traceback."""
     port, db_port = _free_port(), _free_port()  # nothing listens on db_port
