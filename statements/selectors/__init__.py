@@ -102,6 +102,7 @@ __all__ = [
     "person_statements",
     "person_statements_about",
     "popolo_export_sections",
+    "removed_statement_get",
     "site_counts",
     "speaker_choices",
     "statement_count_estimate",
