@@ -239,6 +239,11 @@ KB_MAX_FILE_BYTES = env.int("KB_MAX_FILE_BYTES", default=5 * 1024 * 1024)
 KB_INGEST_BATCH_SIZE = env.int("KB_INGEST_BATCH_SIZE", default=16)
 # Belief and evidence attributions stay out of the knowledge base unless this lists them.
 KB_STORED_CUE_CLASSES = env.list("KB_STORED_CUE_CLASSES", default=["speech", "writing"])
+# A surname alone links to a stored person only when that person holds at least this share
+# of the evidence (README, "Actor identity"); below it the statement keeps its speaker text.
+KB_SURNAME_LINK_MIN_CONFIDENCE = env.float("KB_SURNAME_LINK_MIN_CONFIDENCE", default=0.6)
+# Links below this confidence are listed for editors to check.
+KB_LINK_REVIEW_BELOW = env.float("KB_LINK_REVIEW_BELOW", default=0.8)
 
 # Full exports are files written by `manage.py export_files` (off the request path) into
 # this folder and served from /api/export/files/; KB_BASE_URL is the public address used

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from statements.naming import name_key, slug_base
+from statements.naming import name_key, slug_base, surname_key
 from statements.nlp.lexicons import statement_types
 
 partial_date_validator = RegexValidator(
@@ -196,6 +196,11 @@ class MembershipStatus(models.TextChoices):
     FORMER = "former", "former"
 
 
+class PersonGender(models.TextChoices):
+    MALE = "male", "male"
+    FEMALE = "female", "female"
+
+
 class OtherNameKind(models.TextChoices):
     ALTERNATE = "alternate", "alternate"
     ACRONYM = "acronym", "acronym"
@@ -346,6 +351,19 @@ class Person(Actor):
     honorific_prefix = models.CharField(
         max_length=50, blank=True, help_text="'Sheikh', 'Dr.': not part of the name."
     )
+    gender = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=PersonGender.choices,
+        help_text="As the texts mark it (titles, given names, pronouns); blank when unknown.",
+    )
+    surname_key = models.CharField(
+        max_length=150,
+        db_index=True,
+        editable=False,
+        blank=True,
+        help_text="Matching key of the surname: candidates for a mention by surname alone.",
+    )
     # PROTECT: a survivor that merged records point to must not vanish under them.
     merged_into = models.ForeignKey(
         "self",
@@ -370,6 +388,10 @@ class Person(Actor):
                 "set a disambiguation to keep both.",
             ),
         ]
+
+    def save(self, *args, **kwargs) -> None:
+        self.surname_key = surname_key(self.name)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("statements:person-detail", args=[self.slug])
@@ -687,6 +709,13 @@ class Statement(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="statements",
         help_text="The membership the role refers to, when known.",
+    )
+    speaker_link_confidence = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="How sure the link to the speaker's record is, 0-1: 1 for a full name or "
+        "alias, less for a surname or description the knowledge base resolved; empty when "
+        "unlinked.",
     )
     cue = models.CharField(max_length=200, blank=True, help_text="'said', 'renewed the call for'.")
     cue_start = models.PositiveIntegerField(null=True, blank=True)

@@ -39,3 +39,26 @@ def slug_base(name: str, max_length: int = 80) -> str:
     """An ASCII slug for URLs ("Anıl Bora İnan" -> "anil-bora-inan")."""
     slug = "-".join(_NON_WORD.sub(" ", fold_text(name).replace("'", "")).split()).strip("-")
     return slug[:max_length].strip("-") or "unnamed"
+
+
+# Generational suffixes: "Donald Trump Jr." is someone else, and "Jr." is never a surname.
+NAME_SUFFIXES = frozenset({"jr", "junior", "sr", "senior", "ii", "iii", "iv"})
+
+
+def person_match_key(name: str) -> str:
+    """A person's name key without middle initials: "Donald J. Trump" -> "donald trump".
+
+    The first and last words stay whatever their length, so "J. K. Rowling" keeps its
+    initials as the first word; a suffix ("Jr.") stays, so father and son keep apart.
+    """
+    words = name_key(name).split()
+    if len(words) <= 2:
+        return " ".join(words)
+    middle = [word for word in words[1:-1] if len(word) > 1]
+    return " ".join([words[0], *middle, words[-1]])
+
+
+def surname_key(name: str) -> str:
+    """The matching key of a person's surname: the last word that is not a suffix."""
+    words = [word for word in name_key(name).split() if word not in NAME_SUFFIXES]
+    return words[-1] if words else ""

@@ -147,3 +147,58 @@ def evidence_sources() -> frozenset[str]:
 @cache
 def speaker_nouns() -> frozenset[str]:
     return frozenset(row[0].lower() for row in _data_lines("speaker_nouns.txt"))
+
+
+@cache
+def gender_words() -> dict[str, str]:
+    """Title, pronoun or noun -> "male" | "female" ("Mrs." -> female)."""
+    return {row[0].lower(): row[1] for row in _data_lines("gender_words.tsv")}
+
+
+@cache
+def given_names() -> dict[str, str]:
+    """Common given name -> the gender it usually marks ("hillary" -> female)."""
+    return {row[0].lower(): row[1] for row in _data_lines("given_names.tsv")}
+
+
+@cache
+def name_suffixes() -> frozenset[str]:
+    return frozenset(row[0].lower() for row in _data_lines("name_suffixes.txt"))
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A state that speaks as one actor, with the names and seats that stand for it."""
+
+    name: str
+    aliases: tuple[str, ...]
+    seats: tuple[str, ...]
+
+
+@cache
+def states() -> dict[str, State]:
+    """Folded name, alias or seat ("u s", "moscow", "kremlin") -> the state it stands for."""
+    table: dict[str, State] = {}
+    for row in _data_lines("states.tsv"):
+        cells = [*row, "", ""][:3]
+        state = State(
+            cells[0],
+            tuple(a.strip() for a in cells[1].split(",") if a.strip()),
+            tuple(s.strip() for s in cells[2].split(",") if s.strip()),
+        )
+        for name in (state.name, *state.aliases, *state.seats):
+            table.setdefault(fold_name(name), state)
+    return table
+
+
+def fold_name(name: str) -> str:
+    """Lowercase words of a name without dots or a leading "the": "the U.S." -> "us"."""
+    words = "".join(c if c.isalnum() or c.isspace() else " " for c in name.replace(".", ""))
+    folded = " ".join(words.lower().split())
+    return folded[4:] if folded.startswith("the ") else folded
+
+
+@cache
+def description_nouns() -> frozenset[str]:
+    """Nouns that describe an actor the document named ("the minister", "the nominee")."""
+    return frozenset(row[0].lower() for row in _data_lines("description_nouns.txt"))

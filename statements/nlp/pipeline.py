@@ -175,6 +175,7 @@ def doc_to_extraction(doc: Doc, metadata: DocumentMetadata) -> Extraction:
     text = doc_text(doc)
     entity_dicts = doc._.kb_entities or []
     names = {entity["key"]: entity["name"] for entity in entity_dicts}
+    by_key = {entity["key"]: entity for entity in entity_dicts}
     entities = tuple(
         EntityRecord(
             key=entity["key"],
@@ -187,6 +188,7 @@ def doc_to_extraction(doc: Doc, metadata: DocumentMetadata) -> Extraction:
             country=entity["country"],
             aliases=tuple(entity["aliases"]),
             mentions=tuple(_span(text, start, end) for start, end in entity["mentions"]),
+            gender=entity.get("gender", ""),
         )
         for entity in entity_dicts
     )
@@ -267,6 +269,8 @@ def _statement_records(
                 speaker_key=speaker_key,
                 speaker_resolved=names.get(speaker_key) if speaker_key else None,
                 speaker_role=roles_by_person.get(speaker_key, "") if speaker_key else "",
+                speaker_gender=by_key.get(speaker_key or "", {}).get("gender", ""),
+                speaker_title=by_key.get(speaker_key or "", {}).get("honorific_prefix", ""),
                 statement_type=item["statement_type"],
                 cameo=item.get("cameo", ""),
                 plover=item.get("plover", ""),

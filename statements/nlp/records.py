@@ -42,6 +42,7 @@ class EntityRecord:
     country: str = ""  # ISO 3166 alpha-3 where known
     aliases: tuple[str, ...] = ()  # acronyms and alternate names read from the text ("KRI")
     mentions: tuple[TextSpan, ...] = ()
+    gender: str = ""  # people: "male" | "female" when a title, given name or pronoun says so
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,8 @@ class StatementRecord:
     speaker_key: str | None = None  # EntityRecord.key, None for unnamed speakers
     speaker_resolved: str | None = None  # the resolved display name
     speaker_role: str = ""  # role as stated at that time
+    speaker_gender: str = ""  # the resolved speaker's gender, when the document marks it
+    speaker_title: str = ""  # the speaker's honorific or title ("Mrs.", "President")
     statement_type: str = "statement"  # a key of lexicons.statement_types()
     cameo: str = ""
     plover: str = ""

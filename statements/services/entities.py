@@ -1,12 +1,24 @@
-"""Actor resolution: which stored Person or Organisation a name read from an article is.
+"""Actor resolution: which stored Person or Organisation each actor of a document is.
 
-Identity rules (docs/domain.md): across documents the same normalised full name (``name_key``) or a
-stored alias (``OtherName``) is the same record; a surname alone never merges; a doubtful
-match creates a new record flagged ``needs_review`` that a human can merge later.
+One resolver, batch-first: ``actors_resolve`` takes every actor the engine found in a
+document (its ``EntityRecord``s) and links them in a handful of queries; a single lookup
+is a batch of one. The knowledge base is the gazetteer (docs/identity.md):
+
+- A full name links to the live record with the same name key, or the same key without
+  middle initials ("Donald J. Trump" = "Donald Trump"; "Donald Trump Jr." is someone
+  else), or the survivor of a merged record, or the one record holding it as an alias.
+  Several records sharing the key (editors split them) make the match doubtful: a new
+  record flagged ``needs_review``.
+- A surname alone ("Obama" in an article that never says "Barack") never creates a
+  record. It links to an existing person with that surname when the evidence singles one
+  out (gender from titles and given names, a title the person is known by, how often each
+  candidate is quoted), with that share of the evidence as the link's confidence;
+  otherwise the statement keeps its speaker text and no record.
+- Organisations link by name or by any alias ("UN" = "United Nations").
 
 Concurrency: two ingest processes may meet the same new name at the same time. The partial
 unique constraint on live ``(name_key, disambiguation)`` lets only one insert win; the other
-gets an ``IntegrityError`` inside a savepoint, re-reads, and uses the winner's row.
+re-reads and uses the winner's row.
 """
 
 from __future__ import annotations
@@ -14,8 +26,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
+from django.db.models import Count
 
 from statements.models import (
     Membership,
@@ -25,82 +38,269 @@ from statements.models import (
     OtherName,
     OtherNameKind,
     Person,
+    PersonGender,
 )
-from statements.naming import name_key, slug_base
+from statements.naming import name_key, person_match_key, slug_base, surname_key
+from statements.nlp.records import EntityRecord, RoleRecord
 
 _ORG_CLASSIFICATIONS = set(OrganisationClassification.values)
+_GENDERS = set(PersonGender.values)
 _CREATE_ATTEMPTS = 4
 
 Actor = Person | Organisation
 
 
+@dataclass(frozen=True)
+class SurnameCandidate:
+    """A stored person a bare surname may designate, with what speaks for them."""
+
+    person: Person
+    statements: int
+    titles: frozenset[str]  # folded words of their honorific and roles ("president")
+
+
 @dataclass
 class ResolutionCache:
-    """Name key -> resolved actor for one ingest run, so a name costs one query per run.
+    """Lookups of one ingest run, so a name costs one query per run.
 
     The caller must ``clear()`` it when a transaction rolls back: the cached rows may be gone.
     """
 
-    actors: dict[tuple[str, str, str], Actor] = field(default_factory=dict)
+    actors: dict[tuple[str, str], Actor] = field(default_factory=dict)
+    surnames: dict[str, list[SurnameCandidate]] = field(default_factory=dict)
 
     def clear(self) -> None:
         self.actors.clear()
+        self.surnames.clear()
 
 
-def surname_only_disambiguation(name: str, document_id: int | None) -> str:
-    """The disambiguation that keeps a surname-only person apart from every other record."""
-    where = f"document {document_id}" if document_id else "one document"
-    return f"named only as '{name}' in {where}"[:200]
+@dataclass(frozen=True)
+class ActorLink:
+    """The record a document's actor designates, how sure that is, and the alternatives."""
+
+    actor: Actor | None
+    confidence: float | None = None
+    candidates: tuple[Actor, ...] = ()
 
 
-def _live(model: type[Actor], key: str) -> list[Actor]:
-    return list(model.objects.filter(name_key=key, merged_into__isnull=True)[:5])
+@dataclass
+class ResolvedActors:
+    links: dict[str, ActorLink] = field(default_factory=dict)
+    people_created: int = 0
+    organisations_created: int = 0
+
+    @property
+    def actors(self) -> dict[str, Actor]:
+        """Document key -> record, for the actors that have one."""
+        return {key: link.actor for key, link in self.links.items() if link.actor is not None}
 
 
-def _by_key(model: type[Actor], key: str) -> tuple[Actor | None, bool]:
-    """The record a name key designates, and whether the match is doubtful.
+def is_bare_surname(name: str) -> bool:
+    """One word (a suffix aside): a surname or a given name, never a full name."""
+    return len(name_key(name).split()) == 1 or len(person_match_key(name).split()) < 2
 
-    Doubtful: humans split that name into several records (disambiguations), or the key is
-    an alias of several different records. A missing key is (None, False).
-    """
-    live = _live(model, key)
-    plain = [actor for actor in live if actor.disambiguation == ""]
-    if plain:
-        return plain[0], False
-    if live:
-        return None, True
-    merged = model.objects.filter(name_key=key, merged_into__isnull=False).first()
-    if merged is not None:
-        return merged.resolve(), False
-    owner_field = "person" if model is Person else "organisation"
-    owners = {
-        getattr(other, owner_field).resolve()
-        for other in OtherName.objects.filter(
-            name_key=key, **{f"{owner_field}__isnull": False}
-        ).select_related(owner_field)[:5]
+
+def _owner_field(model: type[Actor]) -> str:
+    return "person" if model is Person else "organisation"
+
+
+# ------------------------------------------------------------------------------ full names
+
+
+def _lookup_keys(model: type[Actor], record: EntityRecord) -> list[str]:
+    """Keys that designate the record's actor, the most specific first."""
+    keys = [name_key(record.name)]
+    if model is Person:
+        keys.append(person_match_key(record.name))
+    else:
+        keys.extend(name_key(alias) for alias in record.aliases)
+    return [key for key in dict.fromkeys(keys) if key]
+
+
+@dataclass
+class _Stored:
+    """What the database holds for a set of keys: live records, merged ones, alias owners."""
+
+    live: dict[str, list[Actor]] = field(default_factory=dict)
+    merged: dict[str, Actor] = field(default_factory=dict)
+    owners: dict[str, set[Actor]] = field(default_factory=dict)
+
+    def designates(self, key: str) -> tuple[Actor | None, bool]:
+        """The record a key designates, and whether the match is doubtful."""
+        live = self.live.get(key, [])
+        plain = [actor for actor in live if actor.disambiguation == ""]
+        if plain:
+            return plain[0], False
+        if live:
+            return None, True
+        if key in self.merged:
+            return self.merged[key].resolve(), False
+        owners = {actor.resolve() for actor in self.owners.get(key, ())}
+        if len(owners) == 1:
+            return owners.pop(), False
+        return None, len(owners) > 1
+
+
+def _stored_read(model: type[Actor], keys: set[str]) -> _Stored:
+    stored = _Stored()
+    if not keys:
+        return stored
+    for actor in model.objects.filter(name_key__in=keys):
+        if actor.merged_into_id is None:
+            stored.live.setdefault(actor.name_key, []).append(actor)
+        else:
+            stored.merged.setdefault(actor.name_key, actor)
+    owner = _owner_field(model)
+    for other in OtherName.objects.filter(
+        name_key__in=keys, **{f"{owner}__isnull": False}
+    ).select_related(owner):
+        stored.owners.setdefault(other.name_key, set()).add(getattr(other, owner))
+    return stored
+
+
+def _record_fields(model: type[Actor], record: EntityRecord) -> dict:
+    name = record.name.strip()[:300]
+    if model is Person:
+        return {
+            "name": name,
+            "given_name": record.given_name.strip()[:150],
+            "family_name": record.family_name.strip()[:150],
+            "honorific_prefix": record.honorific_prefix.strip()[:50],
+            "gender": record.gender if record.gender in _GENDERS else "",
+        }
+    return {
+        "name": name,
+        "classification": record.classification
+        if record.classification in _ORG_CLASSIFICATIONS
+        else "",
+        "country": record.country.strip().upper()[:3],
     }
-    if len(owners) == 1:
-        return owners.pop(), False
-    return None, len(owners) > 1
 
 
-def _create(model: type[Actor], fields: dict, disambiguation: str = "") -> tuple[Actor, bool]:
+def _record_aliases(model: type[Actor], record: EntityRecord) -> list[str]:
+    """Aliases worth storing: for people, full names only (a surname is never an alias)."""
+    own = name_key(record.name)
+    aliases = list(record.aliases)
+    if model is Person:
+        initials_dropped = " ".join(
+            word
+            for index, word in enumerate(record.name.split())
+            if index in (0, len(record.name.split()) - 1) or len(name_key(word)) > 1
+        )
+        aliases.append(initials_dropped)
+        aliases = [alias for alias in aliases if not is_bare_surname(alias)]
+    return [alias for alias in aliases if name_key(alias) and name_key(alias) != own]
+
+
+def _resolve_named(
+    model: type[Actor],
+    records: list[EntityRecord],
+    cache: ResolutionCache,
+    result: ResolvedActors,
+) -> None:
+    """Link (or create) every actor named in full, in three queries and one bulk insert."""
+    kind = _owner_field(model)
+    pending = [r for r in records if (kind, name_key(r.name)) not in cache.actors]
+    stored = _stored_read(model, {key for r in pending for key in _lookup_keys(model, r)})
+    to_create: dict[str, tuple[EntityRecord, bool]] = {}
+    for record in records:
+        own = name_key(record.name)
+        actor = cache.actors.get((kind, own))
+        doubtful = False
+        if actor is None:
+            for key in _lookup_keys(model, record):
+                actor, doubtful = stored.designates(key)
+                if actor is not None or doubtful:
+                    break
+        if actor is None:
+            to_create.setdefault(own, (record, doubtful))
+            continue
+        cache.actors[(kind, own)] = actor
+        result.links[record.key] = ActorLink(actor, 1.0)
+    if to_create:
+        created = _bulk_create(model, to_create)
+        for own, (actor, was_created) in created.items():
+            cache.actors[(kind, own)] = actor
+            if was_created:
+                if model is Person:
+                    result.people_created += 1
+                else:
+                    result.organisations_created += 1
+        for record in records:
+            if record.key not in result.links:
+                actor = cache.actors[(kind, name_key(record.name))]
+                result.links[record.key] = ActorLink(actor, 1.0)
+    _complete(model, records, result)
+
+
+def _complete(model: type[Actor], records: list[EntityRecord], result: ResolvedActors) -> None:
+    """Fill empty fields of linked records and store new aliases (rare: most have neither)."""
+    done: set[int] = set()
+    for record in records:
+        link = result.links.get(record.key)
+        if link is None or link.actor is None or link.actor.pk in done:
+            continue
+        done.add(link.actor.pk)
+        if link.actor.disambiguation == "":
+            _fill_blanks(link.actor, _record_fields(model, record))
+        aliases = _record_aliases(model, record)
+        if aliases:
+            aliases_add(link.actor, aliases)
+
+
+def _create(model: type[Actor], fields: dict) -> tuple[Actor, bool]:
     """Insert a record, or return the one another process inserted first."""
     key = name_key(fields["name"])
     for _ in range(_CREATE_ATTEMPTS):
         try:
             with transaction.atomic():
-                actor = model(disambiguation=disambiguation, **fields)
+                actor = model(**fields)
                 actor.save()
                 return actor, True
         except IntegrityError:
             # Lost a race on the name key (re-read it) or on the slug (retry: a new slug).
             existing = model.objects.filter(
-                name_key=key, disambiguation=disambiguation, merged_into__isnull=True
+                name_key=key, disambiguation="", merged_into__isnull=True
             ).first()
             if existing is not None:
                 return existing, False
     raise IntegrityError(f"could not create {model.__name__} {fields['name']!r}")
+
+
+def _bulk_create(
+    model: type[Actor], to_create: dict[str, tuple[EntityRecord, bool]]
+) -> dict[str, tuple[Actor, bool]]:
+    """New records in one insert; slug clashes and lost races take the careful path."""
+    rows: dict[str, Actor] = {}
+    slugs: set[str] = set()
+    for key, (record, doubtful) in to_create.items():
+        fields = _record_fields(model, record)
+        actor = model(name_key=key, needs_review=doubtful, **fields)
+        if model is Person:
+            actor.surname_key = surname_key(fields["name"])
+        slug = slug_base(fields["name"])
+        actor.slug = "" if slug in slugs else slug
+        slugs.add(slug)
+        rows[key] = actor
+    taken = set(model.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    fast = [actor for actor in rows.values() if actor.slug and actor.slug not in taken]
+    model.objects.bulk_create(fast, ignore_conflicts=True)
+    stored = {
+        actor.name_key: actor
+        for actor in model.objects.filter(
+            name_key__in=list(rows), disambiguation="", merged_into__isnull=True
+        )
+    }
+    fast_slugs = {actor.name_key: actor.slug for actor in fast}
+    out: dict[str, tuple[Actor, bool]] = {}
+    for key, row in rows.items():
+        actor = stored.get(key)
+        if actor is not None:
+            out[key] = (actor, fast_slugs.get(key) == actor.slug)
+        else:
+            fields = _record_fields(model, to_create[key][0])
+            out[key] = _create(model, {**fields, "needs_review": row.needs_review})
+    return out
 
 
 def _fill_blanks(actor: Actor, fields: dict) -> None:
@@ -114,97 +314,6 @@ def _fill_blanks(actor: Actor, fields: dict) -> None:
         for name in changed:
             setattr(actor, name, fields[name])
         actor.save(update_fields=[*changed, "updated_at"])
-
-
-def person_resolve_or_create(
-    *,
-    name: str,
-    given_name: str = "",
-    family_name: str = "",
-    honorific_prefix: str = "",
-    aliases: Iterable[str] = (),
-    document_id: int | None = None,
-    cache: ResolutionCache | None = None,
-) -> tuple[Person | None, bool]:
-    """The Person a full name designates (created if new), and whether it was created.
-
-    A single-token name (a surname alone: "Khazali") never merges with an existing record:
-    it gets its own record per document, flagged for review.
-    """
-    key = name_key(name)
-    if not key:
-        return None, False
-    fields = {
-        "name": name.strip()[:300],
-        "given_name": given_name.strip()[:150],
-        "family_name": family_name.strip()[:150],
-        "honorific_prefix": honorific_prefix.strip()[:50],
-    }
-    disambiguation = ""
-    if len(key.split()) == 1:
-        disambiguation = surname_only_disambiguation(fields["name"], document_id)
-    cache_key = ("person", key, disambiguation)
-    if cache is not None and cache_key in cache.actors:
-        return cache.actors[cache_key], False  # type: ignore[return-value]
-    if disambiguation:
-        person = Person.objects.filter(
-            name_key=key, disambiguation=disambiguation, merged_into__isnull=True
-        ).first()
-        created = False
-        if person is None:
-            person, created = _create(Person, {**fields, "needs_review": True}, disambiguation)
-    else:
-        person, doubtful = _by_key(Person, key)
-        created = False
-        if person is None:
-            person, created = _create(Person, {**fields, "needs_review": doubtful})
-        else:
-            _fill_blanks(person, fields)
-        # Full-name aliases only: a surname is resolved inside one document, never stored.
-        aliases_add(person, [a for a in aliases if len(name_key(a).split()) > 1])
-    if cache is not None:
-        cache.actors[cache_key] = person
-    return person, created  # type: ignore[return-value]
-
-
-def organisation_resolve_or_create(
-    *,
-    name: str,
-    classification: str = "",
-    country: str = "",
-    aliases: Iterable[str] = (),
-    cache: ResolutionCache | None = None,
-) -> tuple[Organisation | None, bool]:
-    """The Organisation a name or one of its aliases designates (created if new)."""
-    key = name_key(name)
-    if not key:
-        return None, False
-    aliases = [a for a in aliases if name_key(a) and name_key(a) != key]
-    cache_key = ("organisation", key, "")
-    if cache is not None and cache_key in cache.actors:
-        organisation = cache.actors[cache_key]
-        aliases_add(organisation, aliases)
-        return organisation, False  # type: ignore[return-value]
-    fields = {
-        "name": name.strip()[:300],
-        "classification": classification if classification in _ORG_CLASSIFICATIONS else "",
-        "country": country.strip().upper()[:3],
-    }
-    organisation, doubtful = _by_key(Organisation, key)
-    if organisation is None and not doubtful:
-        for alias in aliases:
-            organisation, doubtful = _by_key(Organisation, name_key(alias))
-            if organisation is not None or doubtful:
-                break
-    created = False
-    if organisation is None:
-        organisation, created = _create(Organisation, {**fields, "needs_review": doubtful})
-    else:
-        _fill_blanks(organisation, fields)
-    aliases_add(organisation, aliases)
-    if cache is not None:
-        cache.actors[cache_key] = organisation
-    return organisation, created  # type: ignore[return-value]
 
 
 def aliases_add(actor: Actor, aliases: Iterable[str], *, note: str = "read from an article") -> int:
@@ -238,41 +347,109 @@ def aliases_add(actor: Actor, aliases: Iterable[str], *, note: str = "read from 
     return len(rows)
 
 
-def membership_get_or_create(
-    *,
-    person: Person,
-    organisation: Organisation | None,
-    role: str,
-    status: str = MembershipStatus.CURRENT,
-    start_date: str = "",
-    end_date: str = "",
-    document_id: int | None = None,
-    start: int | None = None,
-    end: int | None = None,
-    source_text: str = "",
-) -> tuple[Membership | None, bool]:
-    """The membership (person, organisation, role), created with its source if new."""
-    role = " ".join(role.split())[:300]
-    if not role:
-        return None, False
-    lookup = {"person": person, "organisation": organisation, "role": role}
-    existing = Membership.objects.filter(**lookup).first()
-    if existing is not None:
-        return existing, False
-    defaults = {
-        "status": status if status in MembershipStatus.values else MembershipStatus.CURRENT,
-        "start_date": start_date if _partial_date(start_date) else "",
-        "end_date": end_date if _partial_date(end_date) else "",
-        "document_id": document_id,
-        "start": start,
-        "end": end,
-        "source_text": source_text[:1000],
-    }
-    try:
-        with transaction.atomic():
-            return Membership.objects.create(**lookup, **defaults), True
-    except IntegrityError:
-        return Membership.objects.filter(**lookup).first(), False
+# ------------------------------------------------------------------------------ surnames
+
+
+def _title_words(*texts: str) -> frozenset[str]:
+    return frozenset(word for text in texts for word in name_key(text).split())
+
+
+def surname_candidates(keys: set[str], cache: ResolutionCache) -> dict[str, list[SurnameCandidate]]:
+    """Stored people per surname key, with their statement counts and title words."""
+    missing = keys - set(cache.surnames)
+    if missing:
+        people = list(
+            Person.objects.filter(surname_key__in=missing, merged_into__isnull=True)
+            .exclude(name_key__in=missing)
+            .annotate(quoted=Count("statements"))
+        )
+        roles: dict[int, list[str]] = {}
+        for person_id, role in Membership.objects.filter(person__in=people).values_list(
+            "person_id", "role"
+        ):
+            roles.setdefault(person_id, []).append(role)
+        for key in missing:
+            cache.surnames[key] = []
+        for person in people:
+            titles = _title_words(person.honorific_prefix, *roles.get(person.pk, ()))
+            cache.surnames[person.surname_key].append(
+                SurnameCandidate(person, person.quoted, titles)
+            )
+    return {key: cache.surnames[key] for key in keys}
+
+
+def surname_link(
+    candidates: list[SurnameCandidate], *, name: str, gender: str = "", title: str = ""
+) -> ActorLink:
+    """The person a bare surname designates when the evidence singles one out.
+
+    Each candidate's weight is how often they are quoted (plus one), times three when the
+    mention's title ("President Obama") is one they are known by; a known gender that
+    differs rules a candidate out, and a generational suffix ("Jr.") the mention lacks
+    makes one unlikely. The link's confidence is the winner's share of the weight.
+    """
+    mention_titles = _title_words(title) - {"mr", "mrs", "ms", "miss"}
+    weights: dict[int, float] = {}
+    for candidate in candidates:
+        person = candidate.person
+        if gender and person.gender and person.gender != gender:
+            continue
+        weight = 1.0 + candidate.statements
+        if mention_titles and mention_titles & candidate.titles:
+            weight *= 3.0
+        if name_key(person.name).split()[-1] != surname_key(person.name):
+            weight *= 0.2  # "Donald Trump Jr." for a plain "Trump"
+        weights[person.pk] = weight
+    alternatives = tuple(c.person for c in candidates if c.person.pk in weights)
+    if not weights:
+        return ActorLink(None, None, tuple(c.person for c in candidates))
+    best = max(weights, key=lambda pk: weights[pk])
+    confidence = round(weights[best] / sum(weights.values()), 3)
+    if confidence < settings.KB_SURNAME_LINK_MIN_CONFIDENCE:
+        return ActorLink(None, None, alternatives)
+    person = next(c.person for c in candidates if c.person.pk == best)
+    return ActorLink(person, confidence, alternatives)
+
+
+def _resolve_surnames(
+    records: list[EntityRecord], cache: ResolutionCache, result: ResolvedActors
+) -> None:
+    by_key = surname_candidates({surname_key(r.name) for r in records} - {""}, cache)
+    for record in records:
+        result.links[record.key] = surname_link(
+            by_key.get(surname_key(record.name), []),
+            name=record.name,
+            gender=record.gender,
+            title=record.honorific_prefix,
+        )
+
+
+# ------------------------------------------------------------------------------ entry points
+
+
+def actors_resolve(
+    records: Iterable[EntityRecord], *, cache: ResolutionCache | None = None
+) -> ResolvedActors:
+    """Link every actor of one document to its record (creating full names not yet stored).
+
+    Records are resolved in a fixed order (kind, name key), so that concurrent processes
+    insert shared names in the same order and never deadlock.
+    """
+    cache = cache if cache is not None else ResolutionCache()
+    records = sorted(records, key=lambda r: (r.kind, name_key(r.name)))
+    people = [r for r in records if r.kind == "person" and name_key(r.name)]
+    organisations = [r for r in records if r.kind != "person" and name_key(r.name)]
+    named = [r for r in people if not is_bare_surname(r.name)]
+    result = ResolvedActors()
+    _resolve_named(Person, named, cache, result)
+    _resolve_named(Organisation, organisations, cache, result)
+    _resolve_surnames([r for r in people if is_bare_surname(r.name)], cache, result)
+    return result
+
+
+def actor_resolve(record: EntityRecord, *, cache: ResolutionCache | None = None) -> ActorLink:
+    """One actor: a batch of one."""
+    return actors_resolve([record], cache=cache).links.get(record.key, ActorLink(None))
 
 
 def _partial_date(value: str) -> bool:
@@ -282,282 +459,44 @@ def _partial_date(value: str) -> bool:
     return all(part.isdigit() for part in parts)
 
 
-@dataclass(frozen=True)
-class ActorSpec:
-    """What the ingest service knows about one actor of a document, engine-independent."""
-
-    key: str  # the document-local key ("P1", "O3")
-    kind: str  # "person" | "organisation"
-    name: str
-    given_name: str = ""
-    family_name: str = ""
-    honorific_prefix: str = ""
-    classification: str = ""
-    country: str = ""
-    aliases: tuple[str, ...] = ()
-
-
-@dataclass
-class ResolvedActors:
-    actors: dict[str, Actor] = field(default_factory=dict)
-    people_created: int = 0
-    organisations_created: int = 0
+def _membership_build(role: RoleRecord, person: Person, organisation: Actor | None, **extra):
+    text_ok = role.end > role.start
+    return Membership(
+        person=person,
+        organisation=organisation if isinstance(organisation, Organisation) else None,
+        role=" ".join(role.role.split())[:300],
+        status=role.status if role.status in MembershipStatus.values else MembershipStatus.CURRENT,
+        start_date=role.start_date if _partial_date(role.start_date) else "",
+        end_date=role.end_date if _partial_date(role.end_date) else "",
+        start=role.start if text_ok else None,
+        end=role.end if text_ok else None,
+        source_text=role.text[:1000],
+        **extra,
+    )
 
 
-def actors_resolve(
-    specs: Iterable[ActorSpec], *, document_id: int | None, cache: ResolutionCache
-) -> ResolvedActors:
-    """Resolve (or create) every actor of one document in a handful of queries.
-
-    Same rules as ``person_resolve_or_create`` / ``organisation_resolve_or_create``, but
-    batched: one lookup per model for names, merged records and aliases, one
-    ``bulk_create(ignore_conflicts=True)`` for the new ones, then a re-read, so that rows
-    another process inserted meanwhile are used instead of duplicated.
-    """
-    result = ResolvedActors()
-    people = [s for s in specs if s.kind == "person"]
-    organisations = [s for s in specs if s.kind != "person"]
-    _batch_resolve(Person, people, document_id, cache, result)
-    _batch_resolve(Organisation, organisations, document_id, cache, result)
-    return result
-
-
-def _spec_fields(model: type[Actor], spec: ActorSpec) -> dict:
-    if model is Person:
-        return {
-            "name": spec.name.strip()[:300],
-            "given_name": spec.given_name.strip()[:150],
-            "family_name": spec.family_name.strip()[:150],
-            "honorific_prefix": spec.honorific_prefix.strip()[:50],
-        }
-    return {
-        "name": spec.name.strip()[:300],
-        "classification": spec.classification
-        if spec.classification in _ORG_CLASSIFICATIONS
-        else "",
-        "country": spec.country.strip().upper()[:3],
-    }
-
-
-def _spec_aliases(model: type[Actor], spec: ActorSpec) -> list[str]:
-    """Aliases worth storing: for people, full names only (a surname is never an alias)."""
-    own = name_key(spec.name)
-    keep = [a for a in spec.aliases if name_key(a) and name_key(a) != own]
-    if model is Person:
-        keep = [a for a in keep if len(name_key(a).split()) > 1]
-    return keep
-
-
-def _batch_resolve(
-    model: type[Actor],
-    specs: list[ActorSpec],
-    document_id: int | None,
-    cache: ResolutionCache,
-    result: ResolvedActors,
-) -> None:
-    kind = "person" if model is Person else "organisation"
-    owner_field = kind
-    # (key, disambiguation) each spec designates; surname-only people get their own record.
-    wanted: dict[str, tuple[str, str]] = {}
-    for spec in specs:
-        key = name_key(spec.name)
-        if not key:
-            continue
-        disambiguation = ""
-        if model is Person and len(key.split()) == 1:
-            disambiguation = surname_only_disambiguation(spec.name.strip()[:300], document_id)
-        wanted[spec.key] = (key, disambiguation)
-
-    found: dict[tuple[str, str], Actor] = {}
-    doubtful: set[str] = set()
-    for ident in wanted.values():
-        cached = cache.actors.get((kind, *ident))
-        if cached is not None:
-            found[ident] = cached
-    missing = {ident for ident in wanted.values() if ident not in found}
-    alias_keys = {
-        name_key(a)
-        for spec in specs
-        if model is Organisation and wanted.get(spec.key) in missing
-        for a in spec.aliases
-    } - {""}
-    lookup_keys = {key for key, _ in missing} | alias_keys
-    by_key: dict[str, list[Actor]] = {}
-    if lookup_keys:
-        for actor in model.objects.filter(name_key__in=lookup_keys, merged_into__isnull=True):
-            by_key.setdefault(actor.name_key, []).append(actor)
-
-    def plain(key: str) -> tuple[Actor | None, bool]:
-        live = by_key.get(key, [])
-        exact = [a for a in live if a.disambiguation == ""]
-        return (exact[0], False) if exact else (None, bool(live))
-
-    # Surname-only records: exact (key, disambiguation) match.
-    for key, disambiguation in list(missing):
-        if disambiguation:
-            match = next(
-                (a for a in by_key.get(key, []) if a.disambiguation == disambiguation), None
-            )
-            if match is not None:
-                found[(key, disambiguation)] = match
-                missing.discard((key, disambiguation))
-    # Full names: a live record, else a merged one's survivor, else a unique alias owner.
-    rest = {key for key, d in missing if not d}
-    for key in list(rest):
-        actor, is_doubtful = plain(key)
-        if actor is not None:
-            found[(key, "")] = actor
-            rest.discard(key)
-        elif is_doubtful:
-            doubtful.add(key)
-            rest.discard(key)
-    second_keys = rest | alias_keys
-    merged: dict[str, Actor] = {}
-    owners: dict[str, set] = {}
-    if second_keys:
-        for actor in model.objects.filter(name_key__in=second_keys, merged_into__isnull=False):
-            merged.setdefault(actor.name_key, actor)
-        for other in OtherName.objects.filter(
-            name_key__in=second_keys, **{f"{owner_field}__isnull": False}
-        ).select_related(owner_field):
-            owners.setdefault(other.name_key, set()).add(getattr(other, owner_field))
-
-    def by_second(key: str) -> tuple[Actor | None, bool]:
-        if key in merged:
-            return merged[key].resolve(), False
-        candidates = {a.resolve() for a in owners.get(key, ())}
-        if len(candidates) == 1:
-            return candidates.pop(), False
-        return None, len(candidates) > 1
-
-    for key in list(rest):
-        actor, is_doubtful = by_second(key)
-        if actor is not None:
-            found[(key, "")] = actor
-            rest.discard(key)
-        elif is_doubtful:
-            doubtful.add(key)
-            rest.discard(key)
-    # Organisations: an alias ("KRI") may name a stored record.
-    if model is Organisation:
-        for spec in specs:
-            ident = wanted.get(spec.key)
-            if ident is None or ident in found or ident[0] in doubtful:
-                continue
-            for alias in spec.aliases:
-                alias_key = name_key(alias)
-                actor, _ = plain(alias_key)
-                if actor is None:
-                    actor, _ = by_second(alias_key)
-                if actor is not None:
-                    found[ident] = actor
-                    break
-
-    # Create what is still missing, in bulk; conflicts (another process) are re-read.
-    to_create: dict[tuple[str, str], ActorSpec] = {}
-    for spec in specs:
-        ident = wanted.get(spec.key)
-        if ident is not None and ident not in found and ident not in to_create:
-            to_create[ident] = spec
-    if to_create:
-        _bulk_create(model, to_create, doubtful, found, result)
-
-    for spec in specs:
-        ident = wanted.get(spec.key)
-        if ident is None or ident not in found:
-            continue
-        actor = found[ident]
-        cache.actors[(kind, *ident)] = actor
-        result.actors[spec.key] = actor
-    # Complete blanks and store aliases (rare: most entities have neither).
-    done: set[int] = set()
-    for spec in specs:
-        actor = result.actors.get(spec.key)
-        if actor is None or actor.pk in done:
-            continue
-        done.add(actor.pk)
-        if actor.disambiguation == "":
-            _fill_blanks(actor, _spec_fields(model, spec))
-        aliases = _spec_aliases(model, spec)
-        if aliases:
-            aliases_add(actor, aliases)
-
-
-def _bulk_create(
-    model: type[Actor],
-    to_create: dict[tuple[str, str], ActorSpec],
-    doubtful: set[str],
-    found: dict[tuple[str, str], Actor],
-    result: ResolvedActors,
-) -> None:
-    rows: dict[tuple[str, str], Actor] = {}
-    slugs: dict[str, tuple[str, str]] = {}
-    for ident, spec in to_create.items():
-        fields = _spec_fields(model, spec)
-        key, disambiguation = ident
-        needs_review = bool(disambiguation) or key in doubtful
-        actor = model(
-            disambiguation=disambiguation, needs_review=needs_review, name_key=key, **fields
-        )
-        slug = slug_base(fields["name"])
-        if disambiguation:  # one record per document: the document keeps the slug apart
-            slug = f"{slug[:70]}-{slugify(disambiguation.rsplit(' in ', 1)[-1])}"[:100]
-        if slug in slugs:
-            slug = ""  # computed by save() below: must be unique
-        else:
-            slugs[slug] = ident
-        actor.slug = slug
-        rows[ident] = actor
-    taken = set(model.objects.filter(slug__in=list(slugs)).values_list("slug", flat=True))
-    fast = [actor for actor in rows.values() if actor.slug and actor.slug not in taken]
-    model.objects.bulk_create(fast, ignore_conflicts=True)
-    keys = {key for key, _ in rows}
-    stored = {
-        (actor.name_key, actor.disambiguation): actor
-        for actor in model.objects.filter(name_key__in=keys, merged_into__isnull=True)
-    }
-    fast_ids = {(a.name_key, a.disambiguation) for a in fast}
-    for ident, row in rows.items():
-        actor = stored.get(ident)
-        created = False
-        if actor is not None:
-            created = ident in fast_ids and actor.slug == row.slug
-        else:  # a slug clash or a lost race: the careful path, one row
-            fields = _spec_fields(model, to_create[ident])
-            fields["needs_review"] = row.needs_review
-            actor, created = _create(model, fields, ident[1])
-        found[ident] = actor
-        if created:
-            if model is Person:
-                result.people_created += 1
-            else:
-                result.organisations_created += 1
-
-
-@dataclass(frozen=True)
-class MembershipSpec:
-    person: Person
-    organisation: Organisation | None
-    role: str
-    status: str = MembershipStatus.CURRENT
-    start_date: str = ""
-    end_date: str = ""
-    start: int | None = None
-    end: int | None = None
-    source_text: str = ""
+def role_organisations(roles: Iterable[RoleRecord], keys: Iterable[str]) -> list[EntityRecord]:
+    """Organisations a role names that the document did not key ("Ambassador to Iraq" of
+    Turkey), as records to resolve with the document's actors (key ``role-org:NAME``)."""
+    known = set(keys)
+    names = dict.fromkeys(
+        r.organisation_name
+        for r in roles
+        if r.organisation_name and (r.organisation_key or "") not in known
+    )
+    return [EntityRecord(key=f"role-org:{n}", kind="organisation", name=n) for n in names]
 
 
 def memberships_ensure(
-    specs: Iterable[MembershipSpec], *, people: Iterable[Person], document_id: int | None
+    roles: Iterable[RoleRecord], *, actors: dict[str, Actor], document_id: int | None
 ) -> dict[tuple[int, str], Membership]:
-    """Get-or-create the memberships of one document in two or three queries.
+    """Get-or-create the memberships the document's roles state, in two or three queries.
 
-    Returns every stored membership of ``people`` (and of the specs' people) keyed by
-    (person id, role name key), current ones first, so statements can link the role their
-    speaker held without a query each.
+    ``actors`` maps the document's keys (and ``role_organisations``' keys) to records.
+    Returns every stored membership of the document's people keyed by (person id, role
+    name key), current ones first, so statements link the role their speaker held.
     """
-    specs = list(specs)
-    person_ids = {p.pk for p in people} | {s.person.pk for s in specs}
+    person_ids = {a.pk for a in actors.values() if isinstance(a, Person)}
     if not person_ids:
         return {}
 
@@ -567,28 +506,18 @@ def memberships_ensure(
     existing = stored()
     seen = {(m.person_id, m.organisation_id, m.role) for m in existing}
     new = []
-    for spec in specs:
-        role = " ".join(spec.role.split())[:300]
-        ident = (spec.person.pk, spec.organisation.pk if spec.organisation else None, role)
-        if not role or ident in seen:
+    for role in roles:
+        person = actors.get(role.person_key)
+        if not isinstance(person, Person):
             continue
-        seen.add(ident)
-        new.append(
-            Membership(
-                person=spec.person,
-                organisation=spec.organisation,
-                role=role,
-                status=spec.status
-                if spec.status in MembershipStatus.values
-                else MembershipStatus.CURRENT,
-                start_date=spec.start_date if _partial_date(spec.start_date) else "",
-                end_date=spec.end_date if _partial_date(spec.end_date) else "",
-                document_id=document_id,
-                start=spec.start,
-                end=spec.end,
-                source_text=spec.source_text[:1000],
-            )
+        organisation = actors.get(role.organisation_key or "") or actors.get(
+            f"role-org:{role.organisation_name}"
         )
+        row = _membership_build(role, person, organisation, document_id=document_id)
+        ident = (person.pk, row.organisation.pk if row.organisation else None, row.role)
+        if row.role and ident not in seen:
+            seen.add(ident)
+            new.append(row)
     if new:
         Membership.objects.bulk_create(new, ignore_conflicts=True)
         existing = stored()

@@ -77,12 +77,10 @@ from statements.naming import fold_text, name_key
 from statements.nlp.records import DocumentMetadata, Extraction, StatementRecord
 from statements.readers import ReadError, SourceDocument, one_line, published_parse
 from statements.services.entities import (
-    ActorSpec,
-    MembershipSpec,
     ResolutionCache,
     actors_resolve,
     memberships_ensure,
-    organisation_resolve_or_create,
+    role_organisations,
 )
 
 _WRITE_ATTEMPTS = 3
@@ -646,61 +644,18 @@ def _extraction_write(
     document: Document, extraction: Extraction, cache: ResolutionCache, counts: RowCounts
 ) -> None:
     """Map the engine's records onto actors, memberships, events, mentions and statements."""
-    text_length = len(document.text)
-    # Sorted, so that concurrent processes insert shared names in the same order (no deadlock).
-    specs = [
-        ActorSpec(
-            key=entity.key,
-            kind="person" if entity.kind == "person" else "organisation",
-            name=entity.name,
-            given_name=entity.given_name,
-            family_name=entity.family_name,
-            honorific_prefix=entity.honorific_prefix,
-            classification=entity.classification,
-            country=entity.country,
-            aliases=tuple(entity.aliases),
-        )
-        for entity in sorted(extraction.entities, key=lambda e: (e.kind, name_key(e.name)))
-    ]
-    resolved = actors_resolve(specs, document_id=document.pk, cache=cache)
+    keys = [entity.key for entity in extraction.entities]
+    records = [*extraction.entities, *role_organisations(extraction.roles, keys)]
+    resolved = actors_resolve(records, cache=cache)
     actors: dict[str, Person | Organisation] = resolved.actors
     counts.people += resolved.people_created
     counts.organisations += resolved.organisations_created
-
-    membership_specs = []
-    for role in extraction.roles:
-        person = actors.get(role.person_key)
-        if not isinstance(person, Person):
-            continue
-        organisation = actors.get(role.organisation_key or "")
-        if organisation is None and role.organisation_name:
-            organisation, created = organisation_resolve_or_create(
-                name=role.organisation_name, cache=cache
-            )
-            counts.organisations += created
-        valid = _valid_span(role.start, role.end, text_length) and role.end > role.start
-        membership_specs.append(
-            MembershipSpec(
-                person=person,
-                organisation=organisation if isinstance(organisation, Organisation) else None,
-                role=role.role,
-                status=role.status,
-                start_date=role.start_date,
-                end_date=role.end_date,
-                start=role.start if valid else None,
-                end=role.end if valid else None,
-                source_text=role.text,
-            )
-        )
-    memberships = memberships_ensure(
-        membership_specs,
-        people=[a for a in actors.values() if isinstance(a, Person)],
-        document_id=document.pk,
-    )
+    memberships = memberships_ensure(extraction.roles, actors=actors, document_id=document.pk)
+    confidence = {key: link.confidence for key, link in resolved.links.items()}
 
     events = _events_write(document, extraction, actors, counts)
     _mentions_write(document, extraction, actors, counts)
-    _statements_write(document, extraction, actors, memberships, events, counts)
+    _statements_write(document, extraction, actors, confidence, memberships, events, counts)
     # Events of an earlier extraction that nothing refers to any more.
     kept = [event.pk for event in events.values()]
     Event.objects.filter(document=document, statements__isnull=True).exclude(pk__in=kept).delete()
@@ -785,6 +740,7 @@ def _statements_write(
     document: Document,
     extraction: Extraction,
     actors: dict[str, Person | Organisation],
+    confidence: dict[str, float | None],
     memberships: dict[tuple[int, str], Membership],
     events: dict[str, Event],
     counts: RowCounts,
@@ -815,6 +771,8 @@ def _statements_write(
     new: list[tuple[Statement, StatementRecord]] = []
     for index, record in enumerate(records):
         statement = statement_build(document, record, actors, memberships, events)
+        if statement.speaker_person_id or statement.speaker_organisation_id:
+            statement.speaker_link_confidence = confidence.get(record.speaker_key or "")
         if index in matched:
             statement.pk = matched[index]
             statement.updated_at = timezone.now()
@@ -841,6 +799,7 @@ _REREAD_FIELDS = [
     "speaker_start",
     "speaker_end",
     "speaker_role",
+    "speaker_link_confidence",
     "membership",
     "cue",
     "cue_start",

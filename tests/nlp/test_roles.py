@@ -36,4 +36,6 @@ def test_premodifier_and_former_status(nlp):
     assert inan.status == "current"
     guney = {role.role: role for role in roles["Ali Rıza Güney"]}
     assert guney["foreign ministry official"].organisation_name == "Turkish foreign ministry"
-    assert guney["Ambassador"].status == "former"
+    # "the previous ambassador" is the role stated in full just before, held earlier
+    assert guney["Ambassador to Iraq"].status == "former"
+    assert guney["Ambassador to Iraq"].organisation_name == "Turkey"

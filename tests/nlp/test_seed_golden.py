@@ -60,7 +60,8 @@ def test_seed_people_and_roles(seed_extraction):
     assert khazali.organisation_name == "Asa’ib Ahl al-Haq"
     assert names[khazali.person_key].honorific_prefix == "Sheikh"
     assert roles[("Anıl Bora İnan", "Ambassador to Iraq")].status == "current"
-    assert roles[("Ali Rıza Güney", "Ambassador")].status == "former"
+    former = roles[("Ali Rıza Güney", "Ambassador to Iraq")]
+    assert (former.status, former.organisation_name) == ("former", "Turkey")
     assert ("Ali Rıza Güney", "foreign ministry official") in roles
 
 

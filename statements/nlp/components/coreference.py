@@ -1,61 +1,135 @@
 """Stage 0: people and organisations named in a document, resolved inside it.
 
-* Label fixes: spaCy's small model calls "Khazali" an ORG and
-  "Asa'ib Ahl al-Haq" a PERSON. A head noun right after a name ("... movement",
-  "... Presidency") makes it an organisation; one label per name across the document, and a
-  single word equal to the surname of a person named in full is that person.
-* Honorifics ("Sheikh", "Dr.") are kept apart from the name.
-* Surnames resolve to the most recent full name that ends with them; he/she in subject
-  position resolves to the most recent person in subject or speaker position.
+* Names: spaCy's entities, minus what is never a name: headline lines (title case),
+  datelines ("WASHINGTON (AP) —"), possessive endings, leading words that are not
+  capitalised ("pro-Clinton"), and a modifier in front of a name the document gives in
+  full ("Crooked Hillary Clinton"). Honorifics and titles ("Sheikh", "Mrs.", "President")
+  are kept apart from the name; "Mrs." and "Mr." and common given names mark gender.
+* Labels: a head noun after a name ("... movement") makes it an
+  organisation; one label per name across the document; a surname of a person named in
+  full is that person. A country, its capital or its seat ("Moscow", "the Kremlin") is the
+  state; any other city, region or US state is a place, not an actor. Dotted and computed
+  acronyms ("F.B.I.", "UN") are aliases of the organisation they abbreviate.
+* Mentions resolve in reading order: a surname to the person of that surname whose gender
+  agrees and who is mentioned most; he/she to the most recent person of that gender in
+  subject position; a description ("the minister", "the Republican nominee", "the fund")
+  to the actor the document gave that title, pre-modifier, apposition or head noun; and
+  the noun an apposition names ("The President, Elena Rossi, said") to that person.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
+from typing import NamedTuple, TypedDict
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from statements.nlp.components.extensions import register_extensions
-from statements.nlp.lexicons import demonyms, honorifics, org_heads
+from statements.nlp.lexicons import (
+    demonyms,
+    description_nouns,
+    fold_name,
+    gender_words,
+    given_names,
+    honorifics,
+    name_suffixes,
+    org_heads,
+    role_heads,
+    states,
+)
 
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
-PRONOUNS = {"he", "she", "him", "her", "his"}
+PRONOUN_GENDER = {"he": "male", "she": "female"}
 NAME_KEY_RE = re.compile(r"\w+")
+NAME_PARTICLES = {"al", "el", "de", "da", "di", "du", "van", "von", "der", "bin", "ibn", "la", "le"}
+ACRONYM_SKIP = {"of", "the", "and", "for", "on", "in", "&"}
+DATELINE_MARKS = ("(", "—", "–", "--", ",")
+
+
+class EntityData(TypedDict):
+    """``doc._.kb_entities`` item: one actor of the document after resolution."""
+
+    key: str
+    kind: str  # "person" | "organisation"
+    name: str
+    given_name: str
+    family_name: str
+    honorific_prefix: str
+    classification: str
+    country: str
+    aliases: list[str]
+    mentions: list[list[int]]  # [start_char, end_char] of each name mention
+    gender: str
+
+
+class MentionData(NamedTuple):
+    """``doc._.kb_mentions`` item: a name or pronoun and the entity it resolved to."""
+
+    start: int
+    end: int
+    label: str
+    key: str | None
 
 
 def name_key(name: str) -> str:
-    """Matching key of a name: casefolded word characters, apostrophes unified."""
+    """Matching key of a name inside one document: casefolded words, apostrophes unified."""
     return " ".join(NAME_KEY_RE.findall(name.casefold().replace("’", "'")))
 
 
-def strip_determiner(span: Span) -> Span:
-    start = span.start
-    while start < span.end - 1 and span.doc[start].lower_ in {"the", "a", "an"}:
-        start += 1
-    end = span.end
-    while end > start + 1 and span.doc[end - 1].tag_ == "POS":
-        end -= 1
-    return span.doc[start:end]
+@dataclass
+class _Candidate:
+    span: Span
+    label: str
+    classification: str
+    honorific: str
 
 
-def split_honorific(span: Span) -> tuple[str, Span]:
-    """("Sheikh", "Qais al-Khazali") for "Sheikh Qais al-Khazali"; the honorific may also
-    be the token just before the entity span."""
-    doc = span.doc
-    titles = honorifics()
-    honorific = ""
-    start = span.start
-    while start < span.end - 1 and doc[start].text.lower() in titles:
-        honorific = (honorific + " " + doc[start].text).strip()
-        start += 1
-    if not honorific and span.start > 0 and doc[span.start - 1].text.lower() in titles:
-        previous = doc[span.start - 1]
-        if previous.is_title:
-            honorific = previous.text
-    return honorific, doc[start : span.end]
+@dataclass
+class _State:
+    """What the reader of a document knows so far while resolving mentions in order."""
+
+    entities: dict[str, EntityData] = field(default_factory=dict)
+    by_name: dict[str, str] = field(default_factory=dict)
+    by_surname: dict[str, list[str]] = field(default_factory=dict)
+    by_given: dict[str, list[str]] = field(default_factory=dict)
+    titles: dict[str, set[str]] = field(default_factory=dict)
+    places: set[str] = field(default_factory=set)
+    recent_subjects: list[str] = field(default_factory=list)
+    recent_people: list[str] = field(default_factory=list)
+    mention_count: Counter = field(default_factory=Counter)
+    mentions: list[MentionData] = field(default_factory=list)
+    token_keys: dict[int, str] = field(default_factory=dict)
+    counters: Counter = field(default_factory=Counter)
+
+    def new_entity(self, kind: str, name: str, **fields: object) -> str:
+        self.counters[kind] += 1
+        key = ("P" if kind == "person" else "O") + str(self.counters[kind])
+        self.entities[key] = EntityData(
+            key=key,
+            kind=kind,
+            name=name,
+            given_name=str(fields.get("given_name", "")),
+            family_name=str(fields.get("family_name", "")),
+            honorific_prefix=str(fields.get("honorific_prefix", "")),
+            classification=str(fields.get("classification", "")),
+            country=str(fields.get("country", "")),
+            aliases=list(fields.get("aliases", [])),  # type: ignore[call-overload]
+            mentions=[],
+            gender=str(fields.get("gender", "")),
+        )
+        self.titles[key] = set()
+        return key
+
+    def seen_person(self, key: str, subject: bool) -> None:
+        self.mention_count[key] += 1
+        for recent in (self.recent_people, *((self.recent_subjects,) if subject else ())):
+            if key in recent:
+                recent.remove(key)
+            recent.append(key)
 
 
 class EntityResolver:
@@ -81,6 +155,66 @@ def make_entities(nlp: Language, name: str) -> EntityResolver:
     return EntityResolver()
 
 
+# ------------------------------------------------------------------------------ names
+
+
+def strip_determiner(span: Span) -> Span:
+    """The span without a leading article, possessive ending or uncapitalised word."""
+    doc = span.doc
+    start, end = span.start, span.end
+    while start < end - 1 and (
+        doc[start].lower_ in {"the", "a", "an"}
+        or not (doc[start].text[:1].isupper() or doc[start].lower_ in NAME_PARTICLES)
+    ):
+        start += 1
+    while end > start + 1 and (
+        doc[end - 1].tag_ == "POS" or doc[end - 1].text in {"’s", "'s", "’", "'", "-", "—"}
+    ):
+        end -= 1
+    return doc[start:end]
+
+
+def split_honorific(span: Span) -> tuple[str, Span]:
+    """("Sheikh", "Qais al-Khazali") for "Sheikh Qais al-Khazali"; the honorific may also
+    be the token just before the entity span."""
+    doc = span.doc
+    titles = honorifics() | role_heads()
+    honorific = ""
+    start = span.start
+    while start < span.end - 1 and doc[start].text.lower() in titles:
+        honorific = (honorific + " " + doc[start].text).strip()
+        start += 1
+    if not honorific and span.start > 0 and doc[span.start - 1].text.lower() in titles:
+        previous = doc[span.start - 1]
+        if previous.is_title:
+            honorific = previous.text
+    return honorific, doc[start : span.end]
+
+
+def _headline_lines(text: str) -> list[tuple[int, int]]:
+    """Character ranges of lines set in title case without a sentence's final punctuation
+    (headlines, section titles)."""
+    ranges, offset = [], 0
+    for line in text.split("\n"):
+        words = [w for w in re.findall(r"[A-Za-z][\w’'-]*", line) if len(w) > 3]
+        capitals = sum(1 for w in words if w[0].isupper())
+        sentence = line.rstrip().endswith((".", ":", "”", '"', "?", "!", ";", ","))
+        if len(words) >= 3 and capitals >= 0.8 * len(words) and not sentence:
+            ranges.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    return ranges
+
+
+def _is_dateline(span: Span) -> bool:
+    """ "WASHINGTON (AP) —", "ERBIL, Iraq —": capitals at a line start before a dateline mark."""
+    doc = span.doc
+    at_line_start = span.start == 0 or "\n" in doc[span.start - 1].text_with_ws
+    if not at_line_start or not span.text.isupper():
+        return False
+    after = doc[span.end : span.end + 6].text
+    return after.startswith(DATELINE_MARKS) and ("—" in after or "–" in after or "(" in after)
+
+
 def _corrected_label(span: Span, label: str, heads: dict[str, str]) -> tuple[Span, str, str]:
     """Span, label and organisation classification after the head-noun rule.
 
@@ -104,49 +238,57 @@ def _corrected_label(span: Span, label: str, heads: dict[str, str]) -> tuple[Spa
                 return doc[span.start : position + 1], "ORG", heads[after.lower_]
             if offset == 0 and label in {"PERSON", "ORG"}:
                 return span, "ORG", heads[after.lower_]
-    if label == "GPE":
-        return span, "GPE", "state"
     return span, label, ""
 
 
-def resolve_entities(doc: Doc) -> tuple[list[dict], list[list], list[list]]:
+def _candidates(doc: Doc) -> list[_Candidate]:
     heads = org_heads()
-    demonym_map = demonyms()
-    candidates = []  # (span without honorific, label, classification, honorific, full span)
+    headlines = _headline_lines(doc.text)
+    candidates = []
     for ent in doc.ents:
-        if ent.label_ not in ENTITY_LABELS:
+        if ent.label_ not in ENTITY_LABELS or _is_dateline(ent):
             continue
-        span = strip_determiner(ent)
-        honorific, name_span = split_honorific(span)
-        if not name_span.text.strip():
+        if any(start <= ent.start_char < end for start, end in headlines):
+            continue
+        honorific, name_span = split_honorific(strip_determiner(ent))
+        name_span = strip_determiner(name_span)
+        if not name_span.text.strip() or not name_span.text[:1].isupper():
             continue
         name_span, label, classification = _corrected_label(name_span, ent.label_, heads)
-        if honorific and label != "PERSON" and label != "NORP":
+        if honorific and label not in {"PERSON", "NORP"}:
             label = "PERSON"
-        candidates.append([name_span, label, classification, honorific])
+        candidates.append(_Candidate(name_span, label, classification, honorific))
+    return candidates
 
-    # Document-level consistency: persons named in full lend their label to their surnames.
+
+def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
+    """One label per name; surnames of full names are people; modifiers trimmed off names."""
     full_person_keys: dict[str, str] = {}
     votes: dict[str, Counter] = {}
-    for name_span, label, _, _ in candidates:
-        key = name_key(name_span.text)
-        votes.setdefault(key, Counter())[label] += 1
-        if label == "PERSON" and len(name_span) >= 2:
-            full_person_keys[name_key(name_span[-1].text)] = key
     for candidate in candidates:
-        name_span, label = candidate[0], candidate[1]
-        key = name_key(name_span.text)
-        if label in {"ORG", "GPE"} and candidate[2] not in {"", "state"}:
+        key = name_key(candidate.span.text)
+        votes.setdefault(key, Counter())[candidate.label] += 1
+        if candidate.label == "PERSON" and len(candidate.span) >= 2:
+            full_person_keys[name_key(candidate.span[-1].text)] = key
+    full_names = {key for key in full_person_keys.values()}
+    for candidate in candidates:
+        span = candidate.span
+        key = name_key(span.text)
+        if candidate.label == "PERSON" and len(span) >= 3:
+            tail = name_key(span[1:].text)
+            if tail in full_names:  # "Crooked Hillary Clinton"
+                candidate.span = span[1:]
+                continue
+        if candidate.label in {"ORG", "GPE"} and candidate.classification not in {"", "state"}:
             continue  # head-noun evidence wins
-        if len(name_span) == 1 and key in full_person_keys:
-            candidate[1] = "PERSON"
-        elif label in {"PERSON", "ORG"} and len(votes[key]) > 1:
+        if len(span) == 1 and key in full_person_keys:
+            candidate.label = "PERSON"
+        elif candidate.label in {"PERSON", "ORG"} and len(votes[key]) > 1:
             best = votes[key].most_common(1)[0][0]
             if best in {"PERSON", "ORG"}:
-                candidate[1] = best
-
+                candidate.label = best
     # Surnames spaCy missed entirely ("Tawfiq" untagged): tag proper nouns equal to a surname.
-    tagged = {token.i for candidate in candidates for token in candidate[0]}
+    tagged = {token.i for candidate in candidates for token in candidate.span}
     if full_person_keys:
         for token in doc:
             if (
@@ -154,128 +296,282 @@ def resolve_entities(doc: Doc) -> tuple[list[dict], list[list], list[list]]:
                 and token.i not in tagged
                 and name_key(token.text) in full_person_keys
             ):
-                candidates.append([doc[token.i : token.i + 1], "PERSON", "", ""])
-        candidates.sort(key=lambda candidate: candidate[0].start)
+                candidates.append(_Candidate(doc[token.i : token.i + 1], "PERSON", "", ""))
+    return sorted(candidates, key=lambda candidate: candidate.span.start)
 
-    entities: dict[str, dict] = {}
-    entity_order: list[str] = []
-    by_name: dict[str, str] = {}
-    by_surname: dict[str, str] = {}
-    counters = {"person": 0, "organisation": 0}
-    mentions: list[list] = []
-    token_keys: list[list] = []
-    last_subject_person: str | None = None
-    last_person: str | None = None
 
-    def new_entity(kind: str, name: str, **fields: object) -> str:
-        counters[kind] += 1
-        key = ("P" if kind == "person" else "O") + str(counters[kind])
-        entities[key] = {
-            "key": key,
-            "kind": kind,
-            "name": name,
-            "given_name": "",
-            "family_name": "",
-            "honorific_prefix": "",
-            "classification": "",
-            "country": "",
-            "aliases": [],
-            "mentions": [],
-            **fields,
-        }
-        entity_order.append(key)
-        return key
+# ------------------------------------------------------------------------------ people
 
-    pronoun_tokens = [
-        token for token in doc if token.lower_ in PRONOUNS and token.dep_ in SUBJECT_DEPS
+
+def _gender_of(honorific: str, given: str) -> str:
+    words = gender_words()
+    for word in honorific.lower().split():
+        if word in words:
+            return words[word]
+    return given_names().get(given.lower(), "")
+
+
+def _person_words(span: Span) -> tuple[str, str, str]:
+    """Given name, family name (suffix kept apart) and the name's matching key."""
+    suffixes = name_suffixes()
+    words = [token for token in span if token.lower_ not in suffixes]
+    given = words[0].text if words else ""
+    family = span.doc[words[1].i : words[-1].i + 1].text if len(words) > 1 else ""
+    return given, family, name_key(span.text)
+
+
+def _surname_key(text: str) -> str:
+    words = [w for w in name_key(text).split() if w not in name_suffixes() and w != "s"]
+    return words[-1] if words else ""
+
+
+def _titles_before(span: Span) -> set[str]:
+    """Words of the noun phrase in front of a name: "Republican nominee Donald Trump"."""
+    doc, words = span.doc, set()
+    position = span.start - 1
+    while position >= 0 and span.start - position <= 5:
+        token = doc[position]
+        if token.pos_ not in {"NOUN", "PROPN", "ADJ"} or token.is_punct:
+            break
+        words.add(token.lemma_.lower())
+        position -= 1
+    return words
+
+
+def _apposition_titles(span: Span) -> tuple[set[str], Token | None]:
+    """Words of an apposition ("Rossi, the President,") and, for "The President, Elena
+    Rossi,", the noun the name stands in apposition to (which then names the person)."""
+    root = span.root
+    words: set[str] = set()
+    named_noun = None
+    if root.dep_ == "appos" and root.head.pos_ == "NOUN" and root.head.i < span.start:
+        named_noun = root.head
+        words |= {t.lemma_.lower() for t in named_noun.subtree if t.i < span.start}
+    for child in root.children:
+        if child.dep_ == "appos" and child.pos_ == "NOUN":
+            words |= {t.lemma_.lower() for t in child.subtree if t.pos_ in {"NOUN", "ADJ"}}
+    return words, named_noun
+
+
+def _resolve_person(state: _State, candidate: _Candidate) -> str:
+    span = candidate.span
+    given, family, key = _person_words(span)
+    gender = _gender_of(candidate.honorific, given if len(span) > 1 else "")
+    honorific_gender = _gender_of(candidate.honorific, "")
+    if len(span) >= 2:
+        entity_key = state.by_name.get(key, "")
+        if not entity_key:
+            entity_key = state.new_entity(
+                "person",
+                span.text,
+                given_name=given,
+                family_name=family,
+                honorific_prefix=candidate.honorific,
+                gender=gender,
+            )
+            state.by_name[key] = entity_key
+            state.by_surname.setdefault(_surname_key(span.text), []).append(entity_key)
+            state.by_given.setdefault(name_key(given), []).append(entity_key)
+        elif candidate.honorific and not state.entities[entity_key]["honorific_prefix"]:
+            state.entities[entity_key]["honorific_prefix"] = candidate.honorific
+        return entity_key
+    options = state.by_surname.get(key, []) or state.by_given.get(key, [])
+    options = [
+        option
+        for option in options
+        if not honorific_gender or state.entities[option]["gender"] in ("", honorific_gender)
     ]
-    pronoun_index = 0
+    if options:
+        return max(
+            options,
+            key=lambda o: (
+                state.mention_count[o],
+                state.recent_people.index(o) if o in state.recent_people else -1,
+            ),
+        )
+    entity_key = state.by_name.get(key, "")
+    if entity_key and state.entities[entity_key]["gender"] in ("", honorific_gender or ""):
+        return entity_key
+    entity_key = state.new_entity(
+        "person", span.text, honorific_prefix=candidate.honorific, gender=honorific_gender
+    )
+    state.by_name[key] = entity_key
+    state.by_surname.setdefault(key, []).append(entity_key)
+    return entity_key
 
-    for name_span, label, classification, honorific in candidates:
-        # pronouns before this mention resolve to what we knew so far
-        while (
-            pronoun_index < len(pronoun_tokens)
-            and pronoun_tokens[pronoun_index].i < name_span.start
+
+# ------------------------------------------------------------------------------ organisations
+
+
+def _acronym(name: str) -> str:
+    """ "United Nations" -> "UN": initials of a name of capitalised words, else ""."""
+    words = [w for w in re.findall(r"[\w’'-]+", name) if w.lower() not in ACRONYM_SKIP]
+    if len(words) < 2 or not all(w[:1].isupper() for w in words):
+        return ""
+    return "".join(w[0] for w in words).upper()
+
+
+def _organisation(state: _State, name: str, classification: str, aliases: list[str]) -> str:
+    """The document's entity for an organisation name, by its name or any alias."""
+    keys = [fold_name(name), *(fold_name(alias) for alias in aliases)]
+    entity_key = next((state.by_name[k] for k in keys if k in state.by_name), "")
+    if not entity_key:
+        entity_key = state.new_entity("organisation", name, classification=classification)
+    entity = state.entities[entity_key]
+    for alias in aliases:
+        if fold_name(alias) != fold_name(entity["name"]) and alias not in entity["aliases"]:
+            entity["aliases"].append(alias)
+    for key in keys:
+        state.by_name.setdefault(key, entity_key)
+    return entity_key
+
+
+def _resolve_organisation(state: _State, candidate: _Candidate) -> str:
+    """A state, an organisation, or "" for a place (a city, region or US state)."""
+    span, text = candidate.span, candidate.span.text
+    country = states().get(fold_name(text))
+    if candidate.label == "NORP":
+        demonym = demonyms().get(name_key(text))
+        country = states().get(fold_name(demonym)) if demonym else None
+        if country is None and demonym:
+            return _organisation(state, demonym, "state", [])
+    if country is not None:
+        written = [text] if fold_name(text) != fold_name(country.name) else []
+        return _organisation(state, country.name, "state", written)
+    if candidate.label in {"GPE", "LOC", "FAC", "NORP"} or fold_name(text) in state.places:
+        state.places.update(fold_name(name) for name in [text, *_parenthesised(span)])
+        return ""
+    aliases = []
+    if re.fullmatch(r"(?:[A-Z]\.){2,}[A-Z]?", text):  # "F.B.I." is "FBI"
+        aliases.append(text.replace(".", ""))
+    acronym = _acronym(text)
+    if acronym:
+        aliases.append(acronym)
+    aliases.extend(_parenthesised(span))
+    return _organisation(state, text, candidate.classification, aliases)
+
+
+def _parenthesised(span: Span) -> list[str]:
+    """ "the Kurdistan Region (KRI)": the acronym names the same actor or place."""
+    doc, end = span.doc, span.end
+    if (
+        end + 2 < len(doc)
+        and doc[end].text == "("
+        and doc[end + 2].text == ")"
+        and doc[end + 1].is_upper
+        and len(doc[end + 1].text) >= 2
+    ):
+        return [doc[end + 1].text]
+    return []
+
+
+# ------------------------------------------------------------------------------ reading order
+
+
+def _pronoun_target(state: _State, gender: str) -> str | None:
+    for recent in (state.recent_subjects, state.recent_people):
+        for key in reversed(recent):
+            if state.entities[key]["gender"] in ("", gender):
+                return key
+    return None
+
+
+def _description_target(state: _State, noun: Token) -> str | None:
+    """The actor a "the NOUN" subject describes: the latest given that title, or the
+    organisation whose name ends with the noun."""
+    word = noun.lemma_.lower()
+    for key in reversed(state.recent_people):
+        if word in state.titles[key]:
+            return key
+    organisations = [
+        key
+        for key, entity in state.entities.items()
+        if entity["kind"] == "organisation"
+        and entity["classification"] != "state"
+        and name_key(entity["name"]).split()[-1:] == [word]
+    ]
+    return organisations[-1] if len(set(organisations)) == 1 else None
+
+
+def _is_description(token: Token, nouns: frozenset[str]) -> bool:
+    return (
+        token.dep_ in SUBJECT_DEPS
+        and token.pos_ == "NOUN"
+        and token.tag_ == "NN"
+        and token.lemma_.lower() in nouns
+        and any(child.lower_ == "the" for child in token.children)
+    )
+
+
+def _read_name(state: _State, candidate: _Candidate) -> None:
+    span = candidate.span
+    entity_key = ""
+    if candidate.label == "PERSON":
+        entity_key = _resolve_person(state, candidate)
+        head = span.root
+        subject = head.dep_ in SUBJECT_DEPS or (head.dep_ == "pobj" and head.head.lower_ == "by")
+        words, named_noun = _apposition_titles(span)
+        state.titles[entity_key] |= words | _titles_before(span)
+        state.titles[entity_key] |= set(name_key(candidate.honorific).split())
+        if named_noun is not None:
+            state.token_keys[named_noun.i] = entity_key
+            subject = subject or named_noun.dep_ in SUBJECT_DEPS
+        state.seen_person(entity_key, subject)
+    elif candidate.label in {"ORG", "GPE", "LOC", "FAC", "NORP"}:
+        entity_key = _resolve_organisation(state, candidate)
+    if entity_key:
+        state.entities[entity_key]["mentions"].append([span.start_char, span.end_char])
+        for token in span:
+            state.token_keys[token.i] = entity_key
+    state.mentions.append(
+        MentionData(span.start_char, span.end_char, candidate.label, entity_key or None)
+    )
+
+
+def _read_token(state: _State, token: Token, nouns: frozenset[str]) -> None:
+    if token.lower_ in PRONOUN_GENDER:
+        gender = PRONOUN_GENDER[token.lower_]
+        target = _pronoun_target(state, gender)
+        if (
+            target
+            and not state.entities[target]["gender"]
+            and len(name_key(state.entities[target]["name"]).split()) == 1
         ):
-            pronoun = pronoun_tokens[pronoun_index]
-            target = last_subject_person or last_person
-            mentions.append([pronoun.idx, pronoun.idx + len(pronoun.text), "PRON", target or ""])
-            if target:
-                token_keys.append([pronoun.i, target])
-            pronoun_index += 1
-        text = name_span.text
-        key_text = name_key(text)
-        entity_key = ""
-        if label == "PERSON":
-            if len(name_span) >= 2:
-                entity_key = by_name.get(key_text, "")
-                if not entity_key:
-                    given = name_span[0].text
-                    family = (
-                        text[name_span[1].idx - name_span.start_char :]
-                        if len(name_span) > 2
-                        else name_span[-1].text
-                    )
-                    entity_key = new_entity(
-                        "person",
-                        text,
-                        given_name=given,
-                        family_name=family,
-                        honorific_prefix=honorific,
-                    )
-                    by_name[key_text] = entity_key
-                    by_surname[name_key(name_span[-1].text)] = entity_key
-                elif honorific and not entities[entity_key]["honorific_prefix"]:
-                    entities[entity_key]["honorific_prefix"] = honorific
-            else:
-                entity_key = by_surname.get(key_text) or by_name.get(key_text, "")
-                if not entity_key:
-                    entity_key = new_entity("person", text, honorific_prefix=honorific)
-                    by_name[key_text] = entity_key
-                    by_surname[key_text] = entity_key
-            head = name_span.root
-            if head.dep_ in SUBJECT_DEPS or (head.dep_ == "pobj" and head.head.lower_ == "by"):
-                last_subject_person = entity_key
-            last_person = entity_key
-        elif label in {"ORG", "GPE", "LOC"}:
-            entity_key = by_name.get(key_text, "")
-            if not entity_key:
-                entity_key = new_entity(
-                    "organisation",
-                    text,
-                    classification=classification or ("state" if label == "GPE" else ""),
-                )
-                by_name[key_text] = entity_key
-            # "the Kurdistan Region (KRI)": the acronym names the same organisation
-            end = name_span.end
-            if (
-                end + 2 < len(doc)
-                and doc[end].text == "("
-                and doc[end + 2].text == ")"
-                and doc[end + 1].is_upper
-                and len(doc[end + 1].text) >= 2
-            ):
-                acronym = doc[end + 1].text
-                if acronym not in entities[entity_key]["aliases"]:
-                    entities[entity_key]["aliases"].append(acronym)
-                by_name.setdefault(name_key(acronym), entity_key)
-        elif label == "NORP" and key_text in demonym_map:
-            country = demonym_map[key_text]
-            entity_key = by_name.get(name_key(country), "")
-            if not entity_key:
-                entity_key = new_entity("organisation", country, classification="state")
-                by_name[name_key(country)] = entity_key
-        if entity_key:
-            entities[entity_key]["mentions"].append([name_span.start_char, name_span.end_char])
-            for token in name_span:
-                token_keys.append([token.i, entity_key])
-        mentions.append([name_span.start_char, name_span.end_char, label, entity_key])
-    while pronoun_index < len(pronoun_tokens):
-        pronoun = pronoun_tokens[pronoun_index]
-        target = last_subject_person or last_person
-        mentions.append([pronoun.idx, pronoun.idx + len(pronoun.text), "PRON", target or ""])
-        if target:
-            token_keys.append([pronoun.i, target])
-        pronoun_index += 1
-    mentions.sort(key=lambda mention: mention[0])
-    return [entities[key] for key in entity_order], mentions, token_keys
+            state.entities[target]["gender"] = gender  # "Clinton ... she said"
+        label = "PRON"
+    else:
+        target = _description_target(state, token)
+        label = "DESC"
+    end = token.idx + len(token.text)
+    state.mentions.append(MentionData(token.idx, end, label, target))
+    if target:
+        state.token_keys[token.i] = target
+        if label == "DESC" and state.entities[target]["kind"] == "person":
+            state.seen_person(target, True)
+
+
+def resolve_entities(doc: Doc) -> tuple[list[EntityData], list[MentionData], list[list[int]]]:
+    state = _State()
+    nouns = description_nouns() | role_heads()
+    candidates = _harmonise(doc, _candidates(doc))
+    named = {token.i for candidate in candidates for token in candidate.span}
+    tokens = [
+        token
+        for token in doc
+        if token.i not in named
+        and (
+            (token.lower_ in PRONOUN_GENDER and token.dep_ in SUBJECT_DEPS)
+            or _is_description(token, nouns)
+        )
+    ]
+    events: list[tuple[int, _Candidate | Token]] = [(c.span.start, c) for c in candidates]
+    events += [(token.i, token) for token in tokens]
+    events.sort(key=lambda event: event[0])
+    for _, item in events:
+        if isinstance(item, _Candidate):
+            _read_name(state, item)
+        elif item.i not in state.token_keys:
+            _read_token(state, item, nouns)
+    state.mentions.sort(key=lambda mention: mention.start)
+    token_keys = [[index, key] for index, key in sorted(state.token_keys.items())]
+    return list(state.entities.values()), state.mentions, token_keys

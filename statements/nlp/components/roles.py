@@ -75,7 +75,7 @@ def find_roles(doc: Doc) -> list[dict]:
         best = ("", "")
         while index < len(mentions) and mentions[index][0] < end_char:
             key = mentions[index][3]
-            if key.startswith("O"):
+            if key and key.startswith("O"):
                 entity = entities[key]
                 if entity["classification"] != "state":
                     return key, entity["name"]
@@ -155,7 +155,31 @@ def find_roles(doc: Doc) -> list[dict]:
             position -= 1
         if region and any(_is_role_word(token, heads) for token in region):
             _premodifier_role(doc, key, region, organisation_in, add)
-    return roles
+    return _complete_bare_roles(roles)
+
+
+def _complete_bare_roles(roles: list[dict]) -> list[dict]:
+    """"Ali Rıza Güney, the previous ambassador": a bare role word refers to the role of
+    that head the document stated in full just before ("ambassador to Iraq" of Turkey)."""
+    completed = []
+    for index, role in enumerate(roles):
+        words = role["role"].lower().split()
+        if len(words) == 1 and not role["organisation_key"]:
+            for earlier in reversed(roles[:index]):
+                if (
+                    earlier["person_key"] != role["person_key"]
+                    and earlier["role"].lower().split()[0] == words[0]
+                    and (len(earlier["role"].split()) > 1 or earlier["organisation_key"])
+                ):
+                    role = {
+                        **role,
+                        "role": earlier["role"],
+                        "organisation_key": earlier["organisation_key"],
+                        "organisation_name": earlier["organisation_name"],
+                    }
+                    break
+        completed.append(role)
+    return completed
 
 
 def _status(tokens: list[Token]) -> str:
