@@ -180,6 +180,7 @@ class IngestReport:
     statements_kept: int = 0
     statements_removed: int = 0
     mentions_created: int = 0
+    relinked: int = 0
     elapsed: float = 0.0
     words: int = 0
     dry_run: bool = False

@@ -26,7 +26,7 @@ from statements.nlp.records import (
     TextSpan,
 )
 from statements.readers import ReadError, SourceDocument, sources_read
-from statements.services.entities import organisation_resolve_or_create, person_resolve_or_create
+from statements.services.entities import ResolutionCache, actor_resolve, actors_resolve
 from statements.services.ingest import (
     documents_ingest,
     extraction_ingest,
@@ -428,44 +428,81 @@ def test_stored_cue_classes_setting_lets_beliefs_in(db, settings):
 
 def test_alias_in_another_document_resolves_to_the_same_organisation(db):
     extraction_ingest(SourceDocument("hand.txt", TEXT), hand_extraction())
-    organisation, created = organisation_resolve_or_create(name="AAH")
-    assert not created and organisation.name == "Asa’ib Ahl al-Haq"
-    same, created = organisation_resolve_or_create(name="Asa'ib Ahl al Haq")
-    assert not created and same == organisation
+    organisation = actor_resolve(organisation_record("AAH")).actor
+    assert organisation.name == "Asa’ib Ahl al-Haq"
+    assert actor_resolve(organisation_record("Asa'ib Ahl al Haq")).actor == organisation
 
 
 # ------------------------------------------------------------------- actor resolution
 
 
-def test_surname_alone_never_merges(db):
-    full, created = person_resolve_or_create(name="Hawre Tawfiq")
-    assert created
-    alone, created = person_resolve_or_create(name="Tawfiq", document_id=7)
-    assert created and alone != full and alone.needs_review
-    again, created = person_resolve_or_create(name="Tawfiq", document_id=7)
-    assert not created and again == alone
-    other_doc, created = person_resolve_or_create(name="Tawfiq", document_id=8)
-    assert created and other_doc != alone
+def person_record(name: str, key: str = "P1", **fields) -> EntityRecord:
+    return EntityRecord(key=key, kind="person", name=name, **fields)
+
+
+def organisation_record(name: str, key: str = "O1", **fields) -> EntityRecord:
+    return EntityRecord(key=key, kind="organisation", name=name, **fields)
+
+
+def test_surname_alone_never_creates_a_record(db):
+    link = actor_resolve(person_record("Tawfiq"))
+    assert link.actor is None and link.confidence is None
+    assert not models.Person.objects.exists()
+
+
+def test_surname_alone_links_to_the_one_person_of_that_surname(db):
+    full = actor_resolve(person_record("Hawre Tawfiq")).actor
+    link = actor_resolve(person_record("Tawfiq"))
+    assert link.actor == full and link.confidence == 1.0
+
+
+def test_surname_link_weighs_gender_and_how_often_each_is_quoted(db, settings):
+    settings.KB_SURNAME_LINK_MIN_CONFIDENCE = 0.6
+    hillary = models.Person.objects.create(name="Hillary Clinton", gender="female")
+    bill = models.Person.objects.create(name="Bill Clinton", gender="male")
+    document = models.Document.objects.create(text="x", sha256="x" * 64)
+    for start in range(3):
+        models.Statement.objects.create(
+            document=document,
+            speaker_person=hillary,
+            content="x",
+            content_start=start,
+            content_end=start + 1,
+            kind="direct",
+        )
+    plain = actor_resolve(person_record("Clinton"))
+    assert plain.actor == hillary and plain.confidence == 0.8  # (3 + 1) / (4 + 1)
+    assert actor_resolve(person_record("Clinton", gender="male")).actor == bill
+    assert actor_resolve(person_record("Clinton", gender="female")).actor == hillary
+    settings.KB_SURNAME_LINK_MIN_CONFIDENCE = 0.9
+    doubtful = actor_resolve(person_record("Clinton"))
+    assert doubtful.actor is None and set(doubtful.candidates) == {hillary, bill}
+
+
+def test_middle_initials_and_suffixes(db):
+    donald = actor_resolve(person_record("Donald J. Trump")).actor
+    assert actor_resolve(person_record("Donald Trump")).actor == donald
+    junior = actor_resolve(person_record("Donald Trump Jr.")).actor
+    assert junior != donald
+    assert actor_resolve(person_record("Trump")).actor == donald
 
 
 def test_accents_and_case_match_the_same_person(db):
-    first, _ = person_resolve_or_create(name="Anıl Bora İnan")
-    second, created = person_resolve_or_create(name="ANIL BORA INAN")
-    assert not created and second == first
+    first = actor_resolve(person_record("Anıl Bora İnan")).actor
+    assert actor_resolve(person_record("ANIL BORA INAN")).actor == first
 
 
 def test_doubtful_match_creates_a_record_for_review(db):
     models.Person.objects.create(name="John Smith", disambiguation="journalist")
     models.Person.objects.create(name="John Smith", disambiguation="senator")
-    person, created = person_resolve_or_create(name="John Smith")
-    assert created and person.needs_review and person.disambiguation == ""
+    person = actor_resolve(person_record("John Smith")).actor
+    assert person.needs_review and person.disambiguation == ""
 
 
 def test_merged_record_resolves_to_the_survivor(db):
     survivor = models.Person.objects.create(name="Qais al-Khazali")
     models.Person.objects.create(name="Qays al-Khazali", merged_into=survivor)
-    person, created = person_resolve_or_create(name="Qays al Khazali")
-    assert not created and person == survivor
+    assert actor_resolve(person_record("Qays al Khazali")).actor == survivor
 
 
 @pytest.mark.parametrize("bad", ["10/05/2024", "yesterday"])
@@ -474,33 +511,33 @@ def test_bad_published_default_is_refused(db, bad):
         documents_ingest([], published=bad)
 
 
-def test_batched_resolution_follows_the_same_rules(db):
-    """actors_resolve (used by ingest) agrees with the one-at-a-time resolvers."""
-    from statements.services.entities import ActorSpec, ResolutionCache, actors_resolve
-
-    full, _ = person_resolve_or_create(name="Hawre Tawfiq")
-    kri, _ = organisation_resolve_or_create(name="Kurdistan Region", aliases=["KRI"])
+def test_a_batch_resolves_as_single_lookups_do(db):
+    """actors_resolve (used by ingest) and actor_resolve (a batch of one) agree."""
+    full = actor_resolve(person_record("Hawre Tawfiq")).actor
+    kri = actor_resolve(organisation_record("Kurdistan Region", aliases=("KRI",))).actor
     models.Person.objects.create(name="John Smith", disambiguation="journalist")
-    specs = [
-        ActorSpec("P1", "person", "Tawfiq"),
-        ActorSpec("P2", "person", "HAWRE TAWFIQ"),
-        ActorSpec("P3", "person", "John Smith"),
-        ActorSpec("P4", "person", "Anıl Bora İnan", given_name="Anıl"),
-        ActorSpec("O1", "organisation", "KRI"),
-        ActorSpec("O2", "organisation", "Kurdistan Regional Government", aliases=("KRG",)),
+    records = [
+        person_record("Tawfiq", "P1"),
+        person_record("HAWRE TAWFIQ", "P2"),
+        person_record("John Smith", "P3"),
+        person_record("Anıl Bora İnan", "P4", given_name="Anıl"),
+        organisation_record("KRI", "O1"),
+        organisation_record("Kurdistan Regional Government", "O2", aliases=("KRG",)),
     ]
-    resolved = actors_resolve(specs, document_id=42, cache=ResolutionCache())
+    resolved = actors_resolve(records, cache=ResolutionCache())
     actors = resolved.actors
-    assert actors["P2"] == full
-    assert actors["P1"] != full and actors["P1"].needs_review
+    assert actors["P1"] == actors["P2"] == full
+    assert resolved.links["P1"].confidence == 1.0
     assert actors["P3"].needs_review and actors["P3"].disambiguation == ""
     assert not actors["P4"].needs_review and actors["P4"].given_name == "Anıl"
     assert actors["O1"] == kri
     assert actors["O2"].other_names.get().kind == models.OtherNameKind.ACRONYM
-    assert (resolved.people_created, resolved.organisations_created) == (3, 1)
-    again = actors_resolve(specs, document_id=42, cache=ResolutionCache())
+    assert (resolved.people_created, resolved.organisations_created) == (2, 1)
+    again = actors_resolve(records, cache=ResolutionCache())
     assert {k: a.pk for k, a in again.actors.items()} == {k: a.pk for k, a in actors.items()}
     assert (again.people_created, again.organisations_created) == (0, 0)
+    for record in records:
+        assert actor_resolve(record).actor == actors[record.key]
     assert len({a.slug for a in models.Person.objects.all()}) == models.Person.objects.count()
 
 

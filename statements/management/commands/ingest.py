@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from statements.readers import ReadError, published_parse, sources_read
 from statements.services.ingest import IngestAccountingError, IngestReport, documents_ingest
+from statements.services.relink import statements_relink
 
 
 class Command(BaseCommand):
@@ -85,6 +86,12 @@ class Command(BaseCommand):
         finally:
             if bar is not None:
                 bar.close()
+        if report.document_ids and not options["dry_run"]:
+            # Speakers named by a surname alone, ingested before the article naming them in
+            # full, link now that the full name is stored.
+            report.relinked = statements_relink(
+                document_ids=report.document_ids, unlinked_only=True
+            ).linked
         self._report_write(report, failed_seen)
         if report.inputs != report.documents:
             raise CommandError(str(IngestAccountingError(report)))
@@ -126,6 +133,7 @@ def report_format(report: IngestReport) -> str:
         ("statements created", report.statements_created),
         ("statements kept", report.statements_kept),
         ("statements removed", report.statements_removed),
+        ("speakers re-linked", report.relinked),
         ("elapsed", f"{report.elapsed:.1f} s"),
         ("words/s", f"{report.words_per_second:,.0f} ({report.words:,} words parsed)"),
     ]

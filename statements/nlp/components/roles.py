@@ -159,7 +159,7 @@ def find_roles(doc: Doc) -> list[dict]:
 
 
 def _complete_bare_roles(roles: list[dict]) -> list[dict]:
-    """"Ali Rıza Güney, the previous ambassador": a bare role word refers to the role of
+    """ "Ali Rıza Güney, the previous ambassador": a bare role word refers to the role of
     that head the document stated in full just before ("ambassador to Iraq" of Turkey)."""
     completed = []
     for index, role in enumerate(roles):
