@@ -7,6 +7,7 @@ used for evaluation only), so this reads them at run time from ``<--shared>/eval
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,27 @@ def gold_evaluate(gold: Path, scorer_options: list[str], *, model: str, errors: 
         return subprocess.call(score)
 
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Gold files whose documents are also ingested to score the knowledge base's actor identity.
+IDENTITY_GOLD = "polnear-dev.jsonl"
+
+
+def identity_evaluate(gold: Path, *, errors: int) -> int:
+    """Ingest the gold documents into a temporary database and print kb_identity's figures:
+    is each statement on the right person or organisation record, one record per actor."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{Path(tmp) / 'identity.sqlite3'}"}
+        manage = [sys.executable, str(PROJECT_ROOT / "manage.py")]
+        rc = subprocess.call([*manage, "migrate", "-v0"], env=env, cwd=PROJECT_ROOT)
+        if rc != 0:
+            return rc
+        score = [sys.executable, str(gold.parent / "kb_identity.py"), str(gold), "--ingest"]
+        if errors:
+            score += ["--errors", str(errors)]
+        print(f"\n## {gold.name}: actor identity in the knowledge base", flush=True)
+        return subprocess.call(score, env=env, cwd=PROJECT_ROOT)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", default="../shared", help="folder holding eval/")
@@ -52,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and name != args.only:
             continue
         status |= gold_evaluate(eval_dir / name, options, model=args.model, errors=args.errors)
+        if name == IDENTITY_GOLD and (eval_dir / "kb_identity.py").is_file():
+            status |= identity_evaluate(eval_dir / name, errors=args.errors)
     return status
 
 

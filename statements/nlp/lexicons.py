@@ -199,6 +199,23 @@ def fold_name(name: str) -> str:
 
 
 @cache
-def description_nouns() -> frozenset[str]:
-    """Nouns that describe an actor the document named ("the minister", "the nominee")."""
-    return frozenset(row[0].lower() for row in _data_lines("description_nouns.txt"))
+def description_nouns() -> dict[str, str]:
+    """Noun that describes an actor the document named -> "person" | "organisation"."""
+    return {row[0].lower(): row[1] for row in _data_lines("description_nouns.tsv")}
+
+
+@cache
+def organisation_aliases() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Folded name or alias ("fbi", "un") -> (the organisation's name, all its aliases)."""
+    table: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for row in _data_lines("organisations.tsv"):
+        name = row[0]
+        aliases = tuple(a.strip() for a in (row[1] if len(row) > 1 else "").split(",") if a)
+        for form in (name, *aliases):
+            table.setdefault(fold_name(form), (name, aliases))
+    return table
+
+
+@cache
+def name_particles() -> frozenset[str]:
+    return frozenset(row[0].lower() for row in _data_lines("name_particles.txt"))

@@ -23,6 +23,7 @@ re-reads and uses the winner's row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -41,6 +42,7 @@ from statements.models import (
     PersonGender,
 )
 from statements.naming import name_key, person_match_key, slug_base, surname_key
+from statements.nlp.lexicons import name_particles
 from statements.nlp.records import EntityRecord, RoleRecord
 
 _ORG_CLASSIFICATIONS = set(OrganisationClassification.values)
@@ -96,8 +98,10 @@ class ResolvedActors:
 
 
 def is_bare_surname(name: str) -> bool:
-    """One word (a suffix aside): a surname or a given name, never a full name."""
-    return len(name_key(name).split()) == 1 or len(person_match_key(name).split()) < 2
+    """One word (a suffix aside), or a surname with its particle ("De Blasio"): never a
+    full name."""
+    words = person_match_key(name).split()
+    return len(words) < 2 or (len(words) == 2 and words[0] in name_particles())
 
 
 def _owner_field(model: type[Actor]) -> str:
@@ -440,11 +444,29 @@ def actors_resolve(
     people = [r for r in records if r.kind == "person" and name_key(r.name)]
     organisations = [r for r in records if r.kind != "person" and name_key(r.name)]
     named = [r for r in people if not is_bare_surname(r.name)]
+    surnames = [r for r in people if is_bare_surname(r.name)]
     result = ResolvedActors()
     _resolve_named(Person, named, cache, result)
+    _resolve_surnames([*surnames, *_surname_like(organisations, cache)], cache, result)
+    organisations = [r for r in organisations if r.key not in result.links]
     _resolve_named(Organisation, organisations, cache, result)
-    _resolve_surnames([r for r in people if is_bare_surname(r.name)], cache, result)
     return result
+
+
+def _surname_like(records: list[EntityRecord], cache: ResolutionCache) -> list[EntityRecord]:
+    """Organisations the tagger made of a person's surname ("Obama said", tagged ORG): one
+    capitalised word, nothing else known, that is the surname of stored people."""
+    plain = [
+        r
+        for r in records
+        if not r.classification
+        and not r.aliases
+        and re.fullmatch(r"[A-Z][a-z]+", r.name.strip())
+    ]
+    if not plain:
+        return []
+    candidates = surname_candidates({surname_key(r.name) for r in plain}, cache)
+    return [r for r in plain if candidates.get(surname_key(r.name))]
 
 
 def actor_resolve(record: EntityRecord, *, cache: ResolutionCache | None = None) -> ActorLink:

@@ -35,8 +35,10 @@ from statements.nlp.lexicons import (
     gender_words,
     given_names,
     honorifics,
+    name_particles,
     name_suffixes,
     org_heads,
+    organisation_aliases,
     role_heads,
     states,
 )
@@ -45,7 +47,7 @@ ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 PRONOUN_GENDER = {"he": "male", "she": "female"}
 NAME_KEY_RE = re.compile(r"\w+")
-NAME_PARTICLES = {"al", "el", "de", "da", "di", "du", "van", "von", "der", "bin", "ibn", "la", "le"}
+
 ACRONYM_SKIP = {"of", "the", "and", "for", "on", "in", "&"}
 DATELINE_MARKS = ("(", "—", "–", "--", ",")
 
@@ -86,6 +88,7 @@ class _Candidate:
     label: str
     classification: str
     honorific: str
+    name: str = ""  # the name when it is not the span's text ("Trump campaign")
 
 
 @dataclass
@@ -164,11 +167,13 @@ def strip_determiner(span: Span) -> Span:
     start, end = span.start, span.end
     while start < end - 1 and (
         doc[start].lower_ in {"the", "a", "an"}
-        or not (doc[start].text[:1].isupper() or doc[start].lower_ in NAME_PARTICLES)
+        or not (doc[start].text[:1].isupper() or doc[start].lower_ in name_particles())
     ):
         start += 1
     while end > start + 1 and (
-        doc[end - 1].tag_ == "POS" or doc[end - 1].text in {"’s", "'s", "’", "'", "-", "—"}
+        doc[end - 1].tag_ == "POS"
+        or doc[end - 1].text in {"’s", "'s"}
+        or not any(c.isalnum() for c in doc[end - 1].text)
     ):
         end -= 1
     return doc[start:end]
@@ -257,8 +262,22 @@ def _candidates(doc: Doc) -> list[_Candidate]:
         name_span, label, classification = _corrected_label(name_span, ent.label_, heads)
         if honorific and label not in {"PERSON", "NORP"}:
             label = "PERSON"
-        candidates.append(_Candidate(name_span, label, classification, honorific))
+        candidates.append(
+            (_campaign(name_span) if label in {"PERSON", "ORG"} else None)
+            or _Candidate(name_span, label, classification, honorific)
+        )
     return candidates
+
+
+def _campaign(span: Span) -> _Candidate | None:
+    """ "the Trump campaign", "Clinton’s campaign": an organisation named after a person."""
+    doc, end = span.doc, span.end
+    if end < len(doc) and doc[end].text in {"’s", "'s"}:
+        end += 1
+    if end >= len(doc) or doc[end].lower_ != "campaign":
+        return None
+    surname = span[-1].text
+    return _Candidate(doc[span.start : end + 1], "ORG", "", "", name=f"{surname} campaign")
 
 
 def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
@@ -281,7 +300,9 @@ def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
                 continue
         if candidate.label in {"ORG", "GPE"} and candidate.classification not in {"", "state"}:
             continue  # head-noun evidence wins
-        if len(span) == 1 and key in full_person_keys:
+        if candidate.honorific and candidate.label == "PERSON":
+            continue  # so does a title: "Mayor De Blasio"
+        if (len(span) == 1 and key in full_person_keys) or key in full_names:
             candidate.label = "PERSON"
         elif candidate.label in {"PERSON", "ORG"} and len(votes[key]) > 1:
             best = votes[key].most_common(1)[0][0]
@@ -344,7 +365,7 @@ def _apposition_titles(span: Span) -> tuple[set[str], Token | None]:
     root = span.root
     words: set[str] = set()
     named_noun = None
-    if root.dep_ == "appos" and root.head.pos_ == "NOUN" and root.head.i < span.start:
+    if root.dep_ == "appos" and root.head.pos_ in {"NOUN", "PROPN"} and root.head.i < span.start:
         named_noun = root.head
         words |= {t.lemma_.lower() for t in named_noun.subtree if t.i < span.start}
     for child in root.children:
@@ -375,7 +396,7 @@ def _resolve_person(state: _State, candidate: _Candidate) -> str:
         elif candidate.honorific and not state.entities[entity_key]["honorific_prefix"]:
             state.entities[entity_key]["honorific_prefix"] = candidate.honorific
         return entity_key
-    options = state.by_surname.get(key, []) or state.by_given.get(key, [])
+    options = state.by_surname.get(_surname_key(span.text), []) or state.by_given.get(key, [])
     options = [
         option
         for option in options
@@ -396,7 +417,7 @@ def _resolve_person(state: _State, candidate: _Candidate) -> str:
         "person", span.text, honorific_prefix=candidate.honorific, gender=honorific_gender
     )
     state.by_name[key] = entity_key
-    state.by_surname.setdefault(key, []).append(entity_key)
+    state.by_surname.setdefault(_surname_key(span.text), []).append(entity_key)
     return entity_key
 
 
@@ -405,8 +426,10 @@ def _resolve_person(state: _State, candidate: _Candidate) -> str:
 
 def _acronym(name: str) -> str:
     """ "United Nations" -> "UN": initials of a name of capitalised words, else ""."""
-    words = [w for w in re.findall(r"[\w’'-]+", name) if w.lower() not in ACRONYM_SKIP]
-    if len(words) < 2 or not all(w[:1].isupper() for w in words):
+    words = [
+        w for w in re.findall(r"[\w’'-]+", name.replace(".", "")) if w.lower() not in ACRONYM_SKIP
+    ]
+    if len(words) < 3 or not all(w[:1].isupper() for w in words):
         return ""
     return "".join(w[0] for w in words).upper()
 
@@ -428,7 +451,7 @@ def _organisation(state: _State, name: str, classification: str, aliases: list[s
 
 def _resolve_organisation(state: _State, candidate: _Candidate) -> str:
     """A state, an organisation, or "" for a place (a city, region or US state)."""
-    span, text = candidate.span, candidate.span.text
+    span, text = candidate.span, candidate.name or candidate.span.text
     country = states().get(fold_name(text))
     if candidate.label == "NORP":
         demonym = demonyms().get(name_key(text))
@@ -442,6 +465,10 @@ def _resolve_organisation(state: _State, candidate: _Candidate) -> str:
         state.places.update(fold_name(name) for name in [text, *_parenthesised(span)])
         return ""
     aliases = []
+    known = organisation_aliases().get(fold_name(text))
+    if known is not None:  # "FBI", "F.B.I.": the name the lexicon gives, the form written
+        aliases = [text] if fold_name(text) != fold_name(known[0]) else []
+        return _organisation(state, known[0], candidate.classification, aliases)
     if re.fullmatch(r"(?:[A-Z]\.){2,}[A-Z]?", text):  # "F.B.I." is "FBI"
         aliases.append(text.replace(".", ""))
     acronym = _acronym(text)
@@ -477,20 +504,42 @@ def _pronoun_target(state: _State, gender: str) -> str | None:
 
 
 def _description_target(state: _State, noun: Token) -> str | None:
-    """The actor a "the NOUN" subject describes: the latest given that title, or the
-    organisation whose name ends with the noun."""
+    """The actor a "the NOUN" subject describes: the latest person given that title, the
+    one organisation whose name ends with the noun (or of the noun's kind: "the newspaper"),
+    else, for a person noun, the document's protagonist when one stands out."""
     word = noun.lemma_.lower()
     for key in reversed(state.recent_people):
         if word in state.titles[key]:
             return key
-    organisations = [
+    heads = org_heads()
+    organisations = {
         key
         for key, entity in state.entities.items()
         if entity["kind"] == "organisation"
         and entity["classification"] != "state"
-        and name_key(entity["name"]).split()[-1:] == [word]
-    ]
-    return organisations[-1] if len(set(organisations)) == 1 else None
+        and (
+            name_key(entity["name"]).split()[-1:] == [word]
+            or (word in heads and entity["classification"] == heads[word])
+        )
+    }
+    if description_nouns().get(word) == "organisation" or word in heads:
+        return organisations.pop() if len(organisations) == 1 else None
+    return _protagonist(state, gender_words().get(word, ""))
+
+
+def _protagonist(state: _State, gender: str) -> str | None:
+    """The person mentioned at least twice as often as any other so far (of the gender)."""
+    counts = sorted(
+        (
+            (count, key)
+            for key, count in state.mention_count.items()
+            if state.entities[key]["gender"] in ("", gender or state.entities[key]["gender"])
+        ),
+        reverse=True,
+    )
+    if counts and counts[0][0] >= 2 and (len(counts) == 1 or counts[0][0] >= 2 * counts[1][0]):
+        return counts[0][1]
+    return None
 
 
 def _is_description(token: Token, nouns: frozenset[str]) -> bool:
@@ -552,7 +601,7 @@ def _read_token(state: _State, token: Token, nouns: frozenset[str]) -> None:
 
 def resolve_entities(doc: Doc) -> tuple[list[EntityData], list[MentionData], list[list[int]]]:
     state = _State()
-    nouns = description_nouns() | role_heads()
+    nouns = frozenset(description_nouns()) | role_heads()
     candidates = _harmonise(doc, _candidates(doc))
     named = {token.i for candidate in candidates for token in candidate.span}
     tokens = [
@@ -572,6 +621,40 @@ def resolve_entities(doc: Doc) -> tuple[list[EntityData], list[MentionData], lis
             _read_name(state, item)
         elif item.i not in state.token_keys:
             _read_token(state, item, nouns)
+    _merge_early_surnames(state)
     state.mentions.sort(key=lambda mention: mention.start)
     token_keys = [[index, key] for index, key in sorted(state.token_keys.items())]
     return list(state.entities.values()), state.mentions, token_keys
+
+
+def _merge_early_surnames(state: _State) -> None:
+    """A surname read before the full name ("Scott ... Bobby Scott") is the person of that
+    surname (and gender) the document names in full, the most mentioned one if several."""
+    merged: dict[str, str] = {}
+    for key, entity in state.entities.items():
+        if entity["kind"] != "person" or len(name_key(entity["name"]).split()) != 1:
+            continue
+        gender = entity["gender"]
+        full = {
+            other
+            for other in state.by_surname.get(_surname_key(entity["name"]), [])
+            if other in state.entities
+            and len(name_key(state.entities[other]["name"]).split()) > 1
+            and state.entities[other]["gender"] in ("", gender or state.entities[other]["gender"])
+        }
+        ranked = sorted(full, key=lambda o: -len(state.entities[o]["mentions"]))
+        if len(ranked) == 1 or (
+            ranked
+            and len(state.entities[ranked[0]]["mentions"])
+            > len(state.entities[ranked[1]]["mentions"])
+        ):
+            merged[key] = ranked[0]
+    if not merged:
+        return
+    for key, target in merged.items():
+        state.entities[target]["mentions"].extend(state.entities.pop(key)["mentions"])
+        state.entities[target]["mentions"].sort()
+    state.token_keys = {i: merged.get(k, k) for i, k in state.token_keys.items()}
+    state.mentions = [
+        m._replace(key=merged.get(m.key, m.key)) if m.key else m for m in state.mentions
+    ]
