@@ -459,9 +459,7 @@ def _surname_like(records: list[EntityRecord], cache: ResolutionCache) -> list[E
     plain = [
         r
         for r in records
-        if not r.classification
-        and not r.aliases
-        and re.fullmatch(r"[A-Z][a-z]+", r.name.strip())
+        if not r.classification and not r.aliases and re.fullmatch(r"[A-Z][a-z]+", r.name.strip())
     ]
     if not plain:
         return []
