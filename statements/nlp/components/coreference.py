@@ -308,8 +308,10 @@ def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
             best = votes[key].most_common(1)[0][0]
             if best in {"PERSON", "ORG"}:
                 candidate.label = best
-    # Surnames spaCy missed entirely ("Tawfiq" untagged): tag proper nouns equal to a surname.
     tagged = {token.i for candidate in candidates for token in candidate.span}
+    candidates += _untagged_subjects(doc, tagged, full_person_keys)
+    tagged = {token.i for candidate in candidates for token in candidate.span}
+    # Surnames spaCy missed entirely ("Tawfiq" untagged): tag proper nouns equal to a surname.
     if full_person_keys:
         for token in doc:
             if (
@@ -319,6 +321,30 @@ def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
             ):
                 candidates.append(_Candidate(doc[token.i : token.i + 1], "PERSON", "", ""))
     return sorted(candidates, key=lambda candidate: candidate.span.start)
+
+
+def _untagged_subjects(doc: Doc, tagged: set[int], surnames: dict[str, str]) -> list[_Candidate]:
+    """Proper-noun subjects the tagger missed ("The EP said", "Zero Hedge reported"): a
+    known organisation or state, an acronym, a name starting with a given name, else (two
+    words or more) an organisation. A lone unknown word stays unnamed."""
+    found = []
+    for token in doc:
+        if token.dep_ not in SUBJECT_DEPS or token.pos_ != "PROPN" or token.i in tagged:
+            continue
+        if name_key(token.text) in surnames:
+            continue  # the surname rule below handles it
+        start = min([token.i, *(c.i for c in token.lefts if c.dep_ == "compound")])
+        span = doc[start : token.i + 1]
+        if any(t.i in tagged for t in span) or not span.text[:1].isupper():
+            continue
+        folded = fold_name(span.text)
+        if folded in states() or folded in organisation_aliases() or span.text.isupper():
+            found.append(_Candidate(span, "ORG", "", ""))
+        elif given_names().get(span[0].lower_) and len(span) > 1:
+            found.append(_Candidate(span, "PERSON", "", ""))
+        elif len(span) > 1 or (span.text[1:].lower() != span.text[1:]):
+            found.append(_Candidate(span, "ORG", "", ""))  # "Zero Hedge", "PolitiFact"
+    return found
 
 
 # ------------------------------------------------------------------------------ people
@@ -461,14 +487,14 @@ def _resolve_organisation(state: _State, candidate: _Candidate) -> str:
     if country is not None:
         written = [text] if fold_name(text) != fold_name(country.name) else []
         return _organisation(state, country.name, "state", written)
+    known = organisation_aliases().get(fold_name(text))
+    if known is not None:  # "FBI", "F.B.I.": the name the lexicon gives, the form written
+        written = [text] if fold_name(text) != fold_name(known[0]) else []
+        return _organisation(state, known[0], candidate.classification, written)
     if candidate.label in {"GPE", "LOC", "FAC", "NORP"} or fold_name(text) in state.places:
         state.places.update(fold_name(name) for name in [text, *_parenthesised(span)])
         return ""
     aliases = []
-    known = organisation_aliases().get(fold_name(text))
-    if known is not None:  # "FBI", "F.B.I.": the name the lexicon gives, the form written
-        aliases = [text] if fold_name(text) != fold_name(known[0]) else []
-        return _organisation(state, known[0], candidate.classification, aliases)
     if re.fullmatch(r"(?:[A-Z]\.){2,}[A-Z]?", text):  # "F.B.I." is "FBI"
         aliases.append(text.replace(".", ""))
     acronym = _acronym(text)
