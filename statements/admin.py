@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db import models as django_models
@@ -29,6 +30,7 @@ from statements.highlight import Span, spans_render, statement_fragments
 from statements.naming import name_key
 from statements.services.merge import MergeError, organisation_merge, person_merge
 from statements.services.reextract import documents_reextract
+from statements.services.relink import statements_relink
 from statements.services.review import (
     statement_edit_note,
     statement_mark_edited,
@@ -259,6 +261,57 @@ class StatementTargetInline(admin.TabularInline):
     verbose_name_plural = "targets (who the statement is about or addressed to)"
 
 
+class LinkConfidenceFilter(admin.SimpleListFilter):
+    """Statements whose speaker link an editor should check: a surname resolved with low
+    confidence, or a named speaker left without a record."""
+
+    title = "speaker link"
+    parameter_name = "link"
+
+    def lookups(self, request, model_admin):
+        below = settings.KB_LINK_REVIEW_BELOW
+        return [
+            ("low", f"low confidence (below {below:g})"),
+            ("unlinked", "speaker named, no record"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "low":
+            return queryset.filter(
+                speaker_link_confidence__lt=settings.KB_LINK_REVIEW_BELOW
+            ).order_by("speaker_link_confidence", "-id")
+        if self.value() == "unlinked":
+            return queryset.filter(
+                speaker_person__isnull=True, speaker_organisation__isnull=True
+            ).exclude(speaker_text="")
+        return queryset
+
+
+class LikelyDuplicateFilter(admin.SimpleListFilter):
+    """People who may be one person: live records sharing a surname (candidates to merge)."""
+
+    title = "likely duplicates"
+    parameter_name = "duplicates"
+
+    def lookups(self, request, model_admin):
+        return [("surname", "shares a surname with another record")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "surname":
+            return queryset
+        shared = (
+            models.Person.objects.filter(merged_into__isnull=True)
+            .exclude(surname_key="")
+            .values("surname_key")
+            .annotate(records=Count("pk"))
+            .filter(records__gt=1)
+            .values("surname_key")
+        )
+        return queryset.filter(surname_key__in=shared, merged_into__isnull=True).order_by(
+            "surname_key", "name"
+        )
+
+
 class StatementAdminForm(forms.ModelForm):
     class Meta:
         model = models.Statement
@@ -335,11 +388,13 @@ class StatementAdmin(HistoryAdmin):
         "date",
         "review_status",
         "confidence",
+        "speaker_link_confidence",
     ]
     list_display_links = ["id", "content_display"]
     list_select_related = ["speaker_person", "speaker_organisation", "document"]
     list_filter = [
         "review_status",
+        LinkConfidenceFilter,
         "statement_type",
         "kind",
         ("document__publisher", admin.AllValuesFieldListFilter),
@@ -360,7 +415,12 @@ class StatementAdmin(HistoryAdmin):
         "membership",
     ]
     inlines = [StatementTargetInline]
-    actions = ["accept_selected", "reject_selected", "mark_selected_for_review"]
+    actions = [
+        "accept_selected",
+        "reject_selected",
+        "mark_selected_for_review",
+        "relink_selected",
+    ]
     history_list_display = ["review_status"]
     list_per_page = 50
     fieldsets = [
@@ -513,6 +573,16 @@ class StatementAdmin(HistoryAdmin):
     @admin.action(description="Mark selected statements for review", permissions=["change"])
     def mark_selected_for_review(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._review(request, queryset, models.ReviewStatus.NEEDS_REVIEW)
+
+    @admin.action(description="Re-link the speakers of selected statements", permissions=["change"])
+    def relink_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        report = statements_relink(statement_ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            f"{report.linked} linked, {report.moved} moved, {report.unlinked} unlinked "
+            f"(reviewed statements are left as they are).",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(models.StatementTarget)
@@ -694,11 +764,12 @@ class PersonAdmin(ActorAdmin):
         "merged_into",
     ]
     list_select_related = ["merged_into"]
-    list_filter = ["needs_review", MergedListFilter]
+    list_filter = ["needs_review", LikelyDuplicateFilter, MergedListFilter]
     inlines = [PersonOtherNameInline, PersonIdentifierInline, PersonMembershipInline]
     fields = [
         "name",
         ("honorific_prefix", "given_name", "family_name"),
+        "gender",
         "disambiguation",
         "slug",
         "summary",

@@ -39,18 +39,23 @@ class RelinkReport:
 
 
 def statements_relink(
-    *, document_ids: Iterable[int] | None = None, unlinked_only: bool = False
+    *,
+    document_ids: Iterable[int] | None = None,
+    statement_ids: Iterable[int] | None = None,
+    unlinked_only: bool = False,
 ) -> RelinkReport:
     """Re-link the speakers named by a bare surname in machine statements.
 
-    ``document_ids`` limits the run to those documents; ``unlinked_only`` to statements
-    without a speaker record (what ingest runs after each batch of documents).
+    ``document_ids`` or ``statement_ids`` limit the run; ``unlinked_only`` keeps it to
+    statements without a speaker record (what ingest runs after each batch of documents).
     """
     statements = Statement.objects.filter(
         review_status=ReviewStatus.AUTO, speaker_organisation__isnull=True
     ).order_by("pk")
     if document_ids is not None:
         statements = statements.filter(document_id__in=list(document_ids))
+    if statement_ids is not None:
+        statements = statements.filter(pk__in=list(statement_ids))
     if unlinked_only:
         statements = statements.filter(speaker_person__isnull=True)
     report = RelinkReport()

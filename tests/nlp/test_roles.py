@@ -39,3 +39,23 @@ def test_premodifier_and_former_status(nlp):
     # "the previous ambassador" is the role stated in full just before, held earlier
     assert guney["Ambassador to Iraq"].status == "former"
     assert guney["Ambassador to Iraq"].organisation_name == "Turkey"
+
+
+def test_roles_from_appositions_before_the_name_and_possessives(nlp):
+    text = "The WFP's country director, Henrik Larsen, said aid was late."
+    (role,) = roles_by_person(extract(text, nlp=nlp))["Henrik Larsen"]
+    assert (role.role, role.organisation_name) == ("country director", "World Food Programme")
+    text = "The Canadian trade minister, Sophie Tremblay, warned that tariffs would rise."
+    (role,) = roles_by_person(extract(text, nlp=nlp))["Sophie Tremblay"]
+    assert (role.role, role.organisation_name) == ("trade minister", "Canada")
+
+
+def test_premodifier_roles_never_swallow_words_outside_the_noun_phrase(nlp):
+    text = "He is not as cool as President Elena Rossi, the editor said."
+    assert [r.role for r in roles_by_person(extract(text, nlp=nlp))["Elena Rossi"]] == [
+        "President"
+    ]
+    text = "Commerce Secretary David Lin said exports rose. MEP Klaus Weber agreed."
+    roles = roles_by_person(extract(text, nlp=nlp))
+    assert [r.role for r in roles["David Lin"]] == ["Commerce Secretary"]
+    assert [r.role for r in roles["Klaus Weber"]] == ["MEP"]

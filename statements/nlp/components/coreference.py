@@ -50,6 +50,7 @@ NAME_KEY_RE = re.compile(r"\w+")
 
 ACRONYM_SKIP = {"of", "the", "and", "for", "on", "in", "&"}
 DATELINE_MARKS = ("(", "—", "–", "--", ",")
+PERSONAL_BODIES = {"campaign", "administration"}  # "the Obama administration"
 
 
 class EntityData(TypedDict):
@@ -197,13 +198,17 @@ def split_honorific(span: Span) -> tuple[str, Span]:
 
 
 def _headline_lines(text: str) -> list[tuple[int, int]]:
-    """Character ranges of lines set in title case without a sentence's final punctuation
-    (headlines, section titles)."""
+    """Character ranges of lines set in title case: the first line (the title), and others
+    without a sentence's final punctuation (section titles)."""
     ranges, offset = [], 0
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
         words = [w for w in re.findall(r"[A-Za-z][\w’'-]*", line) if len(w) > 3]
         capitals = sum(1 for w in words if w[0].isupper())
-        sentence = line.rstrip().endswith((".", ":", "”", '"', "?", "!", ";", ","))
+        # the title line may end with a full stop ("Obama Seeks More Refugees.")
+        ending = (".", ":", "”", '"', "?", "!", ";", ",")
+        title = number == 0 and len(lines) > 1 and len(line) < 200
+        sentence = not title and line.rstrip().endswith(ending)
         if len(words) >= 3 and capitals >= 0.8 * len(words) and not sentence:
             ranges.append((offset, offset + len(line)))
         offset += len(line) + 1
@@ -270,14 +275,15 @@ def _candidates(doc: Doc) -> list[_Candidate]:
 
 
 def _campaign(span: Span) -> _Candidate | None:
-    """ "the Trump campaign", "Clinton’s campaign": an organisation named after a person."""
+    """ "the Trump campaign", "Clinton’s campaign", "the Obama administration": an
+    organisation named after a person."""
     doc, end = span.doc, span.end
     if end < len(doc) and doc[end].text in {"’s", "'s"}:
         end += 1
-    if end >= len(doc) or doc[end].lower_ != "campaign":
+    if end >= len(doc) or doc[end].lower_ not in PERSONAL_BODIES:
         return None
-    surname = span[-1].text
-    return _Candidate(doc[span.start : end + 1], "ORG", "", "", name=f"{surname} campaign")
+    name = f"{span[-1].text} {doc[end].lower_}"
+    return _Candidate(doc[span.start : end + 1], "ORG", "", "", name=name)
 
 
 def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:

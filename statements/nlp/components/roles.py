@@ -12,6 +12,7 @@ A phrase is a role only when it contains a role head word from ``lexicon/roles.t
 from __future__ import annotations
 
 import bisect
+from typing import TypedDict
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
@@ -52,31 +53,52 @@ def _is_role_word(token: Token, heads: frozenset[str]) -> bool:
     return "-" in token.text and lowered.replace("-", " ") in heads
 
 
-def _char_index(doc: Doc) -> list[int]:
-    return [token.idx for token in doc]
+class RoleData(TypedDict):
+    """``doc._.kb_roles`` item: a role the document gives a person."""
+
+    person_key: str
+    role: str
+    organisation_key: str | None
+    organisation_name: str
+    status: str  # "current" | "former"
+    start: int
+    end: int
 
 
-def find_roles(doc: Doc) -> list[dict]:
-    mentions = doc._.kb_mentions or []
-    entities = {entity["key"]: entity for entity in doc._.kb_entities or []}
-    if not mentions or len(doc) == 0:
-        return []
-    heads = role_heads()
-    titles = honorifics()
-    token_starts = _char_index(doc)
-    mention_starts = [mention[0] for mention in mentions]
+# Parts of speech a pre-modifying role phrase is made of ("the newly appointed Turkish
+# ambassador to Iraq"); anything else ("not as cool as", "since") ends it.
+PREMODIFIER_POS = {"NOUN", "PROPN", "ADJ", "DET", "NUM", "PUNCT", "ADV", "VERB", "ADP", "PART"}
 
-    def token_at(char: int) -> int:
-        return max(0, bisect.bisect_right(token_starts, char) - 1)
 
-    def organisation_in(start_char: int, end_char: int) -> tuple[str, str]:
+class _RoleReader:
+    """Reads the roles of every person mention of one document."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.mentions = doc._.kb_mentions or []
+        self.entities = {entity["key"]: entity for entity in doc._.kb_entities or []}
+        self.heads = role_heads()
+        self.titles = honorifics()
+        self.token_starts = [token.idx for token in doc]
+        self.mention_starts = [mention[0] for mention in self.mentions]
+        self.person_tokens: set[int] = set()
+        for start, end, label, _ in self.mentions:
+            if label == "PERSON":
+                self.person_tokens.update(range(self.token_at(start), self.token_at(end - 1) + 1))
+        self.roles: list[RoleData] = []
+        self.seen: set[tuple[str, str]] = set()
+
+    def token_at(self, char: int) -> int:
+        return max(0, bisect.bisect_right(self.token_starts, char) - 1)
+
+    def organisation_in(self, start_char: int, end_char: int) -> tuple[str, str]:
         """Best organisation mention inside a character range: a non-state one first."""
-        index = bisect.bisect_left(mention_starts, start_char)
+        index = bisect.bisect_left(self.mention_starts, start_char)
         best = ("", "")
-        while index < len(mentions) and mentions[index][0] < end_char:
-            key = mentions[index][3]
+        while index < len(self.mentions) and self.mentions[index][0] < end_char:
+            key = self.mentions[index][3]
             if key and key.startswith("O"):
-                entity = entities[key]
+                entity = self.entities[key]
                 if entity["classification"] != "state":
                     return key, entity["name"]
                 if not best[0]:
@@ -84,84 +106,114 @@ def find_roles(doc: Doc) -> list[dict]:
             index += 1
         return best
 
-    person_tokens: set[int] = set()
-    for mention_start, mention_end, label, _ in mentions:
-        if label == "PERSON":
-            person_tokens.update(range(token_at(mention_start), token_at(mention_end - 1) + 1))
-
-    roles: list[dict] = []
-    seen: set[tuple[str, str]] = set()
-
-    def add(
-        person_key: str,
-        role_tokens: list[Token],
-        org: tuple[str, str],
-        status: str,
-        start: int,
-        end: int,
-    ) -> None:
+    def add(self, person_key, role_tokens, org, status, start, end) -> None:
         if not role_tokens:
             return
-        role_text = doc_text(doc)[role_tokens[0].idx : role_tokens[-1].idx + len(role_tokens[-1])]
-        if _is_role_word(role_tokens[0], heads):
+        first, last = role_tokens[0], role_tokens[-1]
+        role_text = doc_text(self.doc)[first.idx : last.idx + len(last)]
+        if _is_role_word(first, self.heads):
             role_text = role_text[:1].upper() + role_text[1:]
-        if (person_key, role_text.lower()) in seen:
+        if (person_key, role_text.lower()) in self.seen:
             return
-        seen.add((person_key, role_text.lower()))
-        roles.append(
-            {
-                "person_key": person_key,
-                "role": role_text,
-                "organisation_key": org[0],
-                "organisation_name": org[1],
-                "status": status,
-                "start": start,
-                "end": end,
-            }
+        self.seen.add((person_key, role_text.lower()))
+        self.roles.append(
+            RoleData(
+                person_key=person_key,
+                role=role_text,
+                organisation_key=org[0] or None,
+                organisation_name=org[1],
+                status=status,
+                start=start,
+                end=end,
+            )
         )
 
-    for mention_start, mention_end, label, key in mentions:
-        if label != "PERSON" or not key:
-            continue
-        first = token_at(mention_start)
-        last = token_at(mention_end - 1)
-        # apposition after the name
-        if last + 2 < len(doc) and doc[last + 1].text == ",":
-            region = []
-            position = last + 2
-            while position < len(doc) and len(region) < 14:
-                token = doc[position]
-                if token.text in BOUNDARY_TEXT or token.i in person_tokens:
-                    break
-                if token.pos_ in {"VERB", "AUX"} and token.tag_ != "VBN":
-                    region = []
-                    break
-                region.append(token)
-                position += 1
-            if region and any(_is_role_word(token, heads) for token in region):
-                _apposition_role(doc, key, region, organisation_in, add)
-        # pre-modifiers before the name
-        region = []
-        position = first - 1
-        while position >= 0 and len(region) < 10:
-            token = doc[position]
+    def has_role_word(self, region: list[Token]) -> bool:
+        return any(_is_role_word(token, self.heads) for token in region)
+
+    def apposition_after(self, last: int) -> list[Token]:
+        """ "Hawre Tawfiq, General Director of ...,": the phrase after the name's comma."""
+        doc, region = self.doc, []
+        if last + 2 >= len(doc) or doc[last + 1].text != ",":
+            return []
+        for token in doc[last + 2 : last + 16]:
+            if token.text in BOUNDARY_TEXT or token.i in self.person_tokens:
+                break
+            if token.pos_ in {"VERB", "AUX"} and token.tag_ != "VBN":
+                return []
+            region.append(token)
+        return region
+
+    def premodifiers(self, first: int) -> list[Token]:
+        """ "Commerce Secretary David Lin": the noun phrase in front of the name, never the
+        words before it ("not as cool as President", "since FBI Director")."""
+        region: list[Token] = []
+        for token in reversed(self.doc[max(0, first - 10) : first]):
             if token.text in BOUNDARY_TEXT or token.is_space:
+                break
+            if token.pos_ not in PREMODIFIER_POS or token.lower_ in {"as", "since", "than"}:
                 break
             if token.pos_ in {"VERB", "AUX"} and token.tag_ != "VBN":
                 break
-            if token.text.lower() in titles and not _is_role_word(token, heads):
+            if token.pos_ == "ADV" and token.lower_ not in STATUS_WORDS:
+                break
+            if token.text.lower() in self.titles and not _is_role_word(token, self.heads):
                 break
             region.insert(0, token)
-            position -= 1
-        if region and any(_is_role_word(token, heads) for token in region):
-            _premodifier_role(doc, key, region, organisation_in, add)
-    return _complete_bare_roles(roles)
+        while region and region[0].pos_ == "ADP":
+            region = region[1:]
+        return region
+
+    def apposition_before(self, first: int, last: int) -> list[Token]:
+        """ "The World Food Programme's country director, Henrik Larsen,": the noun phrase
+        the name stands in apposition to, without its possessive owner."""
+        root = self.doc[first : last + 1].root
+        noun = root.head
+        if root.dep_ != "appos" or noun.i >= first or not _is_role_word(noun, self.heads):
+            return []
+        owner = {t.i for child in noun.children if child.dep_ == "poss" for t in child.subtree}
+        region = [t for t in noun.subtree if t.i < first and t.i not in owner and t.text != ","]
+        return [t for t in region if t.dep_ != "case"] if owner else region
+
+    def owner_of(self, first: int, last: int) -> tuple[str, str]:
+        """The organisation a possessive names: "the WFP's country director, Henrik Larsen"."""
+        noun = self.doc[first : last + 1].root.head
+        for child in noun.children:
+            if child.dep_ == "poss":
+                subtree = list(child.subtree)
+                return self.organisation_in(subtree[0].idx, subtree[-1].idx + len(subtree[-1]))
+        return ("", "")
+
+    def read(self) -> list[RoleData]:
+        for start, end, label, key in self.mentions:
+            if label != "PERSON" or not key:
+                continue
+            first, last = self.token_at(start), self.token_at(end - 1)
+            region = self.apposition_after(last)
+            if region and self.has_role_word(region):
+                _apposition_role(self.doc, key, region, self.organisation_in, self.add)
+            region = self.apposition_before(first, last)
+            if region:
+                owner = self.owner_of(first, last)
+                organisation_in = (lambda *_, o=owner: o) if owner[0] else self.organisation_in
+                _premodifier_role(self.doc, key, region, organisation_in, self.add)
+                continue
+            region = self.premodifiers(first)
+            if region and self.has_role_word(region):
+                _premodifier_role(self.doc, key, region, self.organisation_in, self.add)
+        return _complete_bare_roles(self.roles)
 
 
-def _complete_bare_roles(roles: list[dict]) -> list[dict]:
+def find_roles(doc: Doc) -> list[RoleData]:
+    if not doc._.kb_mentions or len(doc) == 0:
+        return []
+    return _RoleReader(doc).read()
+
+
+def _complete_bare_roles(roles: list[RoleData]) -> list[RoleData]:
     """ "Ali Rıza Güney, the previous ambassador": a bare role word refers to the role of
     that head the document stated in full just before ("ambassador to Iraq" of Turkey)."""
-    completed = []
+    completed: list[RoleData] = []
     for index, role in enumerate(roles):
         words = role["role"].lower().split()
         if len(words) == 1 and not role["organisation_key"]:
