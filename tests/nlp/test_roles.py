@@ -52,9 +52,7 @@ def test_roles_from_appositions_before_the_name_and_possessives(nlp):
 
 def test_premodifier_roles_never_swallow_words_outside_the_noun_phrase(nlp):
     text = "He is not as cool as President Elena Rossi, the editor said."
-    assert [r.role for r in roles_by_person(extract(text, nlp=nlp))["Elena Rossi"]] == [
-        "President"
-    ]
+    assert [r.role for r in roles_by_person(extract(text, nlp=nlp))["Elena Rossi"]] == ["President"]
     text = "Commerce Secretary David Lin said exports rose. MEP Klaus Weber agreed."
     roles = roles_by_person(extract(text, nlp=nlp))
     assert [r.role for r in roles["David Lin"]] == ["Commerce Secretary"]
