@@ -219,3 +219,9 @@ def organisation_aliases() -> dict[str, tuple[str, tuple[str, ...]]]:
 @cache
 def name_particles() -> frozenset[str]:
     return frozenset(row[0].lower() for row in _data_lines("name_particles.txt"))
+
+
+@cache
+def role_status_words() -> dict[str, str]:
+    """Word of a role phrase -> the status it marks ("previous" -> "former")."""
+    return {row[0].lower(): row[1] for row in _data_lines("role_status.tsv")}

@@ -45,7 +45,7 @@ from statements.nlp.lexicons import (
 
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
-PRONOUN_GENDER = {"he": "male", "she": "female"}
+SUBJECT_PRONOUNS = ("he", "she")  # their gender comes from lexicon/gender_words.tsv
 NAME_KEY_RE = re.compile(r"\w+")
 
 ACRONYM_SKIP = {"of", "the", "and", "for", "on", "in", "&"}
@@ -610,8 +610,8 @@ def _read_name(state: _State, candidate: _Candidate) -> None:
 
 
 def _read_token(state: _State, token: Token, nouns: frozenset[str]) -> None:
-    if token.lower_ in PRONOUN_GENDER:
-        gender = PRONOUN_GENDER[token.lower_]
+    if token.lower_ in SUBJECT_PRONOUNS:
+        gender = gender_words()[token.lower_]
         target = _pronoun_target(state, gender)
         if (
             target
@@ -641,7 +641,7 @@ def resolve_entities(doc: Doc) -> tuple[list[EntityData], list[MentionData], lis
         for token in doc
         if token.i not in named
         and (
-            (token.lower_ in PRONOUN_GENDER and token.dep_ in SUBJECT_DEPS)
+            (token.lower_ in SUBJECT_PRONOUNS and token.dep_ in SUBJECT_DEPS)
             or _is_description(token, nouns)
         )
     ]

@@ -18,10 +18,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from statements.nlp.components.extensions import doc_text, register_extensions
-from statements.nlp.lexicons import honorifics, role_heads
+from statements.nlp.lexicons import honorifics, role_heads, role_status_words
 
-FORMER_WORDS = {"former", "previous", "ex", "erstwhile", "outgoing", "then", "past", "retired"}
-STATUS_WORDS = FORMER_WORDS | {"newly", "appointed", "new", "current", "incoming", "acting"}
 ORG_PREPS = {"of", "for", "at", "with", "in"}
 BOUNDARY_TEXT = {",", ".", ";", ":", "(", ")", "—", "–", "\n", "and", "or", "but", "“", "”", '"'}
 
@@ -155,7 +153,7 @@ class _RoleReader:
                 break
             if token.pos_ in {"VERB", "AUX"} and token.tag_ != "VBN":
                 break
-            if token.pos_ == "ADV" and token.lower_ not in STATUS_WORDS:
+            if token.pos_ == "ADV" and token.lower_ not in role_status_words():
                 break
             if token.text.lower() in self.titles and not _is_role_word(token, self.heads):
                 break
@@ -235,13 +233,16 @@ def _complete_bare_roles(roles: list[RoleData]) -> list[RoleData]:
 
 
 def _status(tokens: list[Token]) -> str:
-    return "former" if any(token.lower_ in FORMER_WORDS for token in tokens) else "current"
+    words = role_status_words()
+    return "former" if any(words.get(token.lower_) == "former" for token in tokens) else "current"
 
 
 def _apposition_role(doc, person_key, region, organisation_in, add) -> None:
     tokens = [token for token in region if token.pos_ != "DET"]
     status = _status(tokens)
-    tokens = [token for token in tokens if token.lower_ not in STATUS_WORDS or token.pos_ == "NOUN"]
+    tokens = [
+        token for token in tokens if token.lower_ not in role_status_words() or token.pos_ == "NOUN"
+    ]
     if not tokens:
         return
     # the role ends before the preposition that introduces the organisation
@@ -269,7 +270,7 @@ def _premodifier_role(doc, person_key, region, organisation_in, add) -> None:
     tokens = [
         token
         for token in region
-        if token.pos_ != "DET" and (token.lower_ not in STATUS_WORDS or token.pos_ == "NOUN")
+        if token.pos_ != "DET" and (token.lower_ not in role_status_words() or token.pos_ == "NOUN")
     ]
     org = organisation_in(start_char, end_char)
     # drop the organisation's own name from the front of the role when it is a demonym
