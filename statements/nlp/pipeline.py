@@ -174,8 +174,6 @@ def resolve_date(date_text: str, published: str) -> str:
 def doc_to_extraction(doc: Doc, metadata: DocumentMetadata) -> Extraction:
     text = doc_text(doc)
     entity_dicts = doc._.kb_entities or []
-    names = {entity["key"]: entity["name"] for entity in entity_dicts}
-    by_key = {entity["key"]: entity for entity in entity_dicts}
     entities = tuple(
         EntityRecord(
             key=entity["key"],
@@ -227,7 +225,8 @@ def doc_to_extraction(doc: Doc, metadata: DocumentMetadata) -> Extraction:
     roles_by_person: dict[str, str] = {}
     for role in roles_out:
         roles_by_person.setdefault(role.person_key, role.role)
-    statements = _statement_records(doc, text, names, roles_by_person)
+    by_key = {entity["key"]: entity for entity in entity_dicts}
+    statements = _statement_records(doc, text, by_key, roles_by_person)
     return Extraction(
         text=text,
         metadata=metadata,
@@ -241,8 +240,9 @@ def doc_to_extraction(doc: Doc, metadata: DocumentMetadata) -> Extraction:
 
 
 def _statement_records(
-    doc: Doc, text: str, names: dict[str, str], roles_by_person: dict[str, str]
+    doc: Doc, text: str, by_key: dict, roles_by_person: dict[str, str]
 ) -> tuple[StatementRecord, ...]:
+    names = {key: entity["name"] for key, entity in by_key.items()}
     statements = []
     for item in doc._.kb_statements or []:
         spans = tuple((start, end) for start, end in item["content_spans"])
