@@ -17,7 +17,7 @@ def surname_keys_fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statements', '0005_document_lead'),
+        ('statements', '0006_removed_statement'),
     ]
 
     operations = [
