@@ -50,11 +50,13 @@ serve: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# ruff, then the import rules between layers (import-linter contracts in pyproject.toml).
+# ruff, the import rules between layers (import-linter contracts in pyproject.toml), and no
+# function in statements/ longer than 80 lines.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/python tools/check_function_length.py
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -78,7 +78,7 @@ class MentionData(NamedTuple):
     key: str | None
 
 
-def name_key(name: str) -> str:
+def document_name_key(name: str) -> str:
     """Matching key of a name inside one document: casefolded words, apostrophes unified."""
     return " ".join(NAME_KEY_RE.findall(name.casefold().replace("’", "'")))
 
@@ -291,16 +291,16 @@ def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
     full_person_keys: dict[str, str] = {}
     votes: dict[str, Counter] = {}
     for candidate in candidates:
-        key = name_key(candidate.span.text)
+        key = document_name_key(candidate.span.text)
         votes.setdefault(key, Counter())[candidate.label] += 1
         if candidate.label == "PERSON" and len(candidate.span) >= 2:
-            full_person_keys[name_key(candidate.span[-1].text)] = key
+            full_person_keys[document_name_key(candidate.span[-1].text)] = key
     full_names = {key for key in full_person_keys.values()}
     for candidate in candidates:
         span = candidate.span
-        key = name_key(span.text)
+        key = document_name_key(span.text)
         if candidate.label == "PERSON" and len(span) >= 3:
-            tail = name_key(span[1:].text)
+            tail = document_name_key(span[1:].text)
             if tail in full_names:  # "Crooked Hillary Clinton"
                 candidate.span = span[1:]
                 continue
@@ -323,7 +323,7 @@ def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
             if (
                 token.pos_ == "PROPN"
                 and token.i not in tagged
-                and name_key(token.text) in full_person_keys
+                and document_name_key(token.text) in full_person_keys
             ):
                 candidates.append(_Candidate(doc[token.i : token.i + 1], "PERSON", "", ""))
     return sorted(candidates, key=lambda candidate: candidate.span.start)
@@ -337,7 +337,7 @@ def _untagged_subjects(doc: Doc, tagged: set[int], surnames: dict[str, str]) -> 
     for token in doc:
         if token.dep_ not in SUBJECT_DEPS or token.pos_ != "PROPN" or token.i in tagged:
             continue
-        if name_key(token.text) in surnames:
+        if document_name_key(token.text) in surnames:
             continue  # the surname rule below handles it
         start = min([token.i, *(c.i for c in token.lefts if c.dep_ == "compound")])
         span = doc[start : token.i + 1]
@@ -370,11 +370,11 @@ def _person_words(span: Span) -> tuple[str, str, str]:
     words = [token for token in span if token.lower_ not in suffixes]
     given = words[0].text if words else ""
     family = span.doc[words[1].i : words[-1].i + 1].text if len(words) > 1 else ""
-    return given, family, name_key(span.text)
+    return given, family, document_name_key(span.text)
 
 
 def _surname_key(text: str) -> str:
-    words = [w for w in name_key(text).split() if w not in name_suffixes() and w != "s"]
+    words = [w for w in document_name_key(text).split() if w not in name_suffixes() and w != "s"]
     return words[-1] if words else ""
 
 
@@ -424,7 +424,7 @@ def _resolve_person(state: _State, candidate: _Candidate) -> str:
             )
             state.by_name[key] = entity_key
             state.by_surname.setdefault(_surname_key(span.text), []).append(entity_key)
-            state.by_given.setdefault(name_key(given), []).append(entity_key)
+            state.by_given.setdefault(document_name_key(given), []).append(entity_key)
         elif candidate.honorific and not state.entities[entity_key]["honorific_prefix"]:
             state.entities[entity_key]["honorific_prefix"] = candidate.honorific
         return entity_key
@@ -486,7 +486,7 @@ def _resolve_organisation(state: _State, candidate: _Candidate) -> str:
     span, text = candidate.span, candidate.name or candidate.span.text
     country = states().get(fold_name(text))
     if candidate.label == "NORP":
-        demonym = demonyms().get(name_key(text))
+        demonym = demonyms().get(document_name_key(text))
         country = states().get(fold_name(demonym)) if demonym else None
         if country is None and demonym:
             return _organisation(state, demonym, "state", [])
@@ -550,7 +550,7 @@ def _description_target(state: _State, noun: Token) -> str | None:
         if entity["kind"] == "organisation"
         and entity["classification"] != "state"
         and (
-            name_key(entity["name"]).split()[-1:] == [word]
+            document_name_key(entity["name"]).split()[-1:] == [word]
             or (word in heads and entity["classification"] == heads[word])
         )
     }
@@ -593,7 +593,7 @@ def _read_name(state: _State, candidate: _Candidate) -> None:
         subject = head.dep_ in SUBJECT_DEPS or (head.dep_ == "pobj" and head.head.lower_ == "by")
         words, named_noun = _apposition_titles(span)
         state.titles[entity_key] |= words | _titles_before(span)
-        state.titles[entity_key] |= set(name_key(candidate.honorific).split())
+        state.titles[entity_key] |= set(document_name_key(candidate.honorific).split())
         if named_noun is not None:
             state.token_keys[named_noun.i] = entity_key
             subject = subject or named_noun.dep_ in SUBJECT_DEPS
@@ -616,7 +616,7 @@ def _read_token(state: _State, token: Token, nouns: frozenset[str]) -> None:
         if (
             target
             and not state.entities[target]["gender"]
-            and len(name_key(state.entities[target]["name"]).split()) == 1
+            and len(document_name_key(state.entities[target]["name"]).split()) == 1
         ):
             state.entities[target]["gender"] = gender  # "Clinton ... she said"
         label = "PRON"
@@ -664,14 +664,14 @@ def _merge_early_surnames(state: _State) -> None:
     surname (and gender) the document names in full, the most mentioned one if several."""
     merged: dict[str, str] = {}
     for key, entity in state.entities.items():
-        if entity["kind"] != "person" or len(name_key(entity["name"]).split()) != 1:
+        if entity["kind"] != "person" or len(document_name_key(entity["name"]).split()) != 1:
             continue
         gender = entity["gender"]
         full = {
             other
             for other in state.by_surname.get(_surname_key(entity["name"]), [])
             if other in state.entities
-            and len(name_key(state.entities[other]["name"]).split()) > 1
+            and len(document_name_key(state.entities[other]["name"]).split()) > 1
             and state.entities[other]["gender"] in ("", gender or state.entities[other]["gender"])
         }
         ranked = sorted(full, key=lambda o: -len(state.entities[o]["mentions"]))
