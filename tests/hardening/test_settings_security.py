@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,10 +29,12 @@ def _production_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def _manage(
+    *args: str, env: dict[str, str], project: Path = PROJECT_DIR
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR,
+        cwd=project,
         env=env,
         capture_output=True,
         text=True,
@@ -45,10 +48,14 @@ def test_check_deploy_is_clean_under_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_production_start_up_fails_clearly_without_a_secret_key():
+def test_production_start_up_fails_clearly_without_a_secret_key(tmp_path):
+    # A production host has no development .env (make install writes one with a key), so
+    # start from a copy of the settings and manage.py without one.
+    shutil.copytree(PROJECT_DIR / "kb", tmp_path / "kb")
+    shutil.copy(PROJECT_DIR / "manage.py", tmp_path / "manage.py")
     env = _production_env()
     del env["DJANGO_SECRET_KEY"]
-    result = _manage("check", env=env)
+    result = _manage("check", env=env, project=tmp_path)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
