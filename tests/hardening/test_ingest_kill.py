@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
-from statements.models import Document
+from statements.models import Document, Organisation, OtherName, Statement
 from statements.services.ingest import text_sha256
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -34,9 +34,10 @@ SPEAKERS = [
 def _article(number: int) -> str:
     name, role, organisation = SPEAKERS[number % len(SPEAKERS)]
     other, _, other_org = SPEAKERS[(number + 1) % len(SPEAKERS)]
+    dateline = "CONCORD, N.H. (AP) —" if number % 2 else "MANCHESTER, N.H. (AP) —"
     paragraphs = [
-        f"Report {number}: {name}, {role} of {organisation}, said on Monday that the budget "
-        f"for project {number} would be cut by {number % 9 + 1} percent.",
+        f"{dateline} Report {number}: {name}, {role} of {organisation}, said on Monday "
+        f"that the budget for project {number} would be cut by {number % 9 + 1} percent.",
         f"“We cannot keep spending money we do not have,” {name.split()[-1]} told reporters. "
         f"{other} of {other_org} criticised the plan and demanded a public vote.",
         f"According to {other_org}, the cuts would hit {number * 10} families. "
@@ -107,3 +108,23 @@ def test_sigkill_mid_batch_leaves_no_partial_document_and_rerun_completes(tmp_pa
     )
     assert forced.returncode == 0, forced.stderr
     assert {sha: n for sha, n in _statement_counts().items() if sha in after_kill} == after_kill
+    _assert_datelines_name_nobody()
+
+
+def _assert_datelines_name_nobody() -> None:
+    """The agency credit in "CONCORD, N.H. (AP) —" is neither a speaker nor an alias of
+    the place, however the run was cut and resumed."""
+    assert (
+        not OtherName.objects.filter(name__in=["AP", "N.H.", "NH"])
+        .exclude(organisation__name="Associated Press")
+        .exists()
+    )
+    assert not Organisation.objects.filter(
+        name__in=["N.H.", "NH", "CONCORD", "MANCHESTER"]
+    ).exists()
+    speakers = set(
+        Statement.objects.exclude(speaker_organisation=None).values_list(
+            "speaker_organisation__name", flat=True
+        )
+    )
+    assert "Associated Press" not in speakers

@@ -132,3 +132,21 @@ def test_acronyms_and_dotted_forms_are_one_organisation(nlp):
     (fbi,) = [e for e in extraction.entities if e.kind == "organisation"]
     assert fbi.name == "Federal Bureau of Investigation"
     assert {"F.B.I.", "FBI"} <= set(fbi.aliases)
+
+
+def test_dateline_place_is_not_an_organisation(nlp):
+    text = (
+        "Ayotte keeps her distance\n\n"
+        "CONCORD, N.H. (AP) — Republican Sen. Kelly Ayotte said Tuesday that she will not "
+        "support the nominee.\n\n"
+        "The state party said it would meet in Concord on Friday."
+    )
+    names = {e.name for e in extract(text, nlp=nlp).entities}
+    assert "CONCORD" not in names
+    assert "Kelly Ayotte" in names
+
+
+def test_capitalised_organisation_opening_a_sentence_stays_an_organisation(nlp):
+    text = "NATO said on Monday that it would send more troops to the region."
+    names = {e.name for e in extract(text, nlp=nlp).entities if e.kind == "organisation"}
+    assert names == {"North Atlantic Treaty Organization"}

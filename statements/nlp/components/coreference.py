@@ -497,7 +497,11 @@ def _resolve_organisation(state: _State, candidate: _Candidate) -> str:
     if known is not None:  # "FBI", "F.B.I.": the name the lexicon gives, the form written
         written = [text] if fold_name(text) != fold_name(known[0]) else []
         return _organisation(state, known[0], candidate.classification, written)
-    if candidate.label in {"GPE", "LOC", "FAC", "NORP"} or fold_name(text) in state.places:
+    if (
+        candidate.label in {"GPE", "LOC", "FAC", "NORP"}
+        or fold_name(text) in state.places
+        or _is_dateline(span)
+    ):
         state.places.update(fold_name(name) for name in [text, *_parenthesised(span)])
         return ""
     aliases = []
@@ -508,6 +512,20 @@ def _resolve_organisation(state: _State, candidate: _Candidate) -> str:
         aliases.append(acronym)
     aliases.extend(_parenthesised(span))
     return _organisation(state, text, candidate.classification, aliases)
+
+
+def _is_dateline(span: Span) -> bool:
+    """ "CONCORD, N.H. (AP) —", "ERBIL, Iraq —": a capitalised place opening a paragraph,
+    followed by a comma and, within a few words, an agency credit in brackets or a dash.
+    The tagger often calls such a place an organisation."""
+    doc = span.doc
+    opens_paragraph = span.start == 0 or "\n" in doc[span.start - 1].text_with_ws
+    if not (opens_paragraph and span.text.isupper()):
+        return False
+    following = doc[span.end : span.end + 8]
+    if not following or following[0].text != ",":
+        return False
+    return any(token.text in {"(", "—", "–", "--", "-"} for token in following[1:])
 
 
 def _parenthesised(span: Span) -> list[str]:
