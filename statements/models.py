@@ -283,6 +283,17 @@ class Document(models.Model):
         return self.title or self.lead or f"Document {self.pk}"
 
 
+def _unique_live_name(model_name: str, a_noun: str) -> models.UniqueConstraint:
+    """One live record per name and disambiguation; merged records keep their names."""
+    return models.UniqueConstraint(
+        fields=["name_key", "disambiguation"],
+        condition=Q(merged_into__isnull=True),
+        name=f"{model_name}_unique_live_name",
+        violation_error_message=f"{a_noun} with this name already exists; "
+        "set a disambiguation to keep both.",
+    )
+
+
 class Actor(TimeStamped):
     """What people and organisations share: a name, a slug, a matching key, merges."""
 
@@ -312,6 +323,15 @@ class Actor(TimeStamped):
     )
     needs_review = models.BooleanField(
         default=False, help_text="Created from a doubtful match: a human should check or merge it."
+    )
+    # PROTECT: a survivor that merged records point to must not vanish under them.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        help_text="Set when this record was merged into another; its URLs redirect there.",
     )
 
     class Meta:
@@ -364,15 +384,6 @@ class Person(Actor):
         blank=True,
         help_text="Matching key of the surname: candidates for a mention by surname alone.",
     )
-    # PROTECT: a survivor that merged records point to must not vanish under them.
-    merged_into = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="merged_from",
-        help_text="Set when this record was merged into another; its URLs redirect there.",
-    )
     objects = PersonQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -380,13 +391,7 @@ class Person(Actor):
         ordering = ["name"]
         verbose_name_plural = "people"
         constraints = [
-            models.UniqueConstraint(
-                fields=["name_key", "disambiguation"],
-                condition=Q(merged_into__isnull=True),
-                name="person_unique_live_name",
-                violation_error_message="A person with this name already exists; "
-                "set a disambiguation to keep both.",
-            ),
+            _unique_live_name("person", "A person"),
         ]
 
     def save(self, *args, **kwargs) -> None:
@@ -419,28 +424,13 @@ class Organisation(Actor):
         related_name="children",
         help_text="The organisation this one belongs to.",
     )
-    # PROTECT: a survivor that merged records point to must not vanish under them.
-    merged_into = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="merged_from",
-        help_text="Set when this record was merged into another; its URLs redirect there.",
-    )
     objects = OrganisationQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["name_key", "disambiguation"],
-                condition=Q(merged_into__isnull=True),
-                name="organisation_unique_live_name",
-                violation_error_message="An organisation with this name already exists; "
-                "set a disambiguation to keep both.",
-            ),
+            _unique_live_name("organisation", "An organisation"),
         ]
 
     def get_absolute_url(self) -> str:
