@@ -70,6 +70,13 @@ def test_coordinated_cues_are_two_statements(nlp):
     assert denied.speaker_text == "The governor"
 
 
+def test_speech_verb_after_an_aspectual_verb_is_the_cue(nlp):
+    text = "Residents continue to demand answers from the council about the closures."
+    statement = statement_with_cue(extract(text, nlp=nlp), "demand")
+    assert statement.cue == "continue to demand"
+    assert statement.statement_type == "demand"
+
+
 def test_nominal_cue(nlp):
     text = (
         "The mayor dismissed allegations that his office had hidden the report from "

@@ -153,6 +153,11 @@ def _cue_entry(
     """The lexicon entry of a cue and the index of its last token: a phrase ("call for",
     "according to") when the lexicon lists one, else the head word."""
     head = doc[head_index]
+    if head.lemma_.lower() in word_list("aspectual_verbs"):
+        # "continue to demand", "keep calling for": the speech verb is the cue
+        spoken = [c for c in head.children if c.dep_ == "xcomp" and c.pos_ == "VERB"]
+        if spoken and cues.get((spoken[0].lemma_.lower(), "verb")) is not None:
+            head_index, head = spoken[0].i, spoken[0]
     lemma = head.lemma_.lower()
     kind = {"VERB": "verb", "NOUN": "noun", "ADJ": "adj", "AUX": "verb"}.get(head.pos_)
     for child in head.rights:
