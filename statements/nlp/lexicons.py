@@ -205,6 +205,15 @@ def description_nouns() -> dict[str, str]:
 
 
 @cache
+def title_synonyms() -> dict[str, frozenset[str]]:
+    """Title word -> the description nouns it also answers to ("gov" -> governor)."""
+    return {
+        row[0].lower(): frozenset(word.strip().lower() for word in row[1].split(","))
+        for row in _data_lines("title_synonyms.tsv")
+    }
+
+
+@cache
 def organisation_aliases() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Folded name or alias ("fbi", "un") -> (the organisation's name, all its aliases)."""
     table: dict[str, tuple[str, tuple[str, ...]]] = {}

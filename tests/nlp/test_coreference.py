@@ -150,3 +150,70 @@ def test_capitalised_organisation_opening_a_sentence_stays_an_organisation(nlp):
     text = "NATO said on Monday that it would send more troops to the region."
     names = {e.name for e in extract(text, nlp=nlp).entities if e.kind == "organisation"}
     assert names == {"North Atlantic Treaty Organization"}
+
+
+def test_a_surname_of_two_words_joins_the_full_name_read_later(nlp):
+    text = (
+        "De Blasio says the blast was deliberate\n"
+        "An explosion injured nine people, Mayor Bill de Blasio said on Sunday. "
+        "De Blasio said there was no link to terrorism."
+    )
+    extraction = extract(text, nlp=nlp)
+    assert {e.name for e in extraction.entities if e.kind == "person"} == {"Bill de Blasio"}
+    assert {s.speaker_resolved for s in extraction.statements} == {"Bill de Blasio"}
+
+
+def test_the_tail_of_a_full_name_is_that_person_and_never_trims_its_given_name(nlp):
+    text = (
+        "Ildefonso Guajardo Villarreal, the economy minister, spoke on Monday. "
+        "Mr. Guajardo Villarreal said the talks would go on."
+    )
+    extraction = extract(text, nlp=nlp)
+    people = {e.name for e in extraction.entities if e.kind == "person"}
+    assert people == {"Ildefonso Guajardo Villarreal"}
+    said = next(s for s in extraction.statements if s.cue == "said")
+    assert said.speaker_resolved == "Ildefonso Guajardo Villarreal"
+
+
+def test_an_organisation_description_is_the_latest_organisation_holding_that_noun(nlp):
+    text = (
+        "The Commission on Presidential Debates met on Friday. "
+        "The commission said there had been problems with the sound."
+    )
+    assert speakers(text, nlp)["said"] == "Commission on Presidential Debates"
+    text = (
+        "The Trump campaign and the Clinton campaign traded blows on Monday. "
+        "The campaign said it had hired 40 organisers."
+    )
+    assert speakers(text, nlp)["said"] is None  # two campaigns: no guess
+
+
+def test_it_as_the_subject_of_a_speech_verb_is_the_organisation_just_read_as_subject(nlp):
+    text = "The World Bank published figures on Tuesday. It said poverty had fallen."
+    assert speakers(text, nlp) == {"said": "World Bank"}
+    text = "The World Bank met in Lima, and Brazil hosted the talks. It said trade had grown."
+    assert speakers(text, nlp)["said"] is None  # a state in between
+    text = (
+        "The World Bank met in Peru. Delegates arrived late. Rain fell all day. The food was "
+        "cold. It said trade had grown."
+    )
+    assert speakers(text, nlp)["said"] is None  # too far back
+
+
+def test_a_possessive_pronoun_names_the_speaker_of_a_nominal_cue(nlp):
+    text = "Donald Trump spoke to reporters. His claim that the election was rigged drew fire."
+    statement = next(s for s in extract(text, nlp=nlp).statements if s.speaker_text == "His")
+    assert statement.speaker_resolved == "Donald Trump"
+
+
+def test_a_work_speaks_for_its_author(nlp):
+    cases = {
+        "The International Monetary Fund met in Washington. "
+        "The IMF report said growth would slow.": "International Monetary Fund",
+        "The Republican National Committee met on Monday. A web video by the Republican "
+        "National Committee says the plan failed.": "Republican National Committee",
+        "Ivana Trump filed papers on Monday. Ivana Trump's brief argued that the records "
+        "should stay sealed.": "Ivana Trump",
+    }
+    for text, author in cases.items():
+        assert set(speakers(text, nlp).values()) == {author}, text

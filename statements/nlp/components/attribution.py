@@ -79,6 +79,10 @@ class Attributor:
 # ---------------------------------------------------------------------------- helpers
 
 
+def _resolved(token: Token) -> bool:
+    return any(index == token.i for index, _ in token.doc._.kb_token_keys or ())
+
+
 def subject_of(verb: Token, depth: int = 0) -> Token | None:
     """The speaker token of a cue verb, following participles and conjuncts upwards."""
     passive_subject = None
@@ -94,8 +98,8 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
                 continue
             if child.lower_ in {"who", "that", "which"} and verb.dep_ == "relcl":
                 return verb.head
-            if child.lower_ in EXPLETIVES:
-                return None
+            if child.lower_ in EXPLETIVES and not _resolved(child):
+                return None  # "it" stays when stage 0 read it as an actor ("It said")
             return child
     if passive_subject is not None:
         return None
@@ -346,8 +350,7 @@ def _token_mentions(doc: Doc) -> tuple[dict[int, str], dict[int, tuple[int, int]
             if start <= token.idx < end:
                 token_spans[token_index] = (start, end)
                 break
-        else:
-            token_spans[token_index] = (token.idx, token.idx + len(token.text))
+        # a description or work ("the mayor", "the IMF report") keeps its own phrase
     return token_key, token_spans
 
 

@@ -29,6 +29,7 @@ from spacy.tokens import Doc, Span, Token
 
 from statements.nlp.components.extensions import register_extensions
 from statements.nlp.lexicons import (
+    cue_lexicon,
     demonyms,
     description_nouns,
     fold_name,
@@ -41,16 +42,21 @@ from statements.nlp.lexicons import (
     organisation_aliases,
     role_heads,
     states,
+    title_synonyms,
+    word_list,
 )
 
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 SUBJECT_PRONOUNS = ("he", "she")  # their gender comes from lexicon/gender_words.tsv
+POSSESSIVE_PRONOUNS = ("his", "her")  # "his claim that ...": the speaker of a nominal cue
+SPEAKING_CLASSES = {"speech", "writing"}
 NAME_KEY_RE = re.compile(r"\w+")
 
 ACRONYM_SKIP = {"of", "the", "and", "for", "on", "in", "&"}
 DATELINE_MARKS = ("(", "—", "–", "--", ",")
 PERSONAL_BODIES = {"campaign", "administration"}  # "the Obama administration"
+NAME_PREPOSITIONS = {"of", "on", "for"}  # inside an organisation's name
 
 
 class EntityData(TypedDict):
@@ -104,6 +110,7 @@ class _State:
     places: set[str] = field(default_factory=set)
     recent_subjects: list[str] = field(default_factory=list)
     recent_people: list[str] = field(default_factory=list)
+    organisation_subject: tuple[str, int] | None = None  # key, token index of its sentence
     mention_count: Counter = field(default_factory=Counter)
     mentions: list[MentionData] = field(default_factory=list)
     token_keys: dict[int, str] = field(default_factory=dict)
@@ -293,22 +300,27 @@ def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
     for candidate in candidates:
         key = document_name_key(candidate.span.text)
         votes.setdefault(key, Counter())[candidate.label] += 1
-        if candidate.label == "PERSON" and len(candidate.span) >= 2:
+        if candidate.label == "PERSON" and _is_full_name(key):
             full_person_keys[document_name_key(candidate.span[-1].text)] = key
-    full_names = {key for key in full_person_keys.values()}
+    full_names = {
+        document_name_key(c.span.text)
+        for c in candidates
+        if c.label == "PERSON" and _is_full_name(document_name_key(c.span.text))
+    }
+    tails = {tail for key in full_names for tail in _name_tails(key)}
     for candidate in candidates:
         span = candidate.span
         key = document_name_key(span.text)
         if candidate.label == "PERSON" and len(span) >= 3:
             tail = document_name_key(span[1:].text)
-            if tail in full_names:  # "Crooked Hillary Clinton"
-                candidate.span = span[1:]
+            if tail in full_names and tail.split()[0] in given_names():
+                candidate.span = span[1:]  # "Crooked Hillary Clinton", not "Ildefonso Guajardo"
                 continue
         if candidate.label in {"ORG", "GPE"} and candidate.classification not in {"", "state"}:
             continue  # head-noun evidence wins
         if candidate.honorific and candidate.label == "PERSON":
             continue  # so does a title: "Mayor De Blasio"
-        if (len(span) == 1 and key in full_person_keys) or key in full_names:
+        if (len(span) == 1 and key in full_person_keys) or key in full_names or key in tails:
             candidate.label = "PERSON"
         elif candidate.label in {"PERSON", "ORG"} and len(votes[key]) > 1:
             best = votes[key].most_common(1)[0][0]
@@ -329,6 +341,30 @@ def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
     return sorted(candidates, key=lambda candidate: candidate.span.start)
 
 
+def _is_full_name(key: str) -> bool:
+    """Two words or more, unless a particle and a surname ("de blasio"), which is a surname."""
+    words = key.split()
+    return len(words) >= 3 or (len(words) == 2 and words[0] not in name_particles())
+
+
+def _name_end(token: Token) -> int:
+    """Index of a name's last token: "Commission on Presidential Debates" goes on through a
+    capitalised prepositional object."""
+    for child in token.rights:
+        if child.dep_ == "prep" and child.lower_ in NAME_PREPOSITIONS and child.i == token.i + 1:
+            objects = [c for c in child.children if c.dep_ == "pobj" and c.pos_ == "PROPN"]
+            if objects and all(t.is_title or t.is_upper for t in objects[0].subtree):
+                return max(t.i for t in objects[0].subtree)
+    return token.i
+
+
+def _name_tails(key: str) -> list[str]:
+    """The proper tails of a name key of three words or more: "aung san suu kyi" ->
+    "san suu kyi", "suu kyi" (a surname of two words, "de blasio", is written alone)."""
+    words = key.split()
+    return [" ".join(words[i:]) for i in range(1, len(words) - 1)] if len(words) >= 3 else []
+
+
 def _untagged_subjects(doc: Doc, tagged: set[int], surnames: dict[str, str]) -> list[_Candidate]:
     """Proper-noun subjects the tagger missed ("The EP said", "Zero Hedge reported"): a
     known organisation or state, an acronym, a name starting with a given name, else (two
@@ -340,7 +376,7 @@ def _untagged_subjects(doc: Doc, tagged: set[int], surnames: dict[str, str]) -> 
         if document_name_key(token.text) in surnames:
             continue  # the surname rule below handles it
         start = min([token.i, *(c.i for c in token.lefts if c.dep_ == "compound")])
-        span = doc[start : token.i + 1]
+        span = doc[start : _name_end(token) + 1]
         if any(t.i in tagged for t in span) or not span.text[:1].isupper():
             continue
         folded = fold_name(span.text)
@@ -411,8 +447,8 @@ def _resolve_person(state: _State, candidate: _Candidate) -> str:
     given, family, key = _person_words(span)
     gender = _gender_of(candidate.honorific, given if len(span) > 1 else "")
     honorific_gender = _gender_of(candidate.honorific, "")
-    if len(span) >= 2:
-        entity_key = state.by_name.get(key, "")
+    if _is_full_name(key):
+        entity_key = state.by_name.get(key, "") or _full_name_with_tail(state, key)
         if not entity_key:
             entity_key = state.new_entity(
                 "person",
@@ -451,6 +487,19 @@ def _resolve_person(state: _State, candidate: _Candidate) -> str:
     state.by_name[key] = entity_key
     state.by_surname.setdefault(_surname_key(span.text), []).append(entity_key)
     return entity_key
+
+
+def _full_name_with_tail(state: _State, key: str) -> str:
+    """The person the document named in full whose name ends with ``key`` ("Guajardo
+    Villarreal" after "Ildefonso Guajardo Villarreal"), the most mentioned if several."""
+    if key.split()[0] in given_names():
+        return ""  # "Hillary Clinton" is a name of its own, not the tail of a longer one
+    owners = [
+        entity_key
+        for name_key_, entity_key in state.by_name.items()
+        if state.entities[entity_key]["kind"] == "person" and key in _name_tails(name_key_)
+    ]
+    return max(owners, key=lambda o: state.mention_count[o], default="")
 
 
 # ------------------------------------------------------------------------------ organisations
@@ -508,7 +557,8 @@ def _resolve_organisation(state: _State, candidate: _Candidate) -> str:
     if re.fullmatch(r"(?:[A-Z]\.){2,}[A-Z]?", text):  # "F.B.I." is "FBI"
         aliases.append(text.replace(".", ""))
     acronym = _acronym(text)
-    if acronym:
+    if acronym and re.search(rf"\b{acronym}\b", span.doc.text):
+        # only an acronym the document writes: a computed one ("CPD") names other bodies too
         aliases.append(acronym)
     aliases.extend(_parenthesised(span))
     return _organisation(state, text, candidate.classification, aliases)
@@ -561,20 +611,35 @@ def _description_target(state: _State, noun: Token) -> str | None:
     for key in reversed(state.recent_people):
         if word in state.titles[key]:
             return key
+    if description_nouns().get(word) == "organisation" or word in org_heads():
+        return _organisation_described(state, word)
+    protagonist = _protagonist(state, gender_words().get(word, ""))
+    person_nouns = {noun for noun, kind in description_nouns().items() if kind == "person"}
+    if protagonist and state.titles[protagonist] & (person_nouns | role_heads()) - {word}:
+        return None  # "the nominee" is not the protagonist the document calls a judge
+    return protagonist
+
+
+def _organisation_described(state: _State, word: str) -> str | None:
+    """The organisation "the NOUN" describes: one whose name ends with the noun ("the fund"),
+    else holds it ("the commission": the Commission on Presidential Debates), else is of the
+    noun's kind ("the newspaper"); none when several fit equally (two campaigns)."""
     heads = org_heads()
-    organisations = {
-        key
-        for key, entity in state.entities.items()
-        if entity["kind"] == "organisation"
-        and entity["classification"] != "state"
-        and (
-            document_name_key(entity["name"]).split()[-1:] == [word]
-            or (word in heads and entity["classification"] == heads[word])
-        )
-    }
-    if description_nouns().get(word) == "organisation" or word in heads:
-        return organisations.pop() if len(organisations) == 1 else None
-    return _protagonist(state, gender_words().get(word, ""))
+    organisations = [
+        entity
+        for entity in state.entities.values()
+        if entity["kind"] == "organisation" and entity["classification"] != "state"
+    ]
+    tests = (
+        lambda entity: document_name_key(entity["name"]).split()[-1:] == [word],
+        lambda entity: word in document_name_key(entity["name"]).split(),
+        lambda entity: word in heads and entity["classification"] == heads[word],
+    )
+    for test in tests:
+        found = [entity for entity in organisations if test(entity)]
+        if found:
+            return found[0]["key"] if len(found) == 1 else None
+    return None
 
 
 def _protagonist(state: _State, gender: str) -> str | None:
@@ -602,6 +667,16 @@ def _is_description(token: Token, nouns: frozenset[str]) -> bool:
     )
 
 
+def _with_synonyms(words: set[str]) -> set[str]:
+    """Title words with the description nouns they answer to ("gov." -> "governor")."""
+    synonyms = title_synonyms()
+    found = set()
+    for word in words:
+        folded = word.rstrip(".")
+        found |= {word, folded, *synonyms.get(folded, ())}
+    return found
+
+
 def _read_name(state: _State, candidate: _Candidate) -> None:
     span = candidate.span
     entity_key = ""
@@ -610,14 +685,18 @@ def _read_name(state: _State, candidate: _Candidate) -> None:
         head = span.root
         subject = head.dep_ in SUBJECT_DEPS or (head.dep_ == "pobj" and head.head.lower_ == "by")
         words, named_noun = _apposition_titles(span)
-        state.titles[entity_key] |= words | _titles_before(span)
-        state.titles[entity_key] |= set(document_name_key(candidate.honorific).split())
+        words |= _titles_before(span) | set(document_name_key(candidate.honorific).split())
+        state.titles[entity_key] |= _with_synonyms(words)
         if named_noun is not None:
             state.token_keys[named_noun.i] = entity_key
             subject = subject or named_noun.dep_ in SUBJECT_DEPS
         state.seen_person(entity_key, subject)
     elif candidate.label in {"ORG", "GPE", "LOC", "FAC", "NORP"}:
         entity_key = _resolve_organisation(state, candidate)
+        is_state = entity_key and state.entities[entity_key]["classification"] == "state"
+        if span.root.dep_ in SUBJECT_DEPS:  # a state or place as subject: "it" is unclear
+            subject = (entity_key, span.root.sent.start) if entity_key and not is_state else None
+            state.organisation_subject = subject
     if entity_key:
         state.entities[entity_key]["mentions"].append([span.start_char, span.end_char])
         for token in span:
@@ -627,8 +706,36 @@ def _read_name(state: _State, candidate: _Candidate) -> None:
     )
 
 
-def _read_token(state: _State, token: Token, nouns: frozenset[str]) -> None:
+def _is_pronoun(token: Token) -> bool:
+    """He/she as a subject, his/her as a possessive, it as the subject of a speech verb
+    ("it said": an organisation; "it" of other verbs is mostly a thing)."""
     if token.lower_ in SUBJECT_PRONOUNS:
+        return token.dep_ in SUBJECT_DEPS
+    if token.lower_ in POSSESSIVE_PRONOUNS:
+        return token.dep_ == "poss"
+    if token.lower_ == "it" and token.dep_ in SUBJECT_DEPS and token.head.pos_ == "VERB":
+        cue = cue_lexicon().get((token.head.lemma_.lower(), "verb"))
+        return cue is not None and cue.cue_class in SPEAKING_CLASSES
+    return False
+
+
+def _latest_organisation(state: _State, token: Token) -> str | None:
+    """The organisation (not a state) last read as a subject, in this sentence or the one
+    before: "it" further away or after a country is too often something else."""
+    if state.organisation_subject is None:
+        return None
+    key, sentence_start = state.organisation_subject
+    sentence = token.sent
+    previous_start = sentence.start - 1 if sentence.start > 0 else 0
+    earliest = token.doc[previous_start].sent.start
+    return key if sentence_start >= earliest else None
+
+
+def _read_token(state: _State, token: Token, nouns: frozenset[str]) -> None:
+    if token.lower_ == "it":
+        target = _latest_organisation(state, token)
+        label = "PRON"
+    elif token.lower_ in SUBJECT_PRONOUNS or token.lower_ in POSSESSIVE_PRONOUNS:
         gender = gender_words()[token.lower_]
         target = _pronoun_target(state, gender)
         if (
@@ -657,11 +764,7 @@ def resolve_entities(doc: Doc) -> tuple[list[EntityData], list[MentionData], lis
     tokens = [
         token
         for token in doc
-        if token.i not in named
-        and (
-            (token.lower_ in SUBJECT_PRONOUNS and token.dep_ in SUBJECT_DEPS)
-            or _is_description(token, nouns)
-        )
+        if token.i not in named and (_is_pronoun(token) or _is_description(token, nouns))
     ]
     events: list[tuple[int, _Candidate | Token]] = [(c.span.start, c) for c in candidates]
     events += [(token.i, token) for token in tokens]
@@ -671,10 +774,34 @@ def resolve_entities(doc: Doc) -> tuple[list[EntityData], list[MentionData], lis
             _read_name(state, item)
         elif item.i not in state.token_keys:
             _read_token(state, item, nouns)
+    _authors_of_works(doc, state)
     _merge_early_surnames(state)
     state.mentions.sort(key=lambda mention: mention.start)
     token_keys = [[index, key] for index, key in sorted(state.token_keys.items())]
     return list(state.entities.values()), state.mentions, token_keys
+
+
+def _authors_of_works(doc: Doc, state: _State) -> None:
+    """A work as subject ("the IMF report", "Ivana Trump's brief", "a web video by the
+    Republican National Committee", "her account") stands for its author: the actor the
+    phrase names as owner, modifier or agent."""
+    works = word_list("authored_works")
+    for token in doc:
+        if token.i in state.token_keys or token.lemma_.lower() not in works:
+            continue
+        if token.dep_ not in SUBJECT_DEPS or token.pos_ != "NOUN":
+            continue
+        owners = [c for c in token.children if c.dep_ in {"poss", "compound"}]
+        for prep in token.children:
+            if prep.dep_ == "prep" and prep.lower_ in {"by", "from"}:
+                owners += [c for c in prep.children if c.dep_ == "pobj"]
+            elif prep.dep_ == "acl":  # "a report released by the agency"
+                for agent in prep.children:
+                    if agent.dep_ == "agent":
+                        owners += [c for c in agent.children if c.dep_ == "pobj"]
+        keys = [state.token_keys[o.i] for o in owners if o.i in state.token_keys]
+        if keys:
+            state.token_keys[token.i] = keys[0]
 
 
 def _merge_early_surnames(state: _State) -> None:
@@ -682,14 +809,21 @@ def _merge_early_surnames(state: _State) -> None:
     surname (and gender) the document names in full, the most mentioned one if several."""
     merged: dict[str, str] = {}
     for key, entity in state.entities.items():
-        if entity["kind"] != "person" or len(document_name_key(entity["name"]).split()) != 1:
+        words = document_name_key(entity["name"]).split()
+        if entity["kind"] != "person" or not words:
             continue
         gender = entity["gender"]
         full = {
             other
             for other in state.by_surname.get(_surname_key(entity["name"]), [])
             if other in state.entities
-            and len(document_name_key(state.entities[other]["name"]).split()) > 1
+            and (
+                (
+                    len(words) == 1
+                    and len(document_name_key(state.entities[other]["name"]).split()) > 1
+                )
+                or " ".join(words) in _name_tails(document_name_key(state.entities[other]["name"]))
+            )
             and state.entities[other]["gender"] in ("", gender or state.entities[other]["gender"])
         }
         ranked = sorted(full, key=lambda o: -len(state.entities[o]["mentions"]))
