@@ -90,3 +90,19 @@ def test_subject_of_on_a_hand_built_parse(nlp):
     doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps)
     assert subject_of(doc[3]).text == "Tawfiq"
     assert subject_of(doc[1]).text == "Tawfiq"
+
+
+def test_a_dash_after_a_quotation_signs_it(nlp):
+    text = (
+        "Voters told us what they thought of the debate.\n"
+        "“He showed no respect for anybody and he never answered a single question.”\u00a0"
+        "― Carla Sanchez\n"
+        "“I am afraid for my family and for the country we love so much.” — Jorge Falcon, "
+        "Phoenix\n"
+    )
+    found = {
+        s.content[:10]: s.speaker_resolved
+        for s in extract(text, nlp=nlp).statements
+        if s.kind == "direct"
+    }
+    assert found == {"He showed ": "Carla Sanchez", "I am afrai": "Jorge Falcon"}

@@ -217,3 +217,41 @@ def test_a_work_speaks_for_its_author(nlp):
     }
     for text, author in cases.items():
         assert set(speakers(text, nlp).values()) == {author}, text
+
+
+def test_title_abbreviations_answer_to_descriptions(nlp):
+    text = (
+        "Indiana Gov. Mike Pence spoke in Ohio on Monday with Tim Kaine. "
+        "The governor said taxes would fall."
+    )
+    assert speakers(text, nlp)["said"] == "Mike Pence"
+    text = (
+        "Sen. Bernie Sanders (I-Vt.) met voters on Monday with Hillary Clinton. "
+        "The Vermont senator said the economy was rigged."
+    )
+    assert speakers(text, nlp)["said"] == "Bernie Sanders"
+
+
+def test_a_description_is_not_a_protagonist_known_by_another_role(nlp):
+    text = (
+        "Judge Frank Nervo ruled on Thursday. Nervo said the records stayed sealed. "
+        "Nervo added that the case was closed. The nominee insisted the ruling was unfair."
+    )
+    assert speakers(text, nlp)["insisted"] is None
+
+
+def test_a_headline_name_is_the_person_the_body_names(nlp):
+    text = (
+        "Christie Calls Clinton A Disgrace Over Police Comments\n"
+        "New Jersey Gov. Chris Christie spoke on Monday. He said the comments were wrong."
+    )
+    extraction = extract(text, nlp=nlp)
+    assert "Christie Calls Clinton" not in {e.name for e in extraction.entities}
+    headline = next(s for s in extraction.statements if s.cue == "Calls")
+    assert headline.speaker_resolved == "Chris Christie"
+
+
+def test_a_gendered_title_outweighs_the_given_name(nlp):
+    text = "“The veto is wrong,” said widow Terry Strada. She said the families would go to court."
+    found = {s.cue: s.speaker_resolved for s in extract(text, nlp=nlp).statements}
+    assert found == {"said": "Terry Strada"}

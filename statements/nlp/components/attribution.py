@@ -499,6 +499,8 @@ def _framed_statement(doc, cues, verb_cue, found, context) -> dict | None:
     )
 
 
+# '"..." ― Esther Tapia': a dash after a quotation, then the name, signs it
+DASH_SIGNATURE_RE = re.compile(r"[^\S\n]*[―—–]{1,2}[^\S\n]*(?=[A-Z])")
 COLON_LINE_RE = re.compile(r"^[ \t]*([A-Z][^:\n]{0,60}?)[ \t]*:[ \t]+(\S[^\n]*)$", re.MULTILINE)
 
 
@@ -767,6 +769,27 @@ class _QuoteScan:
             return position
         return None
 
+    def signature(self, quote: dict) -> tuple[int, int, str] | None:
+        """The name signing a quotation after a dash on its line ('"..." ― Esther Tapia',
+        '"..." — Jorge Falcon, Phoenix'): its span and resolved key."""
+        match = DASH_SIGNATURE_RE.match(self.text, quote["end"])
+        if match is None:
+            return None
+        first = bisect.bisect_left(self.token_starts, match.end())
+        last = first
+        while (
+            last < len(self.doc)
+            and (self.doc[last].pos_ == "PROPN" or self.doc[last].is_title)
+            and "\n" not in self.doc[last].text
+        ):
+            last += 1
+        if last == first or first >= len(self.doc):
+            return None
+        keys = dict(self.doc._.kb_token_keys or [])
+        end_token = self.doc[last - 1]
+        key = next((keys[i] for i in range(last - 1, first - 1, -1) if i in keys), "")
+        return self.doc[first].idx, end_token.idx + len(end_token.text), key
+
     def previous_speaker(self, quote: dict, window_start: int) -> dict | None:
         """The closest statement with a speaker before the quotation (same or previous
         paragraph), or the name before a colon that introduces it ('Barkley: "..."')."""
@@ -838,6 +861,15 @@ def _direct_quotes(
         best = _nearest_cue(verb_cues, cue_chars, quote, (region_start, region_end))
         fragments = [tuple(fragment) for fragment in quote["fragments"]]
         previous = scan.previous_direct(quote, paragraph_start)
+        signature = scan.signature(quote)
+        if signature is not None:
+            statement = make(
+                fragments, "direct", None, None, None, None, confidence=0.7, speaker=signature
+            )
+            statements.append(statement)
+            scan.add(statement)
+            index += 1
+            continue
         if previous is not None and (
             best is None or best[0].idx == scan.by_end[previous]["cue_start"]
         ):

@@ -687,6 +687,9 @@ def _read_name(state: _State, candidate: _Candidate) -> None:
         words, named_noun = _apposition_titles(span)
         words |= _titles_before(span) | set(document_name_key(candidate.honorific).split())
         state.titles[entity_key] |= _with_synonyms(words)
+        genders = {gender_words()[word] for word in words if word in gender_words()}
+        if len(genders) == 1:  # "9/11 widow Terry Strada": the title outweighs the given name
+            state.entities[entity_key]["gender"] = genders.pop()
         if named_noun is not None:
             state.token_keys[named_noun.i] = entity_key
             subject = subject or named_noun.dep_ in SUBJECT_DEPS
@@ -775,10 +778,27 @@ def resolve_entities(doc: Doc) -> tuple[list[EntityData], list[MentionData], lis
         elif item.i not in state.token_keys:
             _read_token(state, item, nouns)
     _authors_of_works(doc, state)
+    _headline_names(doc, state)
     _merge_early_surnames(state)
     state.mentions.sort(key=lambda mention: mention.start)
     token_keys = [[index, key] for index, key in sorted(state.token_keys.items())]
     return list(state.entities.values()), state.mentions, token_keys
+
+
+def _headline_names(doc: Doc, state: _State) -> None:
+    """Names in headline lines create no actor ("Obama Says ..."), but one the body names
+    is that actor: the whole name, else a surname of the body's people (the most
+    mentioned namesake)."""
+    for start, end in _headline_lines(doc.text):
+        for ent in doc.char_span(start, end, alignment_mode="expand").ents:
+            key = state.by_name.get(document_name_key(ent.text)) or state.by_name.get(
+                fold_name(ent.text)
+            )
+            for token in ent:
+                owners = state.by_surname.get(document_name_key(token.text), [])
+                target = key or max(owners, key=lambda o: state.mention_count[o], default="")
+                if target and token.i not in state.token_keys:
+                    state.token_keys[token.i] = target
 
 
 def _authors_of_works(doc: Doc, state: _State) -> None:
