@@ -205,6 +205,12 @@ def description_nouns() -> dict[str, str]:
 
 
 @cache
+def portfolios() -> frozenset[str]:
+    """Words that, before a role word, name an office ("Commerce Secretary"), not a body."""
+    return frozenset(row[0].lower() for row in _data_lines("portfolios.txt"))
+
+
+@cache
 def title_synonyms() -> dict[str, frozenset[str]]:
     """Title word -> the description nouns it also answers to ("gov" -> governor)."""
     return {

@@ -106,3 +106,10 @@ def test_a_dash_after_a_quotation_signs_it(nlp):
         if s.kind == "direct"
     }
     assert found == {"He showed ": "Carla Sanchez", "I am afrai": "Jorge Falcon"}
+
+
+def test_quoted_as_saying_is_the_statement_of_the_person_quoted(nlp):
+    text = "The senator quoted John Smith as saying the bill was dead."
+    (statement,) = extract(text, nlp=nlp).statements
+    assert statement.speaker_resolved == "John Smith"
+    assert statement.content == "the bill was dead"

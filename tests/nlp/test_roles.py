@@ -57,3 +57,33 @@ def test_premodifier_roles_never_swallow_words_outside_the_noun_phrase(nlp):
     roles = roles_by_person(extract(text, nlp=nlp))
     assert [r.role for r in roles["David Lin"]] == ["Commerce Secretary"]
     assert [r.role for r in roles["Klaus Weber"]] == ["MEP"]
+
+
+def test_who_served_as_gives_a_former_role_and_who_serves_as_a_current_one(nlp):
+    text = "Mark Jones, who served as ambassador to France, said the treaty was weak."
+    (role,) = roles_by_person(extract(text, nlp=nlp))["Mark Jones"]
+    # the host country is part of the role; the sending state is not named
+    assert (role.role, role.organisation_name, role.status) == (
+        "Ambassador to France",
+        "",
+        "former",
+    )
+    text = "Anna Berg, who serves as director of the World Health Organization, said so."
+    (role,) = roles_by_person(extract(text, nlp=nlp))["Anna Berg"]
+    assert (role.role, role.organisation_name, role.status) == (
+        "Director",
+        "World Health Organization",
+        "current",
+    )
+
+
+def test_a_portfolio_before_a_role_word_is_the_office_not_an_organisation(nlp):
+    text = (
+        "Commerce Secretary David Lin said tariffs would rise. "
+        "Interior Minister Omar Haddad said the roads were closed."
+    )
+    extraction = extract(text, nlp=nlp)
+    assert not [e for e in extraction.entities if e.kind == "organisation"]
+    roles = roles_by_person(extraction)
+    assert [r.role for r in roles["David Lin"]] == ["Commerce Secretary"]
+    assert [r.role for r in roles["Omar Haddad"]] == ["Interior Minister"]

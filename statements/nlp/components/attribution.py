@@ -83,8 +83,31 @@ def _resolved(token: Token) -> bool:
     return any(index == token.i for index, _ in token.doc._.kb_token_keys or ())
 
 
+def quoted_speaker(verb: Token) -> Token | None:
+    """ "X quoted Y as saying ...": Y is the speaker of "saying", not X."""
+    if verb.dep_ != "pcomp" or verb.head.lower_ != "as":
+        return None
+    quoting = verb.head.head
+    if quoting.lemma_.lower() not in word_list("quoting_cues"):
+        return None
+    return next((child for child in quoting.children if child.dep_ == "dobj"), None)
+
+
+def quotes_as(verb: Token) -> bool:
+    """ "quoted Y as saying": the statement is Y's, read at "saying"."""
+    return any(
+        quoted_speaker(grandchild) is not None
+        for child in verb.children
+        if child.lower_ == "as"
+        for grandchild in child.children
+    )
+
+
 def subject_of(verb: Token, depth: int = 0) -> Token | None:
     """The speaker token of a cue verb, following participles and conjuncts upwards."""
+    quoted = quoted_speaker(verb)
+    if quoted is not None:
+        return quoted
     passive_subject = None
     for child in verb.children:
         dep = child.dep_
@@ -373,7 +396,7 @@ def _cue_tokens(doc: Doc, cues: dict[tuple[str, str], Cue], context: _RuleContex
                 found.according.append(token)
         elif pos == "VERB":
             cue = cues.get((token.lemma_.lower(), "verb"))
-            if cue is not None and context.quote_at(token.idx) is None:
+            if cue is not None and context.quote_at(token.idx) is None and not quotes_as(token):
                 found.verbs.append((token, cue, subject_of(token)))
         elif pos == "NOUN":
             cue = cues.get((token.lemma_.lower(), "noun"))

@@ -40,6 +40,7 @@ from statements.nlp.lexicons import (
     name_suffixes,
     org_heads,
     organisation_aliases,
+    portfolios,
     role_heads,
     states,
     title_synonyms,
@@ -265,7 +266,7 @@ def _candidates(doc: Doc) -> list[_Candidate]:
     for ent in doc.ents:
         if ent.label_ not in ENTITY_LABELS or _is_dateline(ent):
             continue
-        if any(start <= ent.start_char < end for start, end in headlines):
+        if any(start <= ent.start_char < end for start, end in headlines) or _is_portfolio(ent):
             continue
         honorific, name_span = split_honorific(strip_determiner(ent))
         name_span = strip_determiner(name_span)
@@ -279,6 +280,17 @@ def _candidates(doc: Doc) -> list[_Candidate]:
             or _Candidate(name_span, label, classification, honorific)
         )
     return candidates
+
+
+def _is_portfolio(span: Span) -> bool:
+    """A portfolio before a role word ("Commerce Secretary", "Interior Minister"): the
+    office, not an organisation."""
+    following = span.doc[span.end] if span.end < len(span.doc) else None
+    return (
+        following is not None
+        and following.lower_ in role_heads()
+        and fold_name(span.text) in portfolios()
+    )
 
 
 def _campaign(span: Span) -> _Candidate | None:

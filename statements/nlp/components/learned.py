@@ -15,6 +15,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from statements.nlp.components.attribution import quotes_as
 from statements.nlp.components.extensions import StatementData, doc_text, register_extensions
 from statements.nlp.learned.decode import FoundAttribution, find_attributions, trim_chars
 from statements.nlp.learned.features import NEGATIONS, doc_features
@@ -294,6 +295,8 @@ def statements_from(
                 spans.append(span)
         if not spans or (spans[0][0], spans[-1][1]) in seen:
             continue
+        if quotes_as(doc[attribution.cue[-1]]):
+            continue  # "X quoted Y as saying ...": Y's statement, read at "saying"
         seen.add((spans[0][0], spans[-1][1]))
         statements.append(_statement(doc, attribution, spans, quotes, token_key, cues))
     return statements

@@ -18,7 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from statements.nlp.components.extensions import doc_text, register_extensions
-from statements.nlp.lexicons import honorifics, role_heads, role_status_words
+from statements.nlp.lexicons import honorifics, role_heads, role_status_words, word_list
 
 ORG_PREPS = {"of", "for", "at", "with", "in"}
 BOUNDARY_TEXT = {",", ".", ";", ":", "(", ")", "—", "–", "\n", "and", "or", "but", "“", "”", '"'}
@@ -173,6 +173,21 @@ class _RoleReader:
         region = [t for t in noun.subtree if t.i < first and t.i not in owner and t.text != ","]
         return [t for t in region if t.dep_ != "case"] if owner else region
 
+    def served_as(self, first: int, last: int) -> tuple[list[Token], str]:
+        """ "Mark Jones, who served as ambassador to France,": the role after "as" in a
+        relative clause on the name, former when the clause is in the past tense."""
+        root = self.doc[first : last + 1].root
+        for clause in root.children:
+            if clause.dep_ != "relcl" or clause.lemma_.lower() not in word_list("serving_verbs"):
+                continue
+            for prep in clause.children:
+                if prep.dep_ == "prep" and prep.lower_ == "as":
+                    role = [t for c in prep.children if c.dep_ == "pobj" for t in c.subtree]
+                    if role and self.has_role_word(role):
+                        tense = "former" if clause.tag_ in {"VBD", "VBN"} else "current"
+                        return role, tense
+        return [], ""
+
     def owner_of(self, first: int, last: int) -> tuple[str, str]:
         """The organisation a possessive names: "the WFP's country director, Henrik Larsen"."""
         noun = self.doc[first : last + 1].root.head
@@ -190,6 +205,9 @@ class _RoleReader:
             region = self.apposition_after(last)
             if region and self.has_role_word(region):
                 _apposition_role(self.doc, key, region, self.organisation_in, self.add)
+            region, tense = self.served_as(first, last)
+            if region:
+                _apposition_role(self.doc, key, region, self.organisation_in, self.add, tense)
             region = self.apposition_before(first, last)
             if region:
                 owner = self.owner_of(first, last)
@@ -237,9 +255,9 @@ def _status(tokens: list[Token]) -> str:
     return "former" if any(words.get(token.lower_) == "former" for token in tokens) else "current"
 
 
-def _apposition_role(doc, person_key, region, organisation_in, add) -> None:
+def _apposition_role(doc, person_key, region, organisation_in, add, status="") -> None:
     tokens = [token for token in region if token.pos_ != "DET"]
-    status = _status(tokens)
+    status = status or _status(tokens)
     tokens = [
         token for token in tokens if token.lower_ not in role_status_words() or token.pos_ == "NOUN"
     ]
