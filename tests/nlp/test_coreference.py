@@ -255,3 +255,12 @@ def test_a_gendered_title_outweighs_the_given_name(nlp):
     text = "“The veto is wrong,” said widow Terry Strada. She said the families would go to court."
     found = {s.cue: s.speaker_resolved for s in extract(text, nlp=nlp).statements}
     assert found == {"said": "Terry Strada"}
+
+
+def test_a_known_organisation_the_tagger_takes_for_a_person_is_an_organisation(nlp):
+    text = "Twitter said the account was suspended. RT said the report was false."
+    extraction = extract(text, nlp=nlp)
+    assert {e.name: e.kind for e in extraction.entities} == {
+        "Twitter": "organisation",
+        "RT": "organisation",
+    }

@@ -332,6 +332,9 @@ def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
             continue  # head-noun evidence wins
         if candidate.honorific and candidate.label == "PERSON":
             continue  # so does a title: "Mayor De Blasio"
+        if candidate.label == "PERSON" and fold_name(span.text) in organisation_aliases():
+            candidate.label = "ORG"  # a known organisation the tagger took for a person
+            continue
         if (len(span) == 1 and key in full_person_keys) or key in full_names or key in tails:
             candidate.label = "PERSON"
         elif candidate.label in {"PERSON", "ORG"} and len(votes[key]) > 1:
