@@ -254,6 +254,40 @@ KB_BASE_URL = env.str("KB_BASE_URL", default="")
 # throttle, KB_EXPORT_ANON_THROTTLE_RATE, is with the others in REST_FRAMEWORK).
 KB_EXPORT_ANON_ROW_CAP = env.int("KB_EXPORT_ANON_ROW_CAP", default=1000)
 
+# The ingestion queue (docs/scaling.md). Unset, everything runs in the process that asks
+# (`ingest`, the admin's re-extract) and nothing needs a broker. Set, `ingest --queue` and
+# the admin's re-extract send one task per document to `celery -A kb worker` processes on
+# any machine that reaches this broker and the database: redis://127.0.0.1:6379/1 or
+# amqp://guest:guest@127.0.0.1:5672//.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# The queue ingest tasks go to; workers consume it (`celery -A kb worker -Q ...` to pick).
+CELERY_TASK_DEFAULT_QUEUE = env.str("KB_QUEUE_NAME", default="kb-ingest")
+# JSON only: a task carries a planned document and answers nothing (results go to the
+# database, in IngestRun), so there is no result backend.
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged only once it has run, and a worker that dies running it (killed,
+# out of memory) has it sent again: the database constraints make the second run a no-op
+# or a completion, never a duplicate.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Each worker process reserves this many tasks beyond the one it runs: 1 keeps documents
+# spread evenly over machines (a parse takes a second or more, the broker round trip a
+# millisecond).
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("KB_QUEUE_PREFETCH", default=1)
+# Redis redelivers a task whose worker vanished once this many seconds have passed since
+# it was sent out (RabbitMQ as soon as the connection drops); longer than any document.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("KB_QUEUE_VISIBILITY_TIMEOUT", default=3600)
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A document that fails is tried again this many times, after KB_QUEUE_RETRY_BACKOFF
+# seconds, doubled each time, then recorded as failed with its error.
+KB_QUEUE_MAX_RETRIES = env.int("KB_QUEUE_MAX_RETRIES", default=3)
+KB_QUEUE_RETRY_BACKOFF = env.float("KB_QUEUE_RETRY_BACKOFF", default=10.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db import models as django_models
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -28,8 +28,13 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from statements import models
 from statements.highlight import Span, spans_render, statement_fragments
 from statements.naming import name_key
+from statements.services.ingest_queue import (
+    BrokerUnavailable,
+    broker_configured,
+    ingest_run_progress,
+)
 from statements.services.merge import MergeError, organisation_merge, person_merge
-from statements.services.reextract import documents_reextract
+from statements.services.reextract import documents_reextract, documents_reextract_enqueue
 from statements.services.relink import statements_relink
 from statements.services.review import (
     statement_edit_note,
@@ -928,6 +933,8 @@ class DocumentAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def reextract_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if broker_configured():
+            return self._reextract_enqueue(request, queryset)
         report = documents_reextract(documents=queryset.order_by("pk"))
         self.message_user(
             request,
@@ -937,3 +944,109 @@ class DocumentAdmin(admin.ModelAdmin):
         )
         for path, reason in report.failures:
             self.message_user(request, f"{path or 'document'}: {reason}", messages.ERROR)
+
+    def _reextract_enqueue(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """With a broker, the workers re-extract: spaCy never runs inside a web request."""
+        try:
+            run = documents_reextract_enqueue(documents=queryset.order_by("pk"))
+        except BrokerUnavailable as error:
+            self.message_user(request, f"Nothing was queued: {error}", messages.ERROR)
+            return
+        progress = ingest_run_progress(run=run)
+        link = reverse("admin:statements_ingestrun_change", args=[run.pk])
+        self.message_user(
+            request,
+            format_html(
+                'Queued {} document(s) for re-extraction: <a href="{}">ingest run {}</a>.',
+                progress.queued,
+                link,
+                run.pk,
+            ),
+            messages.SUCCESS,
+        )
+
+
+class IngestRunItemInline(admin.TabularInline):
+    model = models.IngestRunItem
+    extra = 0
+    can_delete = False
+    fields = ["path", "state", "attempts", "reason", "document", "words", "worker", "finished_at"]
+    readonly_fields = fields
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(models.IngestRun)
+class IngestRunAdmin(admin.ModelAdmin):
+    """Queued ingest runs (``ingest --queue``, re-extraction with a broker): read-only."""
+
+    list_display = [
+        "id",
+        "created_at",
+        "finished_at",
+        "force",
+        "input_count",
+        "queued_count",
+        "pending_count",
+        "created_count",
+        "unchanged_count",
+        "failed_count",
+    ]
+    list_filter = ["force"]
+    readonly_fields = [
+        "created_at",
+        "enqueued_at",
+        "finished_at",
+        "inputs",
+        "force",
+        "model_name",
+        "relinked",
+    ]
+    inlines = [IngestRunItemInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        state = models.IngestItemState
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                input_total=Count("items"),
+                queued_total=Count("items", filter=Q(items__queued=True)),
+                pending_total=Count("items", filter=Q(items__state=state.PENDING)),
+                created_total=Count("items", filter=Q(items__state=state.CREATED)),
+                unchanged_total=Count("items", filter=Q(items__state=state.UNCHANGED)),
+                failed_total=Count("items", filter=Q(items__state=state.FAILED)),
+            )
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # runs come from `ingest --queue` and the re-extract action
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="inputs", ordering="input_total")
+    def input_count(self, run: models.IngestRun) -> int:
+        return run.input_total
+
+    @admin.display(description="queued", ordering="queued_total")
+    def queued_count(self, run: models.IngestRun) -> int:
+        return run.queued_total
+
+    @admin.display(description="pending", ordering="pending_total")
+    def pending_count(self, run: models.IngestRun) -> int:
+        return run.pending_total
+
+    @admin.display(description="created", ordering="created_total")
+    def created_count(self, run: models.IngestRun) -> int:
+        return run.created_total
+
+    @admin.display(description="unchanged", ordering="unchanged_total")
+    def unchanged_count(self, run: models.IngestRun) -> int:
+        return run.unchanged_total
+
+    @admin.display(description="failed", ordering="failed_total")
+    def failed_count(self, run: models.IngestRun) -> int:
+        return run.failed_total

@@ -890,3 +890,86 @@ class StatementTarget(models.Model):
 
     def __str__(self) -> str:
         return str(self.person or self.organisation)
+
+
+class IngestItemState(models.TextChoices):
+    """Where one input of an ingest run stands; the finished states are ``IngestOutcome``'s."""
+
+    PENDING = "pending", "pending"
+    CREATED = "created", "created"
+    UNCHANGED = "unchanged", "unchanged"
+    RE_EXTRACTED = "re_extracted", "re-extracted"
+    FAILED = "failed", "failed"
+
+
+class IngestRun(models.Model):
+    """One queued ingestion (``ingest --queue``, the admin's re-extract with a broker).
+
+    Its inputs are ``IngestRunItem`` rows, one per input read; the run's counts are theirs,
+    so they stay right whichever worker finishes which document, and however often a
+    document's task is delivered.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the run was asked for.")
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When every input had been read and its task sent."
+    )
+    finished_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last document was stored or failed."
+    )
+    inputs = models.JSONField(default=list, blank=True, help_text="The paths asked for.")
+    force = models.BooleanField(default=False, help_text="Stored documents were re-extracted.")
+    model_name = models.CharField(max_length=200, blank=True, help_text="spaCy pipeline package.")
+    relinked = models.PositiveIntegerField(
+        default=0, help_text="Speakers re-linked once every document was stored."
+    )
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"ingest run {self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class IngestRunItem(models.Model):
+    """One input of an ingest run: a file (or record) read, and what became of it."""
+
+    # CASCADE: an item is part of its run.
+    run = models.ForeignKey(IngestRun, on_delete=models.CASCADE, related_name="items")
+    path = models.CharField(max_length=1000, help_text="Where the input was read from.")
+    sha256 = models.CharField(max_length=64, blank=True, help_text="Of its normalised text.")
+    queued = models.BooleanField(
+        default=False, help_text="Sent to the workers (else settled when the input was read)."
+    )
+    state = models.CharField(
+        max_length=16,
+        choices=IngestItemState.choices,
+        default=IngestItemState.PENDING,
+        help_text="pending until a worker stores it or gives up.",
+    )
+    reason = models.TextField(blank=True, help_text="Why it failed (or last failed, if retried).")
+    attempts = models.PositiveIntegerField(default=0, help_text="Times a worker tried it.")
+    # SET_NULL: the run's record outlives a document deleted later.
+    document = models.ForeignKey(
+        Document,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ingest_items",
+        help_text="The stored document.",
+    )
+    words = models.PositiveIntegerField(default=0, help_text="Words parsed.")
+    counts = models.JSONField(default=dict, blank=True, help_text="Rows its store created.")
+    worker = models.CharField(max_length=200, blank=True, help_text="Host and process it ran in.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "state"], name="ingest_item_run_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.state})"

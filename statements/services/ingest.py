@@ -332,8 +332,15 @@ def document_store(
     *,
     force: bool = False,
     cache: ResolutionCache | None = None,
+    record: Callable[[InputResult], None] | None = None,
 ) -> InputResult:
-    """Write one document in its own transaction; retry on deadlock, report any failure."""
+    """Write one document in its own transaction; retry on deadlock, report any failure.
+
+    ``record`` is called inside that transaction with the result, so that a driver's own
+    bookkeeping (a queued run's item) commits with the document or not at all; whatever it
+    raises, besides the database errors handled here, rolls the document back and reaches
+    the caller.
+    """
     cache = cache if cache is not None else ResolutionCache()
     last_error: Exception | None = None
     for _attempt in range(_WRITE_ATTEMPTS):
@@ -341,6 +348,12 @@ def document_store(
         try:
             with transaction.atomic():
                 outcome, document_id = _document_write(planned, extraction, force, cache, counts)
+                words = 0
+                if outcome is not IngestOutcome.UNCHANGED:
+                    words = extraction.word_count or len(planned.text.split())
+                result = InputResult(planned.path, outcome, document_id, words=words, counts=counts)
+                if record is not None:
+                    record(result)
         except OperationalError as error:  # deadlock or lock timeout: the others won, retry
             cache.clear()
             last_error = error
@@ -348,10 +361,7 @@ def document_store(
         except (DatabaseError, ValueError, TypeError, KeyError, UnicodeError) as error:
             cache.clear()
             return _store_failed(planned, error)
-        words = 0
-        if outcome is not IngestOutcome.UNCHANGED:
-            words = extraction.word_count or len(planned.text.split())
-        return InputResult(planned.path, outcome, document_id, words=words, counts=counts)
+        return result
     return _store_failed(planned, last_error)
 
 
@@ -456,11 +466,16 @@ def _queue_ingest(
 
 
 def planned_document_ingest(
-    planned: dict[str, Any], *, force: bool = False, nlp: Any = None, model_name: str = ""
+    planned: dict[str, Any],
+    *,
+    force: bool = False,
+    nlp: Any = None,
+    model_name: str = "",
+    record: Callable[[InputResult], None] | None = None,
 ) -> dict[str, Any]:
     """One planned document (``PlannedDocument.to_json()``) extracted here and stored; the
     ``InputResult`` as JSON. The body of a task-queue job: inputs and result are plain JSON
-    and the write is the same ``document_store`` the local driver uses."""
+    and the write is the same ``document_store`` the local driver uses (``record`` is its)."""
     from statements.nlp import extract, load_pipeline
 
     document = PlannedDocument.from_json(planned)
@@ -470,7 +485,7 @@ def planned_document_ingest(
     except Exception as error:  # one document, reported by name
         reason = f"extraction failed: {one_line(error)}"
         return InputResult(document.path, IngestOutcome.FAILED, reason=reason).to_json()
-    return document_store(document, extraction, force=force).to_json()
+    return document_store(document, extraction, force=force, record=record).to_json()
 
 
 def extraction_ingest(

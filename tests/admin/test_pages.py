@@ -6,12 +6,22 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from statements.models import Event, EventParticipant, Membership, Mention, OtherName
+from statements.models import (
+    Event,
+    EventParticipant,
+    IngestRun,
+    IngestRunItem,
+    Membership,
+    Mention,
+    OtherName,
+)
 from tests.factories import OrganisationFactory, PersonFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
 
 MODELS = [m for m in admin.site._registry if m._meta.app_label == "statements"]
+# Pages for whoever runs ingestion, not for editors (who get no permission on them).
+OPERATORS_ONLY = {IngestRun}
 
 
 @pytest.fixture
@@ -25,6 +35,9 @@ def one_of_each():
     event = Event.objects.create(name="press conference", document=statement.document)
     EventParticipant.objects.create(event=event, person=PersonFactory())
     Mention.objects.create(document=statement.document, start=0, end=7, text="Article", label="ORG")
+    run = IngestRun.objects.create(inputs=["news/"])
+    IngestRunItem.objects.create(run=run, path="news/a.txt", state="failed", reason="empty")
+    IngestRunItem.objects.create(run=run, path="news/b.txt", queued=True)
     return statement
 
 
@@ -33,6 +46,9 @@ def one_of_each():
 def test_admin_pages_render(request, who, model, one_of_each):
     client = request.getfixturevalue(who)
     info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    if who == "editor_client" and model in OPERATORS_ONLY:
+        assert client.get(reverse(f"{info}_changelist")).status_code == 403
+        return
     assert client.get(reverse(f"{info}_changelist")).status_code == 200
     obj = model._default_manager.first()
     assert obj is not None
@@ -41,13 +57,17 @@ def test_admin_pages_render(request, who, model, one_of_each):
     assert add in (200, 403)
 
 
-@pytest.mark.parametrize("model_name", ["statement", "person", "organisation", "document"])
+@pytest.mark.parametrize(
+    "model_name", ["statement", "person", "organisation", "document", "ingestrun"]
+)
 def test_changelists_take_a_fixed_number_of_queries(
     admin_client, model_name, django_assert_max_num_queries
 ):
     for _ in range(12):
         statement = StatementFactory()
         statement.targets.create(organisation=OrganisationFactory())
+        run = IngestRun.objects.create(inputs=["news/"])
+        IngestRunItem.objects.create(run=run, path="news/a.txt", queued=True)
     with django_assert_max_num_queries(20):
         response = admin_client.get(reverse(f"admin:statements_{model_name}_changelist"))
     assert response.status_code == 200

@@ -1,18 +1,32 @@
 """``manage.py ingest PATH...``: read articles, run the engine, store what it finds.
 
-Thin on purpose: parse arguments, call ``documents_ingest``, print the report.
+Thin on purpose: parse arguments, call ``documents_ingest`` (or, with ``--queue``,
+``ingest_enqueue``), print the report.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from statements.models import IngestRun
 from statements.readers import ReadError, published_parse, sources_read
-from statements.services.ingest import IngestAccountingError, IngestReport, documents_ingest
+from statements.services.ingest import (
+    IngestAccountingError,
+    IngestReport,
+    InputResult,
+    documents_ingest,
+)
+from statements.services.ingest_queue import (
+    BrokerUnavailable,
+    ingest_enqueue,
+    ingest_run_progress,
+    ingest_run_report,
+)
 from statements.services.relink import statements_relink
 
 
@@ -47,6 +61,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--model", default=settings.KB_SPACY_MODEL, help="spaCy pipeline package"
         )
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="read and plan here, send the documents to `celery -A kb worker` processes "
+            "(needs CELERY_BROKER_URL)",
+        )
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="with --queue: show progress until the run completes, then its report",
+        )
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=0,
+            help="with --wait: stop waiting after this many seconds (the run goes on)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["workers"] < 1 or options["batch_size"] < 1:
@@ -56,6 +87,10 @@ class Command(BaseCommand):
                 published_parse(options["published"], where="--published")
             except ReadError as error:
                 raise CommandError(str(error)) from None
+        if options["queue"]:
+            return self._queue(options)
+        if options["wait"]:
+            raise CommandError("--wait goes with --queue")
         bar = self._progress_bar()
         failed_seen = 0
 
@@ -98,25 +133,104 @@ class Command(BaseCommand):
         if report.failed:
             raise CommandError(f"{report.failed} input(s) failed; the others were ingested")
 
+    def _queue(self, options: dict[str, Any]) -> None:
+        if options["dry_run"]:
+            raise CommandError("--dry-run runs locally: drop --queue")
+
+        def settled(result: InputResult) -> None:
+            if result.reason:
+                self._failure(None, f"{result.path}: {result.reason}")
+
+        try:
+            run = ingest_enqueue(
+                sources=sources_read(options["paths"]),
+                inputs=options["paths"],
+                force=options["force"],
+                publisher=options["publisher"] or None,
+                published=options["published"] or None,
+                model_name=options["model"],
+                on_settled=settled,
+            )
+        except BrokerUnavailable as error:
+            raise CommandError(str(error)) from None
+        progress = ingest_run_progress(run=run)
+        self.stdout.write(
+            f"Ingest run {run.pk}: {progress.queued} document(s) queued, "
+            f"{progress.inputs - progress.queued} settled here "
+            f"({progress.unchanged} unchanged, {progress.failed} failed)."
+        )
+        if not options["wait"]:
+            self.stdout.write(f"Follow it with: manage.py ingest_status {run.pk} [--wait]")
+            if progress.failed:
+                raise CommandError(f"{progress.failed} input(s) failed; the others were queued")
+            return
+        run_wait(self, run, failures_shown=progress.failed, timeout=options["timeout"])
+
     def _report_write(self, report: IngestReport, failed_seen: int) -> None:
         for path, reason in report.failures[failed_seen:]:
             self._failure(None, f"{path}: {reason}")
         self.stdout.write(report_format(report))
 
     def _progress_bar(self) -> Any:
-        """A tqdm bar on a terminal; nothing when output is piped or captured."""
-        stream = getattr(self.stderr, "_out", sys.stderr)
-        if not (hasattr(stream, "isatty") and stream.isatty()):
-            return None
-        from tqdm import tqdm
-
-        return tqdm(total=None, unit="doc", desc="ingest", file=stream)
+        return progress_bar(self)
 
     def _failure(self, bar: Any, line: str) -> None:
+        failure_write(self, bar, line)
+
+
+def progress_bar(command: BaseCommand) -> Any:
+    """A tqdm bar on a terminal; nothing when output is piped or captured."""
+    stream = getattr(command.stderr, "_out", sys.stderr)
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=None, unit="doc", desc="ingest", file=stream)
+
+
+def failure_write(command: BaseCommand, bar: Any, line: str) -> None:
+    if bar is not None:
+        bar.write(line, file=sys.stderr)
+    else:
+        command.stderr.write(line)
+
+
+def run_wait(
+    command: BaseCommand, run: IngestRun, *, failures_shown: int = 0, timeout: float = 0
+) -> None:
+    """Show a queued run's progress until it completes, then its report; exit status 1 when
+    any input failed, as a local run's (2 when ``timeout`` seconds passed first). Used by
+    ``ingest --queue --wait`` and ``ingest_status --wait``."""
+    bar = progress_bar(command)
+    seen = failures_shown
+    deadline = time.monotonic() + timeout if timeout > 0 else None
+    while True:
+        progress = ingest_run_progress(run=run)
+        report = ingest_run_report(run=run)
+        for path, reason in report.failures[seen:]:
+            failure_write(command, bar, f"{path}: {reason}")
+        seen = max(seen, len(report.failures))
         if bar is not None:
-            bar.write(line, file=sys.stderr)
-        else:
-            self.stderr.write(line)
+            bar.total = progress.inputs
+            bar.n = progress.settled
+            bar.set_postfix(statements=report.statements_created, refresh=False)
+            bar.refresh()
+        if progress.finished:
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            if bar is not None:
+                bar.close()
+            raise CommandError(
+                f"run {run.pk} still has {progress.pending} pending document(s) after "
+                f"{timeout:g} s; it goes on: manage.py ingest_status {run.pk} --wait",
+                returncode=2,
+            )
+        time.sleep(0.5)
+    if bar is not None:
+        bar.close()
+    command.stdout.write(report_format(report))
+    if report.failed:
+        raise CommandError(f"{report.failed} input(s) failed; the others were ingested")
 
 
 def report_format(report: IngestReport) -> str:

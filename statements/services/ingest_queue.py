@@ -1,0 +1,317 @@
+"""Queued ingestion: the task-queue driver over the plan and store steps of ingest.py.
+
+``ingest_enqueue`` plans every input where it is called (read, validate, normalise, hash,
+skip texts already stored: bad files are reported exactly as by a local run), records an
+``IngestRun`` with one ``IngestRunItem`` per input, and sends one task per document that
+needs the engine, carrying the ``PlannedDocument`` as JSON. A Celery worker runs
+``run_item_ingest`` for each: the same ``planned_document_ingest`` / ``document_store``
+as every other driver, the item's result written inside the document's transaction.
+
+Why this is safe under redelivery (tasks are acknowledged late, so a task whose worker
+died is run again): the item and its document commit together, so a second delivery finds
+either both (and does nothing) or neither (and stores the document once). Two deliveries
+running at once race on ``Document.sha256``'s unique index, and the loser's writes roll
+back. A run is finished by whichever delivery settles its last item, under a row lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import socket
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from statements.models import IngestItemState, IngestRun, IngestRunItem
+from statements.readers import ReadError, SourceDocument, published_parse
+from statements.services.ingest import (
+    IngestOutcome,
+    IngestReport,
+    InputResult,
+    MetadataDefaults,
+    PlannedDocument,
+    RowCounts,
+    document_plan,
+    planned_document_ingest,
+)
+from statements.services.relink import statements_relink
+
+TASK_NAME = "statements.tasks.run_item_ingest_task"
+_ENQUEUE_CHUNK = 100
+
+
+class BrokerUnavailable(RuntimeError):
+    """No broker is configured, or the configured one does not answer."""
+
+
+class _ItemAlreadySettled(Exception):
+    """Another delivery of the same task stored this item first: roll this one back."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunProgress:
+    """How far a run has got: what ``ingest --queue --wait`` and ``ingest_status`` show."""
+
+    inputs: int
+    queued: int
+    pending: int
+    created: int
+    unchanged: int
+    re_extracted: int
+    failed: int
+    finished: bool
+
+    @property
+    def settled(self) -> int:
+        return self.inputs - self.pending
+
+
+def broker_configured() -> bool:
+    return bool(settings.CELERY_BROKER_URL)
+
+
+def broker_check() -> None:
+    """Raise ``BrokerUnavailable`` unless the configured broker accepts a connection."""
+    from kb.celery import app
+
+    if not broker_configured():
+        raise BrokerUnavailable("no broker configured: set CELERY_BROKER_URL")
+    try:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+            connection.ensure_connection(max_retries=1, timeout=5)
+    except Exception as error:  # kombu raises the transport's own errors
+        raise BrokerUnavailable(f"the broker does not answer: {error}") from error
+
+
+# ---------------------------------------------------------------------------- enqueue
+
+
+def ingest_enqueue(
+    *,
+    sources: Iterable[SourceDocument | ReadError],
+    inputs: Iterable[str] = (),
+    force: bool = False,
+    publisher: str | None = None,
+    published: str | None = None,
+    model_name: str | None = None,
+    on_settled: Callable[[InputResult], Any] | None = None,
+) -> IngestRun:
+    """Plan every input here, record the run and send a task for each document to parse.
+
+    Inputs settled by the plan (read errors, empty texts, texts already stored) become
+    finished items at once and are passed to ``on_settled``. Raises ``BrokerUnavailable``
+    before recording anything if the broker does not answer.
+    """
+    broker_check()
+    if published:
+        published = published_parse(published, where="--published")
+    defaults = MetadataDefaults(publisher or "", published or "")
+    run = IngestRun.objects.create(
+        inputs=list(inputs), force=force, model_name=model_name or settings.KB_SPACY_MODEL
+    )
+    seen: set[str] = set()
+    batch: list[tuple[IngestRunItem, PlannedDocument | None]] = []
+    for item in sources:
+        planned = document_plan(item, force=force, defaults=defaults)
+        if isinstance(planned, PlannedDocument) and planned.sha256 in seen:
+            # The same text twice in one run: the first copy is the stored one.
+            planned = InputResult(planned.path, IngestOutcome.UNCHANGED)
+        batch.append(_item_for(run, planned, on_settled))
+        if isinstance(planned, PlannedDocument):
+            seen.add(planned.sha256)
+        if len(batch) >= _ENQUEUE_CHUNK:
+            _items_send(run, batch)
+            batch = []
+    _items_send(run, batch)
+    IngestRun.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
+    run_finish_if_complete(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def _item_for(
+    run: IngestRun,
+    planned: PlannedDocument | InputResult,
+    on_settled: Callable[[InputResult], Any] | None,
+) -> tuple[IngestRunItem, PlannedDocument | None]:
+    if isinstance(planned, PlannedDocument):
+        item = IngestRunItem(run=run, path=planned.path, sha256=planned.sha256, queued=True)
+        return item, planned
+    if on_settled is not None:
+        on_settled(planned)
+    item = IngestRunItem(
+        run=run,
+        path=planned.path,
+        state=planned.outcome.value,
+        reason=planned.reason,
+        document_id=planned.document_id,
+        finished_at=timezone.now(),
+    )
+    return item, None
+
+
+def _items_send(run: IngestRun, batch: list[tuple[IngestRunItem, PlannedDocument | None]]) -> None:
+    """Store a batch of items, then send a task for each queued one (items exist first, so a
+    worker never gets a task whose item it cannot find)."""
+    from kb.celery import app
+
+    if not batch:
+        return
+    stored = IngestRunItem.objects.bulk_create([item for item, _ in batch])
+    with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+        for item, (_, planned) in zip(stored, batch, strict=True):
+            if planned is None:
+                continue
+            app.send_task(
+                TASK_NAME,
+                kwargs={
+                    "item_id": item.pk,
+                    "planned": planned.to_json(),
+                    "force": run.force,
+                    "model_name": run.model_name,
+                },
+                connection=connection,
+                queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+            )
+
+
+# ----------------------------------------------------------------------------- worker
+
+
+def run_item_ingest(
+    *, item_id: int, planned: dict[str, Any], force: bool, nlp: Any, final_attempt: bool
+) -> IngestOutcome | None:
+    """A worker's body for one queued document: extract, store, record the item.
+
+    Returns the outcome, or ``None`` when the item was already settled (a redelivery: no
+    work done). A failure is recorded as final only on the ``final_attempt``; before that
+    the item keeps its reason and attempt count and the caller retries.
+    """
+    item = IngestRunItem.objects.filter(pk=item_id).values("state", "run_id").first()
+    if item is None:
+        return None  # its run was deleted
+    if item["state"] != IngestItemState.PENDING:
+        run_finish_if_complete(run_id=item["run_id"])
+        return None
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        result = InputResult.from_json(
+            planned_document_ingest(
+                planned,
+                force=force,
+                nlp=nlp,
+                record=lambda result: _item_settle(item_id, result, worker),
+            )
+        )
+    except _ItemAlreadySettled:
+        result = None
+    if result is not None and result.outcome is IngestOutcome.FAILED:
+        _item_fail(item_id, result.reason, worker, final=final_attempt)
+        if not final_attempt:
+            return IngestOutcome.FAILED
+    run_finish_if_complete(run_id=item["run_id"])
+    return result.outcome if result else None
+
+
+def run_item_give_up(*, item_id: int, reason: str) -> None:
+    """Record a queued document as failed after its last attempt raised."""
+    _item_fail(item_id, reason, f"{socket.gethostname()}:{os.getpid()}", final=True)
+    run_id = IngestRunItem.objects.filter(pk=item_id).values_list("run_id", flat=True).first()
+    if run_id is not None:
+        run_finish_if_complete(run_id=run_id)
+
+
+def _item_settle(item_id: int, result: InputResult, worker: str) -> None:
+    """Inside the document's transaction: the item is done, or another delivery did it."""
+    settled = IngestRunItem.objects.filter(pk=item_id, state=IngestItemState.PENDING).update(
+        state=result.outcome.value,
+        document_id=result.document_id,
+        words=result.words,
+        counts=dataclasses.asdict(result.counts),
+        worker=worker,
+        reason="",
+        finished_at=timezone.now(),
+    )
+    if not settled:
+        raise _ItemAlreadySettled(item_id)
+
+
+def _item_fail(item_id: int, reason: str, worker: str, *, final: bool) -> None:
+    item = IngestRunItem.objects.filter(pk=item_id, state=IngestItemState.PENDING).first()
+    if item is None:
+        return
+    item.attempts += 1
+    item.reason, item.worker = reason, worker
+    if final:
+        item.state, item.finished_at = IngestItemState.FAILED, timezone.now()
+    item.save(update_fields=["attempts", "reason", "worker", "state", "finished_at"])
+
+
+def run_finish_if_complete(*, run_id: int) -> bool:
+    """Finish the run if every input is read and settled: re-link the speakers its documents
+    named by a surname alone (as a local run does at its end), stamp ``finished_at``. One
+    caller does it, under the run's row lock; True if this call finished it."""
+    with transaction.atomic():
+        run = IngestRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.finished_at is not None or run.enqueued_at is None:
+            return False
+        items = IngestRunItem.objects.filter(run_id=run_id)
+        if items.filter(state=IngestItemState.PENDING).exists():
+            return False
+        document_ids = list(
+            items.exclude(state=IngestItemState.FAILED)
+            .exclude(document_id=None)
+            .filter(queued=True)
+            .values_list("document_id", flat=True)
+        )
+        if document_ids:
+            run.relinked = statements_relink(document_ids=document_ids, unlinked_only=True).linked
+        run.finished_at = timezone.now()
+        run.save(update_fields=["relinked", "finished_at"])
+        return True
+
+
+# ---------------------------------------------------------------------------- reports
+
+
+def ingest_run_progress(*, run: IngestRun) -> RunProgress:
+    """The run's counts, in one query."""
+    states = IngestItemState
+    counts = IngestRunItem.objects.filter(run=run).aggregate(
+        inputs=Count("id"),
+        queued=Count("id", filter=Q(queued=True)),
+        **{state.value: Count("id", filter=Q(state=state)) for state in states},
+    )
+    finished = IngestRun.objects.filter(pk=run.pk, finished_at__isnull=False).exists()
+    return RunProgress(finished=finished, **counts)
+
+
+def ingest_run_report(*, run: IngestRun) -> IngestReport:
+    """The run as the report a local ``ingest`` prints: the same figures, the same order of
+    failures (the order the inputs were read)."""
+    run.refresh_from_db()
+    report = IngestReport()
+    for item in IngestRunItem.objects.filter(run=run).order_by("id"):
+        report.inputs += 1
+        if item.state == IngestItemState.PENDING:
+            continue
+        report.record(
+            InputResult(
+                item.path,
+                IngestOutcome(item.state),
+                item.document_id,
+                reason=item.reason,
+                words=item.words,
+                counts=RowCounts(**(item.counts or {})),
+            )
+        )
+    report.relinked = run.relinked
+    end = run.finished_at or timezone.now()
+    report.elapsed = max((end - run.created_at) / dt.timedelta(seconds=1), 0.0)
+    return report

@@ -1,0 +1,56 @@
+"""Celery tasks: thin, like the commands. The work is ``services.ingest_queue``'s.
+
+A worker process loads the spaCy pipeline once, when it starts (``worker_process_init``),
+and every task it runs reuses it: loading takes seconds and most of a worker's memory.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from celery import shared_task
+from celery.signals import worker_process_init
+from django.conf import settings
+
+from statements.services.ingest import IngestOutcome
+from statements.services.ingest_queue import run_item_give_up, run_item_ingest
+
+
+@functools.cache
+def worker_pipeline(model_name: str) -> Any:
+    """The pipeline ``model_name`` names, loaded once per process."""
+    from statements.nlp import load_pipeline
+
+    return load_pipeline(model_name)
+
+
+@worker_process_init.connect
+def _pipeline_preload(**_kwargs: Any) -> None:
+    worker_pipeline(settings.KB_SPACY_MODEL)
+
+
+@shared_task(bind=True, name="statements.tasks.run_item_ingest_task", acks_late=True)
+def run_item_ingest_task(
+    self: Any, *, item_id: int, planned: dict[str, Any], force: bool, model_name: str
+) -> str | None:
+    """Extract and store one queued document; a failure is retried with a doubling delay
+    (``KB_QUEUE_RETRY_BACKOFF``) up to ``KB_QUEUE_MAX_RETRIES`` times, then recorded."""
+    retries, most = self.request.retries, settings.KB_QUEUE_MAX_RETRIES
+    countdown = settings.KB_QUEUE_RETRY_BACKOFF * 2**retries
+    try:
+        outcome = run_item_ingest(
+            item_id=item_id,
+            planned=planned,
+            force=force,
+            nlp=worker_pipeline(model_name or settings.KB_SPACY_MODEL),
+            final_attempt=retries >= most,
+        )
+    except Exception as error:  # the database went away mid-task, say: try again later
+        if retries >= most:
+            run_item_give_up(item_id=item_id, reason=f"{type(error).__name__}: {error}")
+            raise
+        raise self.retry(exc=error, countdown=countdown, max_retries=most) from error
+    if outcome is IngestOutcome.FAILED and retries < most:
+        raise self.retry(countdown=countdown, max_retries=most)
+    return outcome.value if outcome else None

@@ -1,0 +1,403 @@
+"""Queued ingestion through a real broker and real ``celery -A kb worker`` processes.
+
+The corpus is five short articles and one broken file written by the test, so that a
+worker (which loads the spaCy model once) finishes in seconds. What is compared is the
+database itself, table by table, against what a local ``ingest`` of the same files stores.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import models as django_models
+from django.urls import reverse
+
+from statements import models
+from statements.readers import SourceDocument, sources_read
+from statements.services.ingest import PlannedDocument, document_plan, text_sha256
+from statements.services.ingest_queue import (
+    BrokerUnavailable,
+    ingest_enqueue,
+    ingest_run_progress,
+)
+from tests.queue import (
+    RABBITMQ_URL,
+    REDIS_URL,
+    VISIBILITY_TIMEOUT,
+    Worker,
+    broker_require,
+    postgres_require,
+    queue_delete,
+    queue_name,
+    run_finished_wait,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+ARTICLES = {
+    "a.txt": "title: Budget vote\npublisher: Example News\npublished: 2024-03-05\n\n"
+    "Senator Maria Lopez said on Tuesday that the budget would be approved next week. "
+    '"We have the votes," Lopez told reporters in Washington.',
+    "b.txt": "title: Strike warning\npublisher: Example News\npublished: 2024-03-06\n\n"
+    "The prime minister, David Chen, warned that the strike would hurt exports. "
+    "Chen said the government would not negotiate under pressure.",
+    "c.txt": "Oxfam said in a statement on Wednesday that the aid cuts would cost lives in Sudan.",
+    "d.txt": '"The border will stay open," Interior Minister Karl Weber said on Monday, '
+    "after talks with the mayor of Vienna.",
+    "e.txt": "Governor Helen Park announced that the state would raise the minimum wage. "
+    "Park said the increase would take effect in January.",
+}
+BROKEN = {"bad.json": '{"title": broken'}
+# What ingestion writes; compared row by row between a local and a queued run.
+TABLES = [
+    models.Document,
+    models.Person,
+    models.Organisation,
+    models.OtherName,
+    models.Identifier,
+    models.Membership,
+    models.Event,
+    models.EventParticipant,
+    models.Mention,
+    models.Statement,
+    models.StatementTarget,
+]
+
+
+def corpus_write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def table_rows(model: type[django_models.Model]) -> list[tuple]:
+    """Every row of ``model`` without its ids and timestamps; a foreign key as the row it
+    points to (its name), so two databases filled in the same order compare equal."""
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and not isinstance(field, django_models.DateTimeField)
+    ]
+    rows = []
+    for obj in model.objects.all():
+        row = []
+        for field in fields:
+            if field.is_relation:
+                related = getattr(obj, field.name)
+                row.append(str(related) if related is not None else None)
+            else:
+                row.append(repr(getattr(obj, field.attname)))
+        rows.append(tuple(row))
+    return sorted(rows, key=repr)
+
+
+def database_snapshot() -> dict[str, list[tuple]]:
+    return {model.__name__: table_rows(model) for model in TABLES}
+
+
+def ingest(*args: str) -> tuple[str, str, int]:
+    """``manage.py ingest ARGS``: (stdout, stderr, exit status)."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("ingest", *args, stdout=out, stderr=err)
+        status = 0
+    except CommandError as error:
+        err.write(str(error))
+        status = error.returncode
+    return out.getvalue(), err.getvalue(), status
+
+
+def report_figures(stdout: str) -> list[str]:
+    """The report's lines but the two timings, which differ from run to run."""
+    lines = stdout[stdout.index("Ingest report") :].splitlines()
+    return [line for line in lines if not line.strip().startswith(("elapsed", "words/s"))]
+
+
+@pytest.fixture
+def redis_queue(transactional_db, settings):
+    postgres_require()
+    broker_require(REDIS_URL)
+    name = queue_name()
+    settings.CELERY_BROKER_URL, settings.CELERY_TASK_DEFAULT_QUEUE = REDIS_URL, name
+    yield name
+    queue_delete(REDIS_URL, name)
+
+
+@pytest.fixture
+def redis_worker(redis_queue):
+    worker = Worker(
+        REDIS_URL, redis_queue, KB_QUEUE_MAX_RETRIES="2", KB_QUEUE_RETRY_BACKOFF="0.2"
+    ).start()
+    yield worker
+    worker.stop()
+
+
+def test_a_queued_ingest_stores_what_a_local_ingest_stores(redis_worker, tmp_path):
+    folder = str(corpus_write(tmp_path / "corpus", {**ARTICLES, **BROKEN}))
+    local_out, local_err, local_status = ingest(folder)
+    expected = database_snapshot()
+    assert local_status == 1 and "bad.json" in local_err
+    assert len(expected["Document"]) == len(ARTICLES) and expected["Statement"]
+    call_command("flush", interactive=False, verbosity=0)
+
+    out, err, status = ingest(folder, "--queue", "--wait", "--timeout", "240")
+
+    assert status == local_status == 1
+    assert "bad.json: malformed JSON" in err  # reported exactly as locally, once
+    assert err.count("bad.json") == 1
+    assert database_snapshot() == expected
+    assert report_figures(out) == report_figures(local_out)
+    run = models.IngestRun.objects.get()
+    progress = ingest_run_progress(run=run)
+    assert (progress.inputs, progress.queued, progress.created, progress.failed) == (6, 5, 5, 1)
+    assert progress.pending == progress.unchanged == 0 and progress.finished
+    stored = run.items.filter(queued=True)
+    assert {item.sha256 for item in stored} == {
+        models.Document.objects.get(pk=item.document_id).sha256 for item in stored
+    }
+    assert all(item.attempts == 0 and item.worker for item in stored)
+
+    # Queued again: every text is already stored, so nothing is sent and nothing changes.
+    again_out, _, again_status = ingest(folder, "--queue", "--wait", "--timeout", "60")
+    assert again_status == 1
+    assert database_snapshot() == expected
+    again = ingest_run_progress(run=models.IngestRun.objects.order_by("-id").first())
+    assert (again.queued, again.unchanged, again.failed, again.finished) == (0, 5, 1, True)
+    assert "documents unchanged     5" in again_out
+
+    status_out = io.StringIO()
+    call_command("ingest_status", str(run.pk), stdout=status_out)
+    assert f"Ingest run {run.pk} (finished): 6 of 6" in status_out.getvalue()
+    assert report_figures(status_out.getvalue()) == report_figures(local_out)
+
+
+def test_a_failing_document_is_retried_with_backoff_then_recorded_as_failed(redis_worker):
+    planned = document_plan(SourceDocument("undated.txt", ARTICLES["e.txt"]))
+    assert isinstance(planned, PlannedDocument)
+    # A date no calendar has: the store step fails on it every time, as it would on a
+    # document whose write breaks.
+    run = _run_with_payload(planned, published="2024-02-31")
+    run_finished_wait(run.pk, [redis_worker])
+
+    failed = run.items.get()
+    assert failed.state == "failed" and failed.attempts == 3  # the first try and 2 retries
+    assert failed.reason.startswith("could not store:") and "out of range" in failed.reason
+    assert not models.Document.objects.exists()
+    assert redis_worker.log_tail().count("Retry in") == 2
+    assert ingest_run_progress(run=run).failed == 1
+
+
+def _run_with_payload(planned: PlannedDocument, **metadata: str) -> models.IngestRun:
+    """A run of one document sent with ``metadata`` changed after planning."""
+    import dataclasses
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from kb.celery import app
+    from statements.services.ingest_queue import TASK_NAME
+
+    changed = dataclasses.replace(
+        planned, metadata=dataclasses.replace(planned.metadata, **metadata)
+    )
+    run = models.IngestRun.objects.create(enqueued_at=timezone.now())
+    item = models.IngestRunItem.objects.create(
+        run=run, path=planned.path, sha256=planned.sha256, queued=True
+    )
+    with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+        app.send_task(
+            TASK_NAME,
+            kwargs={
+                "item_id": item.pk,
+                "planned": changed.to_json(),
+                "force": False,
+                "model_name": "",
+            },
+            connection=connection,
+            queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+        )
+    return run
+
+
+def test_a_worker_killed_mid_run_leaves_every_document_stored_once(redis_queue, tmp_path):
+    articles = {
+        f"{index}-{name}": f"{text}\n\nReport number {index}."
+        for index in range(2)
+        for name, text in ARTICLES.items()
+    }
+    folder = corpus_write(tmp_path / "corpus", articles)
+    first = Worker(REDIS_URL, redis_queue).start()
+    second = Worker(REDIS_URL, redis_queue)
+    try:
+        _, _, status = ingest(str(folder), "--queue")
+        assert status == 0
+        run = models.IngestRun.objects.get()
+        deadline = time.monotonic() + 180
+        while ingest_run_progress(run=run).settled < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        first.kill()
+        progress = ingest_run_progress(run=run)
+        assert 2 <= progress.settled < len(articles), "the kill must land mid-run"
+        # Redis hands a dead worker's unacknowledged tasks out again once their
+        # visibility timeout has passed, to the next worker that starts polling.
+        time.sleep(VISIBILITY_TIMEOUT + 1)
+        second.start()
+        run_finished_wait(run.pk, [second])
+    finally:
+        first.stop()
+        second.stop()
+
+    progress = ingest_run_progress(run=run)
+    assert progress.created == len(articles) and progress.failed == progress.pending == 0
+    expected = {text_sha256(source.text) for source in sources_read([str(folder)])}
+    assert len(expected) == len(articles)
+    assert set(models.Document.objects.values_list("sha256", flat=True)) == expected
+    # The rows in the database are exactly those the items say they created: nothing
+    # stored twice, nothing stored without its item.
+    claimed = sum(item.counts["statements"] for item in run.items.all())
+    assert models.Statement.objects.count() == claimed > 0
+
+
+def test_the_admin_reextract_action_enqueues_with_a_broker(redis_worker, admin_client, tmp_path):
+    _, _, status = ingest(str(corpus_write(tmp_path / "corpus", ARTICLES)))
+    assert status == 0
+    documents = list(models.Document.objects.order_by("pk")[:2])
+    before = {d.pk: d.statements.count() for d in documents}
+
+    response = admin_client.post(
+        reverse("admin:statements_document_changelist"),
+        {"action": "reextract_selected", "_selected_action": [d.pk for d in documents]},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    run = models.IngestRun.objects.get()
+    assert "Queued 2 document(s) for re-extraction" in page and f"ingest run {run.pk}" in page
+    assert run.force and ingest_run_progress(run=run).queued == 2
+    run_finished_wait(run.pk, [redis_worker])
+    progress = ingest_run_progress(run=run)
+    assert progress.re_extracted == 2 and progress.failed == 0
+    assert {d.pk: d.statements.count() for d in documents} == before
+    page = admin_client.get(reverse("admin:statements_ingestrun_change", args=[run.pk]))
+    assert page.status_code == 200 and "re-extracted" in page.content.decode()
+
+
+def test_a_queued_ingest_through_rabbitmq(transactional_db, settings, tmp_path):
+    postgres_require()
+    broker_require(RABBITMQ_URL)
+    name = queue_name()
+    settings.CELERY_BROKER_URL, settings.CELERY_TASK_DEFAULT_QUEUE = RABBITMQ_URL, name
+    folder = str(corpus_write(tmp_path / "corpus", dict(list(ARTICLES.items())[:3])))
+    worker = Worker(RABBITMQ_URL, name).start()
+    try:
+        out, err, status = ingest(folder, "--queue", "--wait", "--timeout", "240")
+    finally:
+        worker.stop()
+        queue_delete(RABBITMQ_URL, name)
+    assert status == 0, err + worker.log_tail()
+    assert "documents created       3" in out
+    assert models.Document.objects.count() == 3
+
+
+# ------------------------------------------------------------------- without a broker
+
+
+def test_queue_needs_a_broker(db, settings, tmp_path):
+    settings.CELERY_BROKER_URL = ""
+    folder = str(corpus_write(tmp_path / "corpus", ARTICLES))
+    _, err, status = ingest(folder, "--queue")
+    assert status == 1 and "no broker configured: set CELERY_BROKER_URL" in err
+    assert not models.IngestRun.objects.exists() and not models.Document.objects.exists()
+
+
+def test_an_unreachable_broker_is_an_error_before_anything_is_recorded(db, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:9/0"  # the discard port: nobody there
+    with pytest.raises(BrokerUnavailable, match="does not answer"):
+        ingest_enqueue(sources=[SourceDocument("a.txt", ARTICLES["a.txt"])])
+    assert not models.IngestRun.objects.exists()
+
+
+def test_wait_and_dry_run_are_refused_where_they_do_not_apply(db, tmp_path):
+    folder = str(corpus_write(tmp_path / "corpus", ARTICLES))
+    assert "--wait goes with --queue" in ingest(folder, "--wait")[1]
+    assert "--dry-run runs locally" in ingest(folder, "--queue", "--dry-run")[1]
+
+
+# ------------------------------------------- the task's body, run by Celery in this process
+
+
+def _queued_item(source: SourceDocument, **metadata: str) -> tuple[models.IngestRunItem, dict]:
+    """A run of one queued document, as ``ingest_enqueue`` records it; its task payload."""
+    import dataclasses
+
+    from django.utils import timezone
+
+    planned = document_plan(source)
+    assert isinstance(planned, PlannedDocument)
+    if metadata:
+        planned = dataclasses.replace(
+            planned, metadata=dataclasses.replace(planned.metadata, **metadata)
+        )
+    run = models.IngestRun.objects.create(enqueued_at=timezone.now())
+    item = models.IngestRunItem.objects.create(
+        run=run, path=planned.path, sha256=planned.sha256, queued=True
+    )
+    payload = {"item_id": item.pk, "planned": planned.to_json(), "force": False, "model_name": ""}
+    return item, payload
+
+
+def test_a_redelivered_task_is_a_no_op(db):
+    from statements.tasks import run_item_ingest_task
+
+    item, payload = _queued_item(SourceDocument("a.txt", ARTICLES["c.txt"]))
+    assert run_item_ingest_task.apply(kwargs=payload).get() == "created"
+    statements = models.Statement.objects.count()
+    # The broker hands the same message out again (its worker died before acknowledging).
+    assert run_item_ingest_task.apply(kwargs=payload).get() is None
+    assert models.Document.objects.count() == 1
+    assert models.Statement.objects.count() == statements > 0
+    item.refresh_from_db()
+    assert item.state == "created" and item.counts["statements"] == statements
+    assert item.run.finished_at is not None
+
+
+def test_a_second_run_of_the_same_text_is_unchanged(db):
+    from statements.tasks import run_item_ingest_task
+
+    _, first = _queued_item(SourceDocument("a.txt", ARTICLES["c.txt"]))
+    item, second = _queued_item(SourceDocument("copy.txt", ARTICLES["c.txt"]))
+    run_item_ingest_task.apply(kwargs=first).get()
+    # Planned before the first was stored: the store step finds the text and does nothing.
+    assert run_item_ingest_task.apply(kwargs=second).get() == "unchanged"
+    item.refresh_from_db()
+    assert item.state == "unchanged" and item.document_id is not None
+    assert models.Document.objects.count() == 1
+
+
+def test_failures_are_retried_then_recorded(db, settings):
+    from statements.tasks import run_item_ingest_task
+
+    settings.KB_QUEUE_MAX_RETRIES = 2
+    item, payload = _queued_item(SourceDocument("a.txt", ARTICLES["c.txt"]), published="2024-02-31")
+    run_item_ingest_task.apply(kwargs=payload)  # Celery runs the retries at once here
+    item.refresh_from_db()
+    assert (item.state, item.attempts) == ("failed", 3)
+    assert "out of range" in item.reason
+    assert item.run.finished_at is not None and not models.Document.objects.exists()
+
+
+def test_a_worker_process_loads_the_pipeline_once():
+    from django.conf import settings
+
+    from statements.tasks import _pipeline_preload, worker_pipeline
+
+    worker_pipeline.cache_clear()
+    _pipeline_preload()  # what worker_process_init runs in each new pool process
+    assert worker_pipeline(settings.KB_SPACY_MODEL) is worker_pipeline(settings.KB_SPACY_MODEL)
+    assert worker_pipeline.cache_info().misses == 1
