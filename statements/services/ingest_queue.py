@@ -50,6 +50,12 @@ class BrokerUnavailable(RuntimeError):
     """No broker is configured, or the configured one does not answer."""
 
 
+class _SendFailed(Exception):
+    def __init__(self, unsent: list[int], error: Exception) -> None:
+        super().__init__(str(error))
+        self.unsent, self.error = unsent, error
+
+
 class _ItemAlreadySettled(Exception):
     """Another delivery of the same task stored this item first: roll this one back."""
 
@@ -115,6 +121,33 @@ def ingest_enqueue(
     run = IngestRun.objects.create(
         inputs=list(inputs), force=force, model_name=model_name or settings.KB_SPACY_MODEL
     )
+    try:
+        _sources_send(run, sources, force=force, defaults=defaults, on_settled=on_settled)
+    except _SendFailed as failure:
+        # What was sent goes on; what was not is recorded as failed, so the run can end.
+        reason = f"not queued: the broker went away ({failure})"
+        IngestRunItem.objects.filter(pk__in=failure.unsent).update(
+            state=IngestItemState.FAILED, reason=reason, finished_at=timezone.now()
+        )
+        IngestRun.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
+        run_finish_if_complete(run_id=run.pk)
+        raise BrokerUnavailable(
+            f"{reason}; run {run.pk} holds what was queued, inputs after it were not read"
+        ) from failure.error
+    IngestRun.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
+    run_finish_if_complete(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def _sources_send(
+    run: IngestRun,
+    sources: Iterable[SourceDocument | ReadError],
+    *,
+    force: bool,
+    defaults: MetadataDefaults,
+    on_settled: Callable[[InputResult], Any] | None,
+) -> None:
     seen: set[str] = set()
     batch: list[tuple[IngestRunItem, PlannedDocument | None]] = []
     for item in sources:
@@ -129,10 +162,6 @@ def ingest_enqueue(
             _items_send(run, batch)
             batch = []
     _items_send(run, batch)
-    IngestRun.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
-    run_finish_if_complete(run_id=run.pk)
-    run.refresh_from_db()
-    return run
 
 
 def _item_for(
@@ -164,21 +193,25 @@ def _items_send(run: IngestRun, batch: list[tuple[IngestRunItem, PlannedDocument
     if not batch:
         return
     stored = IngestRunItem.objects.bulk_create([item for item, _ in batch])
-    with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
-        for item, (_, planned) in zip(stored, batch, strict=True):
-            if planned is None:
-                continue
-            app.send_task(
-                TASK_NAME,
-                kwargs={
-                    "item_id": item.pk,
-                    "planned": planned.to_json(),
-                    "force": run.force,
-                    "model_name": run.model_name,
-                },
-                connection=connection,
-                queue=settings.CELERY_TASK_DEFAULT_QUEUE,
-            )
+    queued = [(item, planned) for item, (_, planned) in zip(stored, batch, strict=True) if planned]
+    sent = 0
+    try:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+            for item, planned in queued:
+                app.send_task(
+                    TASK_NAME,
+                    kwargs={
+                        "item_id": item.pk,
+                        "planned": planned.to_json(),
+                        "force": run.force,
+                        "model_name": run.model_name,
+                    },
+                    connection=connection,
+                    queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+                )
+                sent += 1
+    except Exception as error:  # kombu raises the transport's own errors
+        raise _SendFailed([item.pk for item, _ in queued[sent:]], error) from error
 
 
 # ----------------------------------------------------------------------------- worker
