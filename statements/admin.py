@@ -28,11 +28,8 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from statements import models
 from statements.highlight import Span, spans_render, statement_fragments
 from statements.naming import name_key
-from statements.services.ingest_queue import (
-    BrokerUnavailable,
-    broker_configured,
-    ingest_run_progress,
-)
+from statements.selectors.ingest_runs import ingest_run_progress
+from statements.services.ingest_queue import BrokerUnavailable, broker_configured
 from statements.services.merge import MergeError, organisation_merge, person_merge
 from statements.services.reextract import documents_reextract, documents_reextract_enqueue
 from statements.services.relink import statements_relink
@@ -970,7 +967,17 @@ class IngestRunItemInline(admin.TabularInline):
     model = models.IngestRunItem
     extra = 0
     can_delete = False
-    fields = ["path", "state", "attempts", "reason", "document", "words", "worker", "finished_at"]
+    fields = [
+        "path",
+        "state",
+        "attempts",
+        "reason",
+        "document",
+        "words",
+        "worker",
+        "started_at",
+        "finished_at",
+    ]
     readonly_fields = fields
     show_change_link = False
 

@@ -965,6 +965,15 @@ class IngestRunItem(models.Model):
     words = models.PositiveIntegerField(default=0, help_text="Words parsed.")
     counts = models.JSONField(default=dict, blank=True, help_text="Rows its store created.")
     worker = models.CharField(max_length=200, blank=True, help_text="Host and process it ran in.")
+    payload = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The planned document sent to the workers, kept until the item is settled "
+        "so that it can be sent again (`ingest_status RUN --requeue`).",
+    )
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last began it."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -25,7 +25,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from statements.models import IngestItemState, IngestRun, IngestRunItem
@@ -58,24 +57,6 @@ class _SendFailed(Exception):
 
 class _ItemAlreadySettled(Exception):
     """Another delivery of the same task stored this item first: roll this one back."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RunProgress:
-    """How far a run has got: what ``ingest --queue --wait`` and ``ingest_status`` show."""
-
-    inputs: int
-    queued: int
-    pending: int
-    created: int
-    unchanged: int
-    re_extracted: int
-    failed: int
-    finished: bool
-
-    @property
-    def settled(self) -> int:
-        return self.inputs - self.pending
 
 
 def broker_configured() -> bool:
@@ -127,7 +108,7 @@ def ingest_enqueue(
         # What was sent goes on; what was not is recorded as failed, so the run can end.
         reason = f"not queued: the broker went away ({failure})"
         IngestRunItem.objects.filter(pk__in=failure.unsent).update(
-            state=IngestItemState.FAILED, reason=reason, finished_at=timezone.now()
+            state=IngestItemState.FAILED, reason=reason, payload={}, finished_at=timezone.now()
         )
         IngestRun.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
         run_finish_if_complete(run_id=run.pk)
@@ -170,7 +151,13 @@ def _item_for(
     on_settled: Callable[[InputResult], Any] | None,
 ) -> tuple[IngestRunItem, PlannedDocument | None]:
     if isinstance(planned, PlannedDocument):
-        item = IngestRunItem(run=run, path=planned.path, sha256=planned.sha256, queued=True)
+        item = IngestRunItem(
+            run=run,
+            path=planned.path,
+            sha256=planned.sha256,
+            queued=True,
+            payload=planned.to_json(),
+        )
         return item, planned
     if on_settled is not None:
         on_settled(planned)
@@ -188,21 +175,25 @@ def _item_for(
 def _items_send(run: IngestRun, batch: list[tuple[IngestRunItem, PlannedDocument | None]]) -> None:
     """Store a batch of items, then send a task for each queued one (items exist first, so a
     worker never gets a task whose item it cannot find)."""
-    from kb.celery import app
-
     if not batch:
         return
     stored = IngestRunItem.objects.bulk_create([item for item, _ in batch])
-    queued = [(item, planned) for item, (_, planned) in zip(stored, batch, strict=True) if planned]
+    _tasks_send(run, [item for item, (_, planned) in zip(stored, batch, strict=True) if planned])
+
+
+def _tasks_send(run: IngestRun, items: list[IngestRunItem]) -> None:
+    """One task per item, its planned document as JSON; ``_SendFailed`` names the unsent."""
+    from kb.celery import app
+
     sent = 0
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
-            for item, planned in queued:
+            for item in items:
                 app.send_task(
                     TASK_NAME,
                     kwargs={
                         "item_id": item.pk,
-                        "planned": planned.to_json(),
+                        "planned": item.payload,
                         "force": run.force,
                         "model_name": run.model_name,
                     },
@@ -211,7 +202,29 @@ def _items_send(run: IngestRun, batch: list[tuple[IngestRunItem, PlannedDocument
                 )
                 sent += 1
     except Exception as error:  # kombu raises the transport's own errors
-        raise _SendFailed([item.pk for item, _ in queued[sent:]], error) from error
+        raise _SendFailed([item.pk for item in items[sent:]], error) from error
+
+
+def ingest_run_requeue(*, run: IngestRun) -> int:
+    """Send the run's pending documents again; how many were sent.
+
+    For a run that stalls with documents pending and no worker busy on them: Redis's
+    transport loses a message whose worker is killed in the instant between taking it off
+    the queue and recording it as unacknowledged. A document that was not lost after all
+    is then delivered twice, and the second delivery does nothing.
+    """
+    broker_check()
+    items = list(
+        IngestRunItem.objects.filter(run=run, state=IngestItemState.PENDING, queued=True)
+        .exclude(payload={})
+        .only("id", "payload")
+        .order_by("id")
+    )
+    try:
+        _tasks_send(run, items)
+    except _SendFailed as failure:
+        raise BrokerUnavailable(f"the broker went away while re-queueing: {failure}") from None
+    return len(items)
 
 
 # ----------------------------------------------------------------------------- worker
@@ -233,6 +246,9 @@ def run_item_ingest(
         run_finish_if_complete(run_id=item["run_id"])
         return None
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    IngestRunItem.objects.filter(pk=item_id, state=IngestItemState.PENDING).update(
+        started_at=timezone.now(), worker=worker
+    )
     try:
         result = InputResult.from_json(
             planned_document_ingest(
@@ -269,6 +285,7 @@ def _item_settle(item_id: int, result: InputResult, worker: str) -> None:
         counts=dataclasses.asdict(result.counts),
         worker=worker,
         reason="",
+        payload={},
         finished_at=timezone.now(),
     )
     if not settled:
@@ -282,8 +299,8 @@ def _item_fail(item_id: int, reason: str, worker: str, *, final: bool) -> None:
     item.attempts += 1
     item.reason, item.worker = reason, worker
     if final:
-        item.state, item.finished_at = IngestItemState.FAILED, timezone.now()
-    item.save(update_fields=["attempts", "reason", "worker", "state", "finished_at"])
+        item.state, item.finished_at, item.payload = IngestItemState.FAILED, timezone.now(), {}
+    item.save(update_fields=["attempts", "reason", "worker", "state", "finished_at", "payload"])
 
 
 def run_finish_if_complete(*, run_id: int) -> bool:
@@ -311,18 +328,6 @@ def run_finish_if_complete(*, run_id: int) -> bool:
 
 
 # ---------------------------------------------------------------------------- reports
-
-
-def ingest_run_progress(*, run: IngestRun) -> RunProgress:
-    """The run's counts, in one query."""
-    states = IngestItemState
-    counts = IngestRunItem.objects.filter(run=run).aggregate(
-        inputs=Count("id"),
-        queued=Count("id", filter=Q(queued=True)),
-        **{state.value: Count("id", filter=Q(state=state)) for state in states},
-    )
-    finished = IngestRun.objects.filter(pk=run.pk, finished_at__isnull=False).exists()
-    return RunProgress(finished=finished, **counts)
 
 
 def ingest_run_report(*, run: IngestRun) -> IngestReport:

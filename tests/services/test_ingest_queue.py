@@ -19,11 +19,12 @@ from django.urls import reverse
 
 from statements import models
 from statements.readers import SourceDocument, sources_read
+from statements.selectors.ingest_runs import ingest_run_progress
 from statements.services.ingest import PlannedDocument, document_plan, text_sha256
 from statements.services.ingest_queue import (
     BrokerUnavailable,
     ingest_enqueue,
-    ingest_run_progress,
+    ingest_run_requeue,
 )
 from tests.queue import (
     RABBITMQ_URL,
@@ -119,6 +120,26 @@ def report_figures(stdout: str) -> list[str]:
     return [line for line in lines if not line.strip().startswith(("elapsed", "words/s"))]
 
 
+def _queued_item(source: SourceDocument, **metadata: str) -> tuple[models.IngestRunItem, dict]:
+    """A run of one queued document, as ``ingest_enqueue`` records it; its task payload."""
+    import dataclasses
+
+    from django.utils import timezone
+
+    planned = document_plan(source)
+    assert isinstance(planned, PlannedDocument)
+    if metadata:
+        planned = dataclasses.replace(
+            planned, metadata=dataclasses.replace(planned.metadata, **metadata)
+        )
+    run = models.IngestRun.objects.create(enqueued_at=timezone.now())
+    item = models.IngestRunItem.objects.create(
+        run=run, path=planned.path, sha256=planned.sha256, queued=True, payload=planned.to_json()
+    )
+    payload = {"item_id": item.pk, "planned": planned.to_json(), "force": False, "model_name": ""}
+    return item, payload
+
+
 @pytest.fixture
 def redis_queue(transactional_db, settings):
     postgres_require()
@@ -178,75 +199,75 @@ def test_a_queued_ingest_stores_what_a_local_ingest_stores(redis_worker, tmp_pat
 
 
 def test_a_failing_document_is_retried_with_backoff_then_recorded_as_failed(redis_worker):
-    planned = document_plan(SourceDocument("undated.txt", ARTICLES["e.txt"]))
-    assert isinstance(planned, PlannedDocument)
     # A date no calendar has: the store step fails on it every time, as it would on a
     # document whose write breaks.
-    run = _run_with_payload(planned, published="2024-02-31")
-    run_finished_wait(run.pk, [redis_worker])
+    item, _ = _queued_item(SourceDocument("undated.txt", ARTICLES["e.txt"]), published="2024-02-31")
+    assert ingest_run_requeue(run=item.run) == 1  # sent as ingest_enqueue sends it
+    run_finished_wait(item.run_id, [redis_worker])
 
-    failed = run.items.get()
-    assert failed.state == "failed" and failed.attempts == 3  # the first try and 2 retries
-    assert failed.reason.startswith("could not store:") and "out of range" in failed.reason
+    item.refresh_from_db()
+    assert item.state == "failed" and item.attempts == 3  # the first try and 2 retries
+    assert item.reason.startswith("could not store:") and "out of range" in item.reason
     assert not models.Document.objects.exists()
     assert redis_worker.log_tail().count("Retry in") == 2
-    assert ingest_run_progress(run=run).failed == 1
+    assert ingest_run_progress(run=item.run).failed == 1
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="1 input"):
+        call_command("ingest_status", str(item.run_id), "--wait", stdout=out, stderr=err)
+    assert err.getvalue().startswith("undated.txt: could not store:")
+    assert "documents failed        1" in out.getvalue()
 
 
-def _run_with_payload(planned: PlannedDocument, **metadata: str) -> models.IngestRun:
-    """A run of one document sent with ``metadata`` changed after planning."""
-    import dataclasses
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    from kb.celery import app
-    from statements.services.ingest_queue import TASK_NAME
-
-    changed = dataclasses.replace(
-        planned, metadata=dataclasses.replace(planned.metadata, **metadata)
-    )
-    run = models.IngestRun.objects.create(enqueued_at=timezone.now())
-    item = models.IngestRunItem.objects.create(
-        run=run, path=planned.path, sha256=planned.sha256, queued=True
-    )
-    with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
-        app.send_task(
-            TASK_NAME,
-            kwargs={
-                "item_id": item.pk,
-                "planned": changed.to_json(),
-                "force": False,
-                "model_name": "",
-            },
-            connection=connection,
-            queue=settings.CELERY_TASK_DEFAULT_QUEUE,
-        )
-    return run
+@pytest.fixture(params=["redis", "rabbitmq"])
+def any_queue(request, transactional_db, settings):
+    """A queue of the test's own on each broker in turn: (broker URL, queue name)."""
+    postgres_require()
+    url = {"redis": REDIS_URL, "rabbitmq": RABBITMQ_URL}[request.param]
+    broker_require(url)
+    name = queue_name()
+    settings.CELERY_BROKER_URL, settings.CELERY_TASK_DEFAULT_QUEUE = url, name
+    yield url, name
+    queue_delete(url, name)
 
 
-def test_a_worker_killed_mid_run_leaves_every_document_stored_once(redis_queue, tmp_path):
+def long_article() -> str:
+    """An article that takes a worker a second or more: time to kill it in the middle."""
+    paragraphs = [
+        f"{text}\n\nParagraph {index} of the long report."
+        for index, text in enumerate(list(ARTICLES.values())[2:] * 40)
+    ]
+    return "\n\n".join(paragraphs)
+
+
+def test_a_worker_killed_mid_task_leaves_every_document_stored_once(any_queue, tmp_path):
+    broker, queue = any_queue
     articles = {
-        f"{index}-{name}": f"{text}\n\nReport number {index}."
+        f"a{index}-{name}": f"{text}\n\nReport number {index}."
         for index in range(2)
         for name, text in ARTICLES.items()
     }
+    articles["b-long.txt"] = long_article()
     folder = corpus_write(tmp_path / "corpus", articles)
-    first = Worker(REDIS_URL, redis_queue).start()
-    second = Worker(REDIS_URL, redis_queue)
+    first = Worker(broker, queue).start()
+    second = Worker(broker, queue)
     try:
-        _, _, status = ingest(str(folder), "--queue")
-        assert status == 0
+        _, err, status = ingest(str(folder), "--queue")
+        assert status == 0, err
         run = models.IngestRun.objects.get()
+        long_item = run.items.get(path__endswith="b-long.txt")
+        started = run.items.filter(pk=long_item.pk, state="pending", started_at__isnull=False)
         deadline = time.monotonic() + 180
-        while ingest_run_progress(run=run).settled < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         first.kill()
-        progress = ingest_run_progress(run=run)
-        assert 2 <= progress.settled < len(articles), "the kill must land mid-run"
-        # Redis hands a dead worker's unacknowledged tasks out again once their
-        # visibility timeout has passed, to the next worker that starts polling.
-        time.sleep(VISIBILITY_TIMEOUT + 1)
+        long_item.refresh_from_db()
+        assert long_item.started_at and long_item.state == "pending", "killed mid-task"
+        killed_in = long_item.worker
+        assert 0 < ingest_run_progress(run=run).settled < len(articles)
+        if broker == REDIS_URL:
+            # Redis hands a dead worker's unacknowledged task out again once its visibility
+            # timeout has passed (RabbitMQ as soon as the connection drops).
+            time.sleep(VISIBILITY_TIMEOUT + 1)
         second.start()
         run_finished_wait(run.pk, [second])
     finally:
@@ -255,6 +276,8 @@ def test_a_worker_killed_mid_run_leaves_every_document_stored_once(redis_queue, 
 
     progress = ingest_run_progress(run=run)
     assert progress.created == len(articles) and progress.failed == progress.pending == 0
+    long_item.refresh_from_db()
+    assert long_item.worker and long_item.worker != killed_in  # redelivered, done elsewhere
     expected = {text_sha256(source.text) for source in sources_read([str(folder)])}
     assert len(expected) == len(articles)
     assert set(models.Document.objects.values_list("sha256", flat=True)) == expected
@@ -288,21 +311,18 @@ def test_the_admin_reextract_action_enqueues_with_a_broker(redis_worker, admin_c
     assert page.status_code == 200 and "re-extracted" in page.content.decode()
 
 
-def test_a_queued_ingest_through_rabbitmq(transactional_db, settings, tmp_path):
-    postgres_require()
-    broker_require(RABBITMQ_URL)
-    name = queue_name()
-    settings.CELERY_BROKER_URL, settings.CELERY_TASK_DEFAULT_QUEUE = RABBITMQ_URL, name
-    folder = str(corpus_write(tmp_path / "corpus", dict(list(ARTICLES.items())[:3])))
-    worker = Worker(RABBITMQ_URL, name).start()
-    try:
-        out, err, status = ingest(folder, "--queue", "--wait", "--timeout", "240")
-    finally:
-        worker.stop()
-        queue_delete(RABBITMQ_URL, name)
-    assert status == 0, err + worker.log_tail()
-    assert "documents created       3" in out
-    assert models.Document.objects.count() == 3
+def test_a_stalled_run_is_sent_again_and_finishes(redis_worker):
+    item, _ = _queued_item(SourceDocument("lost.txt", ARTICLES["d.txt"]))
+    # Its message never reached the broker, as when Redis loses one to a killed worker.
+    out = io.StringIO()
+    call_command("ingest_status", str(item.run_id), "--requeue", stdout=out)
+    assert "1 pending document(s) sent again" in out.getvalue()
+    run_finished_wait(item.run_id, [redis_worker])
+    item.refresh_from_db()
+    assert item.state == "created" and item.payload == {}
+    out = io.StringIO()
+    call_command("ingest_status", str(item.run_id), "--requeue", stdout=out)
+    assert "0 pending document(s) sent again" in out.getvalue()
 
 
 # ------------------------------------------------------------------- without a broker
@@ -330,26 +350,6 @@ def test_wait_and_dry_run_are_refused_where_they_do_not_apply(db, tmp_path):
 
 
 # ------------------------------------------- the task's body, run by Celery in this process
-
-
-def _queued_item(source: SourceDocument, **metadata: str) -> tuple[models.IngestRunItem, dict]:
-    """A run of one queued document, as ``ingest_enqueue`` records it; its task payload."""
-    import dataclasses
-
-    from django.utils import timezone
-
-    planned = document_plan(source)
-    assert isinstance(planned, PlannedDocument)
-    if metadata:
-        planned = dataclasses.replace(
-            planned, metadata=dataclasses.replace(planned.metadata, **metadata)
-        )
-    run = models.IngestRun.objects.create(enqueued_at=timezone.now())
-    item = models.IngestRunItem.objects.create(
-        run=run, path=planned.path, sha256=planned.sha256, queued=True
-    )
-    payload = {"item_id": item.pk, "planned": planned.to_json(), "force": False, "model_name": ""}
-    return item, payload
 
 
 def test_a_redelivered_task_is_a_no_op(db):

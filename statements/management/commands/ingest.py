@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from statements.models import IngestRun
 from statements.readers import ReadError, published_parse, sources_read
+from statements.selectors.ingest_runs import ingest_run_failures, ingest_run_progress
 from statements.services.ingest import (
     IngestAccountingError,
     IngestReport,
@@ -24,7 +25,6 @@ from statements.services.ingest import (
 from statements.services.ingest_queue import (
     BrokerUnavailable,
     ingest_enqueue,
-    ingest_run_progress,
     ingest_run_report,
 )
 from statements.services.relink import statements_relink
@@ -164,7 +164,7 @@ class Command(BaseCommand):
             if progress.failed:
                 raise CommandError(f"{progress.failed} input(s) failed; the others were queued")
             return
-        run_wait(self, run, failures_shown=progress.failed, timeout=options["timeout"])
+        run_wait(self, run, plan_failures_shown=True, timeout=options["timeout"])
 
     def _report_write(self, report: IngestReport, failed_seen: int) -> None:
         for path, reason in report.failures[failed_seen:]:
@@ -196,24 +196,25 @@ def failure_write(command: BaseCommand, bar: Any, line: str) -> None:
 
 
 def run_wait(
-    command: BaseCommand, run: IngestRun, *, failures_shown: int = 0, timeout: float = 0
+    command: BaseCommand, run: IngestRun, *, plan_failures_shown: bool = False, timeout: float = 0
 ) -> None:
     """Show a queued run's progress until it completes, then its report; exit status 1 when
     any input failed, as a local run's (2 when ``timeout`` seconds passed first). Used by
-    ``ingest --queue --wait`` and ``ingest_status --wait``."""
+    ``ingest --queue --wait`` (which has shown the failures of reading already) and
+    ``ingest_status --wait``."""
     bar = progress_bar(command)
-    seen = failures_shown
+    shown: set[int] = set()
     deadline = time.monotonic() + timeout if timeout > 0 else None
     while True:
         progress = ingest_run_progress(run=run)
-        report = ingest_run_report(run=run)
-        for path, reason in report.failures[seen:]:
+        for item_id, path, reason in ingest_run_failures(
+            run=run, queued_only=plan_failures_shown, exclude=shown
+        ):
             failure_write(command, bar, f"{path}: {reason}")
-        seen = max(seen, len(report.failures))
+            shown.add(item_id)
         if bar is not None:
             bar.total = progress.inputs
             bar.n = progress.settled
-            bar.set_postfix(statements=report.statements_created, refresh=False)
             bar.refresh()
         if progress.finished:
             break
@@ -228,6 +229,7 @@ def run_wait(
         time.sleep(0.5)
     if bar is not None:
         bar.close()
+    report = ingest_run_report(run=run)
     command.stdout.write(report_format(report))
     if report.failed:
         raise CommandError(f"{report.failed} input(s) failed; the others were ingested")
