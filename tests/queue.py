@@ -136,11 +136,11 @@ class Worker:
         self._signal(signal.SIGKILL)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self._signal(signal.SIGTERM, wait=30)
-        if self.process.poll() is None:
-            self._signal(signal.SIGKILL)
+        if self.process is not None and self.process.poll() is None:
+            self._signal(signal.SIGTERM, wait=30)
+            if self.process.poll() is None:
+                self._signal(signal.SIGKILL)
+        self.log.unlink(missing_ok=True)
 
     def _signal(self, number: int, wait: float = 10) -> None:
         assert self.process is not None
@@ -152,6 +152,8 @@ class Worker:
             self.process.wait(timeout=wait)
 
     def log_tail(self) -> str:
+        if not self.log.exists():
+            return ""
         return self.log.read_text(errors="replace")[-4000:]
 
 
