@@ -272,9 +272,9 @@ CELERY_TASK_IGNORE_RESULT = True
 # or a completion, never a duplicate.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# Each worker process reserves this many tasks beyond the one it runs: 1 keeps documents
-# spread evenly over machines (a parse takes a second or more, the broker round trip a
-# millisecond).
+# Tasks each worker pool process holds at once, the one it runs included (acknowledged
+# late, a running task still counts): 1 keeps documents spread evenly over machines (a
+# parse takes a second or more, the broker round trip a millisecond).
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("KB_QUEUE_PREFETCH", default=1)
 # Redis redelivers a task whose worker vanished once this many seconds have passed since
 # it was sent out (RabbitMQ as soon as the connection drops); longer than any document.
