@@ -38,10 +38,49 @@ from statements.services.review import (
     statement_mark_edited,
     statements_review,
 )
+from statements.services.summaries import summaries_follow, summaries_follow_created
 
 admin.site.site_header = "kb: review and correct"
 admin.site.site_title = "kb admin"
 admin.site.index_title = "Review what the machine extracted"
+
+
+def _ids(pks) -> list[int]:
+    return [int(pk) for pk in pks if str(pk).isdigit()]
+
+
+class SummaryFollowMixin:
+    """Keeps the summaries exact across the admin's own saves and deletes (a form and its
+    inline rows, a delete that empties a speaker, a document or an event): the statements
+    each one may change (``summary_scope``) are followed in the request's transaction."""
+
+    follow_changes = False  # the change form itself edits statements or their targets
+
+    def summary_scope(self, pks: list[int]) -> dict:
+        return {}
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if not self.follow_changes or request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with summaries_follow(**self.summary_scope(_ids([object_id] if object_id else []))):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_model(self, request, obj) -> None:
+        with summaries_follow(**self.summary_scope([obj.pk])):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with summaries_follow(**self.summary_scope(list(queryset.values_list("pk", flat=True)))):
+            super().delete_queryset(request, queryset)
+
+
+def _actor_statements_scope(owner: str, pks: list[int]) -> dict:
+    statements = models.Statement.objects.filter(
+        django_models.Q(**{f"speaker_{owner}__in": pks})
+        | django_models.Q(**{f"targets__{owner}__in": pks})
+    )
+    return {"statement_ids": set(statements.values_list("pk", flat=True))}
+
 
 # Longest stretch of text the statement page shows around a statement.
 SOURCE_CONTEXT_MAX_CHARS = 4000
@@ -378,7 +417,7 @@ _REVIEW_ONLY_FIELDS = {"review_status"}
 
 
 @admin.register(models.Statement)
-class StatementAdmin(HistoryAdmin):
+class StatementAdmin(SummaryFollowMixin, HistoryAdmin):
     form = StatementAdminForm
     list_display = [
         "id",
@@ -545,6 +584,12 @@ class StatementAdmin(HistoryAdmin):
         # A statement an editor adds by hand is theirs: never replaced by re-extraction.
         statement_mark_edited(statement=obj, user=request.user, save=False)
         super().save_model(request, obj, form, change)
+        summaries_follow_created(statement_ids=[obj.pk])
+
+    follow_changes = True
+
+    def summary_scope(self, pks: list[int]) -> dict:
+        return {"statement_ids": pks}
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -588,10 +633,20 @@ class StatementAdmin(HistoryAdmin):
 
 
 @admin.register(models.StatementTarget)
-class StatementTargetAdmin(admin.ModelAdmin):
+class StatementTargetAdmin(SummaryFollowMixin, admin.ModelAdmin):
     list_display = ["statement", "person", "organisation"]
     list_select_related = ["statement", "person", "organisation"]
     autocomplete_fields = ["statement", "person", "organisation"]
+    follow_changes = True
+
+    def summary_scope(self, pks: list[int]) -> dict:
+        targets = models.StatementTarget.objects.filter(pk__in=pks)
+        return {"statement_ids": set(targets.values_list("statement_id", flat=True))}
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        # The statement the row now belongs to (perhaps another than before).
+        with summaries_follow(statement_ids=[obj.statement_id]):
+            super().save_model(request, obj, form, change)
 
 
 # -- people and organisations ---------------------------------------------------------------
@@ -678,13 +733,17 @@ class ActorAdminForm(forms.ModelForm):
         return cleaned
 
 
-class ActorAdmin(HistoryAdmin):
+class ActorAdmin(SummaryFollowMixin, HistoryAdmin):
     """What the person and organisation pages share: aliases, identifiers, roles, merge."""
 
     form = ActorAdminForm
 
     merge_service: Callable = staticmethod(person_merge)
     search_fields = ["name", "name_key", "other_names__name", "slug"]
+
+    def summary_scope(self, pks: list[int]) -> dict:
+        return _actor_statements_scope(self.model._meta.model_name, pks)
+
     actions = ["merge_selected"]
     history_list_display = ["merged_into"]
 
@@ -847,7 +906,11 @@ class EventParticipantInline(admin.TabularInline):
 
 
 @admin.register(models.Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(SummaryFollowMixin, admin.ModelAdmin):
+    def summary_scope(self, pks: list[int]) -> dict:
+        statements = models.Statement.objects.filter(event_id__in=pks)
+        return {"statement_ids": set(statements.values_list("pk", flat=True))}
+
     list_display = ["name", "classification", "date", "location", "document"]
     list_select_related = ["document"]
     list_filter = ["classification"]
@@ -874,7 +937,10 @@ class MentionAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(SummaryFollowMixin, admin.ModelAdmin):
+    def summary_scope(self, pks: list[int]) -> dict:
+        return {"document_ids": pks}
+
     list_display = [
         "id",
         "title",

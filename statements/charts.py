@@ -10,9 +10,15 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import (
+    Case,
+    CharField,
     Count,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
+    Sum,
+    When,
 )
 
 from statements.models import (
@@ -22,8 +28,10 @@ from statements.models import (
     Statement,
     StatementTarget,
     StatementType,
+    SummaryLink,
 )
 from statements.selectors.statements import NEWEST_FIRST
+from statements.selectors.summaries import Subject, subjects_filter
 from statements.svg import GraphEdge, GraphNode
 
 
@@ -103,6 +111,54 @@ def talk_speakers(target: Q, *, limit: int = 8) -> list[TalkRow]:
         .order_by("-n")[:limit]
     )
     return _talk_rows(rows, "speaker_")
+
+
+def _actor_column(side: str, column: str) -> Case:
+    """The ``column`` (slug or name) of the person or organisation on ``side`` of a link."""
+    return Case(
+        *(
+            When(
+                **{f"{side}_kind": kind},
+                then=Subquery(model.objects.filter(pk=OuterRef(f"{side}_id")).values(column)[:1]),
+            )
+            for kind, model in (("p", Person), ("o", Organisation))
+        ),
+        output_field=CharField(),
+    )
+
+
+def _link_rows(links: QuerySet, side: str, *, limit: int) -> list[TalkRow]:
+    """The ``limit`` actors on ``side`` ("target" or "source") of ``links`` with the most
+    statements (one query: a summary row per actor, whatever the statements)."""
+    rows = (
+        links.exclude(**{f"{side}_kind": "e"})
+        .values_list(f"{side}_kind", f"{side}_id")
+        .annotate(total=Sum("n"))
+        .order_by("-total", f"{side}_kind", f"{side}_id")
+        .annotate(slug=_actor_column(side, "slug"), name=_actor_column(side, "name"))[:limit]
+    )
+    out = []
+    for kind, _pk, total, slug, name in rows:
+        if not slug:
+            continue
+        model, label = (Person, "person") if kind == "p" else (Organisation, "organisation")
+        url = model(slug=slug).get_absolute_url()
+        out.append(TalkRow(node=GraphNode(f"{kind}:{slug}", name, url, label), count=total))
+    out.sort(key=lambda row: (-row.count, row.node.name))
+    return out
+
+
+def summary_talk_targets(subjects: list[Subject], *, limit: int = 8) -> list[TalkRow]:
+    """Whom the statements of ``subjects`` are about, most often first (summary links)."""
+    links = SummaryLink.objects.filter(subjects_filter(subjects, kind="source"))
+    return _link_rows(links, "target", limit=limit)
+
+
+def summary_talk_speakers(subject: Subject, *, limit: int = 8) -> list[TalkRow]:
+    """Who makes statements about ``subject``, most often first (summary links)."""
+    kind, pk = subject
+    links = SummaryLink.objects.filter(target_kind=kind, target_id=pk)
+    return _link_rows(links, "source", limit=limit)
 
 
 def talk_graph(

@@ -982,3 +982,101 @@ class IngestRunItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} ({self.state})"
+
+
+# -- summaries ---------------------------------------------------------------------------------
+
+
+class SummarySubject(models.TextChoices):
+    """What a summary row describes: a person or an organisation as the speaker (its own
+    statements), or an event (the statements made at it)."""
+
+    PERSON = "p", "person"
+    ORGANISATION = "o", "organisation"
+    EVENT = "e", "event"
+
+
+# ``SummaryCount.month`` of undated statements.
+UNDATED_MONTH = 0
+
+
+class SummaryCount(models.Model):
+    """How many public statements a subject made in a month, by type and kind.
+
+    Summaries are data, not a cache: the services that change statements (ingest,
+    re-extraction, review, merge, re-link, backup import) add the difference their change
+    makes in the same transaction (``services/summaries.py``), so the person, organisation
+    and event pages read a few rows instead of counting every statement of a much-quoted
+    speaker. ``manage.py rebuild_summaries`` recounts them; ``--check`` compares.
+    Subjects are keyed by kind and id, not foreign keys: one unique key serves the additive
+    upsert on SQLite and PostgreSQL alike.
+    """
+
+    subject_kind = models.CharField(max_length=1, choices=SummarySubject.choices)
+    subject_id = models.BigIntegerField(help_text="Id of the person, organisation or event.")
+    month = models.PositiveIntegerField(help_text="YYYYMM of the statements' date; 0 undated.")
+    statement_type = models.CharField(max_length=20, choices=StatementType.choices)
+    kind = models.CharField(max_length=10, choices=StatementKind.choices)
+    # Signed: a change adds its difference in one upsert, negative parts included.
+    n = models.IntegerField(help_text="Public statements.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_kind", "subject_id", "month", "statement_type", "kind"],
+                name="summarycount_unique_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_kind}{self.subject_id} {self.month} {self.statement_type}: {self.n}"
+
+
+class SummaryDay(models.Model):
+    """Public statements a subject made on a day, by type: the first and last dates and
+    the day-by-day timeline of a subject whose statements span two months or less."""
+
+    subject_kind = models.CharField(max_length=1, choices=SummarySubject.choices)
+    subject_id = models.BigIntegerField()
+    day = models.DateField()
+    statement_type = models.CharField(max_length=20, choices=StatementType.choices)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_kind", "subject_id", "day", "statement_type"],
+                name="summaryday_unique_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_kind}{self.subject_id} {self.day} {self.statement_type}: {self.n}"
+
+
+class SummaryLink(models.Model):
+    """Public statements linking a source to a target: a speaker (or an event) to each
+    actor its statements are about (the talk graph, both ways), and a speaker to each
+    event it spoke at (target kind ``e``)."""
+
+    source_kind = models.CharField(max_length=1, choices=SummarySubject.choices)
+    source_id = models.BigIntegerField()
+    target_kind = models.CharField(max_length=1, choices=SummarySubject.choices)
+    target_id = models.BigIntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_kind", "source_id", "target_kind", "target_id"],
+                name="summarylink_unique_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["target_kind", "target_id", "source_kind"], name="summarylink_target_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_kind}{self.source_id} -> {self.target_kind}{self.target_id}: {self.n}"

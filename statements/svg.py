@@ -35,16 +35,21 @@ class TimelineBucket:
         return sum(self.counts.values())
 
 
-def timeline_buckets(rows: Sequence[tuple[dt.date, str, int]]) -> list[TimelineBucket]:
+def timeline_buckets(
+    rows: Sequence[tuple[dt.date, str, int]], *, by_day: bool | None = None
+) -> list[TimelineBucket]:
     """Group ``(date, statement_type, count)`` rows by month, or by day within two months.
 
     Empty periods between the first and last are kept so the x axis is a true time axis.
+    ``by_day`` decides for rows that are already monthly (a summary's first days of months,
+    whose span is not the statements' own).
     """
     dated = [(d, t, n) for d, t, n in rows if d is not None]
     if not dated:
         return []
     first, last = min(d for d, _, _ in dated), max(d for d, _, _ in dated)
-    by_day = (last - first).days <= 62
+    if by_day is None:
+        by_day = (last - first).days <= 62
     counts: dict[dt.date, Counter] = {}
     for day, statement_type, n in dated:
         key = day if by_day else day.replace(day=1)

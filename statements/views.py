@@ -7,11 +7,10 @@ permanently to the record that survived the merge.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
@@ -96,12 +95,12 @@ def _type_rows(counts: dict[str, int]) -> list[tuple[str, str, int]]:
 
 def _charts(
     centre: GraphNode,
-    statements: QuerySet,
+    summary: selectors.StatementSummary,
     targets: list[charts.TalkRow],
     speakers: list[charts.TalkRow],
 ) -> dict:
     """The timeline and the who-talks-about-whom graph of a person or organisation."""
-    buckets = timeline_buckets(charts.statement_timeline_rows(statements))
+    buckets = timeline_buckets(summary.timeline_rows, by_day=summary.timeline_by_day)
     nodes, edges = charts.talk_graph(centre, targets, speakers)
     return {
         "timeline_buckets": buckets,
@@ -113,6 +112,24 @@ def _charts(
         "legend": legend_html(
             [(v, label) for v, label in TYPE_CHOICES if any(b.counts.get(v) for b in buckets)]
         ),
+    }
+
+
+def _summary_context(
+    centre: GraphNode, subjects: list[selectors.Subject], own: selectors.Subject
+) -> dict:
+    """An actor page's counts, lists and charts, read from the summaries (no cache: they
+    are exact as soon as a change commits)."""
+    summary = selectors.statement_summary(subjects)
+    targets = charts.summary_talk_targets(subjects)
+    speakers = charts.summary_talk_speakers(own)
+    return {
+        "summary": summary,
+        "statement_count": summary.statement_count,
+        "type_rows": _type_rows(summary.type_counts),
+        "targets": targets,
+        "speakers": speakers,
+        **_charts(centre, summary, targets, speakers),
     }
 
 
@@ -282,24 +299,15 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No person with this address.")
     if person.merged_into_id:
         return redirect(person.resolve(), permanent=True)
-    statements = selectors.person_statements(person)
-    filterset = StatementFilterSet(request.GET, queryset=statements)
-
-    def summary() -> dict:
-        targets = charts.talk_targets(statements)
-        speakers = charts.talk_speakers(Q(person=person))
-        centre = GraphNode(f"p:{person.slug}", person.name, person.get_absolute_url(), "person")
-        return {
-            "statement_count": statements.count(),
-            "type_rows": _type_rows(charts.statement_type_counts(statements)),
-            "targets": targets,
-            "speakers": speakers,
-            **_events(selectors.person_events(person)),
-            "about": selectors.person_statements_about(person),
-            **_charts(centre, statements, targets, speakers),
-        }
-
-    return _actor_render(request, "person", person, filterset, summary)
+    filterset = StatementFilterSet(request.GET, queryset=selectors.person_statements(person))
+    centre = GraphNode(f"p:{person.slug}", person.name, person.get_absolute_url(), "person")
+    subject = ("p", person.pk)
+    context = {
+        **_summary_context(centre, [subject], subject),
+        **_events(selectors.person_events(person)),
+        "about": selectors.person_statements_about(person),
+    }
+    return _actor_render(request, "person", person, filterset, context)
 
 
 def _actor_render(
@@ -307,10 +315,9 @@ def _actor_render(
     kind: str,
     actor: Any,
     filterset: StatementFilterSet,
-    summary: Callable[[], dict],
+    context: dict,
 ) -> HttpResponse:
-    """A person or organisation page: its summary (cached a minute) and a page of statements."""
-    context = _cached(f"kb:html:{kind}:{actor.pk}", summary)
+    """A person or organisation page: its summary and a page of its statements."""
     return render(
         request,
         f"statements/{kind}_detail.html",
@@ -325,7 +332,7 @@ def _actor_render(
 
 
 def _actor_page(request: HttpRequest, filterset: StatementFilterSet, count: int) -> Page:
-    """A page of an actor's statements; unfiltered, counted by the page's cached summary."""
+    """A page of an actor's statements; unfiltered, counted by the summary."""
     if names_a_filter(request.GET, type(filterset)):
         return _page(request, filterset.qs, per_page=20)
     paginator = Paginator(filterset.qs, 20)
@@ -341,28 +348,25 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(organisation.resolve(), permanent=True)
     statements = selectors.organisation_statements(organisation)
     filterset = StatementFilterSet(request.GET, queryset=statements)
-
-    def summary() -> dict:
-        targets = charts.talk_targets(statements)
-        speakers = charts.talk_speakers(Q(organisation=organisation))
-        centre = GraphNode(
-            f"o:{organisation.slug}",
-            organisation.name,
-            organisation.get_absolute_url(),
-            "organisation",
-        )
-        return {
-            "statement_count": statements.count(),
-            "type_rows": _type_rows(charts.statement_type_counts(statements)),
-            "own_count": statements.filter(speaker_organisation=organisation).count(),
-            "targets": targets,
-            "speakers": speakers,
-            **_events(selectors.organisation_events(organisation)),
-            "about": selectors.organisation_statements_about(organisation),
-            **_charts(centre, statements, targets, speakers),
-        }
-
-    return _actor_render(request, "organisation", organisation, filterset, summary)
+    centre = GraphNode(
+        f"o:{organisation.slug}",
+        organisation.name,
+        organisation.get_absolute_url(),
+        "organisation",
+    )
+    own = ("o", organisation.pk)
+    # Its own statements and those of everyone holding (or having held) a role in it.
+    members = {("p", m.person_id) for m in organisation.memberships.all() if m.person_id}
+    summary = _summary_context(centre, [own, *sorted(members)], own)
+    context = {
+        **summary,
+        "own_count": selectors.statement_summary([own]).statement_count
+        if members
+        else summary["statement_count"],
+        **_events(selectors.organisation_events(organisation)),
+        "about": selectors.organisation_statements_about(organisation),
+    }
+    return _actor_render(request, "organisation", organisation, filterset, context)
 
 
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -63,8 +63,13 @@ from statements.selectors.statements import (
 from statements.selectors.summaries import (
     SUMMARY_CACHE_SECONDS,
     SiteCounts,
+    StatementSummary,
+    Subject,
     cached_summary,
     site_counts,
+    statement_summary,
+    subjects_filter,
+    summary_event_ids,
 )
 
 __all__ = [
@@ -73,6 +78,8 @@ __all__ = [
     "SUMMARY_CACHE_SECONDS",
     "UNDATED",
     "SiteCounts",
+    "StatementSummary",
+    "Subject",
     "cached_summary",
     "document_list_api",
     "document_list_qs",
@@ -112,5 +119,8 @@ __all__ = [
     "statement_public_qs",
     "statement_rows_api",
     "statement_same_quote",
+    "statement_summary",
     "statement_type_count_field",
+    "subjects_filter",
+    "summary_event_ids",
 ]

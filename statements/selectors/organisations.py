@@ -23,6 +23,7 @@ from statements.models import (
 )
 from statements.selectors.people import EVENTS_SHOWN
 from statements.selectors.statements import NEWEST_FIRST, statement_public_qs
+from statements.selectors.summaries import summary_event_ids
 
 
 def organisation_list_api(*, include_merged: bool = False) -> QuerySet[Organisation]:
@@ -131,9 +132,7 @@ def organisation_statements_about(
 
 def organisation_events(organisation: Organisation, *, limit: int = EVENTS_SHOWN) -> list[Event]:
     """The newest ``limit + 1`` events the organisation took part in or spoke at."""
-    spoke_at = (
-        Statement.objects.public().filter(speaker_organisation=organisation).values("event_id")
-    )
+    spoke_at = summary_event_ids([("o", organisation.pk)])
     took_part = EventParticipant.objects.filter(organisation=organisation).values("event_id")
     return list(
         Event.objects.filter(Q(pk__in=spoke_at) | Q(pk__in=took_part)).order_by(

@@ -10,6 +10,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
 
 from statements.models import (
@@ -19,10 +20,11 @@ from statements.models import (
     Person,
     Statement,
     StatementType,
+    SummaryCount,
     statement_public_q,
 )
 from statements.selectors.statements import NEWEST_FIRST, statement_public_qs
-from statements.selectors.summaries import cached_summary
+from statements.selectors.summaries import summary_event_ids
 
 
 def statement_type_count_field(statement_type: str) -> str:
@@ -87,16 +89,12 @@ def person_statement_counts_attach(person: Person) -> Person:
 
 
 def person_statement_counts(person_id: int) -> dict[str, int]:
-    """Statements the person spoke, per type; kept for ``SUMMARY_CACHE_SECONDS``."""
-    return cached_summary(
-        f"kb:person-statement-counts:{person_id}",
-        lambda: dict(
-            Statement.objects.public()
-            .filter(speaker_person_id=person_id)
-            .order_by()
-            .values_list("statement_type")
-            .annotate(n=Count("id"))
-        ),
+    """Public statements the person spoke, per type, from the person's summary."""
+    return dict(
+        SummaryCount.objects.filter(subject_kind="p", subject_id=person_id)
+        .values_list("statement_type")
+        .annotate(total=Sum("n"))
+        .order_by()
     )
 
 
@@ -172,7 +170,7 @@ EVENTS_SHOWN = 20
 def person_events(person: Person, *, limit: int = EVENTS_SHOWN) -> list[Event]:
     """The newest ``limit + 1`` events the person took part in or spoke at (the extra one
     tells the page there are more)."""
-    spoke_at = Statement.objects.public().filter(speaker_person=person).values("event_id")
+    spoke_at = summary_event_ids([("p", person.pk)])
     took_part = EventParticipant.objects.filter(person=person).values("event_id")
     return list(
         Event.objects.filter(Q(pk__in=spoke_at) | Q(pk__in=took_part))

@@ -1,19 +1,26 @@
-"""Summaries kept a minute: the home page's counts and other aggregates."""
+"""Summaries: the per-person, per-organisation and per-event tables the services keep
+exact, and the few site-wide aggregates (home page counts, pickers) kept a minute."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db.models import Max, Min, Q, QuerySet, Sum
 
 from statements.models import (
+    UNDATED_MONTH,
     Document,
     Event,
     Organisation,
     Person,
     Statement,
+    SummaryCount,
+    SummaryDay,
+    SummaryLink,
 )
 
 SUMMARY_CACHE_SECONDS = 60
@@ -53,4 +60,89 @@ def site_counts() -> SiteCounts:
         organisations=Organisation.objects.live().count(),
         events=Event.objects.count(),
         documents=Document.objects.count(),
+    )
+
+
+# --- per-subject summaries (maintained by services/summaries.py) ---------------------------
+
+# (subject kind, id): a person "p", an organisation "o" (its own statements) or an event "e".
+Subject = tuple[str, int]
+# Within this many days between first and last statement the timeline is drawn by day.
+TIMELINE_DAYS = 62
+
+
+@dataclass(frozen=True)
+class StatementSummary:
+    """What the public statements of one or more subjects add up to, read from the summary
+    tables (a few grouped rows per subject, whatever the number of statements)."""
+
+    statement_count: int
+    type_counts: dict[str, int]
+    kind_counts: dict[str, int]
+    first_date: datetime.date | None
+    last_date: datetime.date | None
+    # ``(date, type, count)``: first days of months, or days when ``timeline_by_day``.
+    timeline_rows: list[tuple[datetime.date, str, int]]
+    timeline_by_day: bool
+
+
+def subjects_filter(subjects: list[Subject], *, kind: str = "subject") -> Q:
+    """Rows of ``subjects`` (``kind`` is the column prefix: subject, source or target)."""
+    condition = Q(pk__in=[])
+    for subject_kind in sorted({k for k, _ in subjects}):
+        ids = sorted({pk for k, pk in subjects if k == subject_kind})
+        condition |= Q(**{f"{kind}_kind": subject_kind, f"{kind}_id__in": ids})
+    return condition
+
+
+def statement_summary(subjects: list[Subject]) -> StatementSummary:
+    """The counts, dates and timeline of ``subjects`` together (2-3 queries)."""
+    rows = list(
+        SummaryCount.objects.filter(subjects_filter(subjects))
+        .values_list("month", "statement_type", "kind")
+        .annotate(total=Sum("n"))
+        .order_by()
+    )
+    type_counts: dict[str, int] = {}
+    kind_counts: dict[str, int] = {}
+    monthly: dict[tuple[int, str], int] = {}
+    for month, statement_type, kind, n in rows:
+        type_counts[statement_type] = type_counts.get(statement_type, 0) + n
+        kind_counts[kind] = kind_counts.get(kind, 0) + n
+        if month != UNDATED_MONTH:
+            monthly[(month, statement_type)] = monthly.get((month, statement_type), 0) + n
+    days = SummaryDay.objects.filter(subjects_filter(subjects))
+    first = last = None
+    timeline: list[tuple[datetime.date, str, int]] = []
+    by_day = False
+    if monthly:
+        span = days.aggregate(first=Min("day"), last=Max("day"))
+        first, last = span["first"], span["last"]
+        by_day = (last - first).days <= TIMELINE_DAYS
+    if by_day:
+        timeline = list(
+            days.values_list("day", "statement_type").annotate(total=Sum("n")).order_by()
+        )
+    else:
+        timeline = [
+            (datetime.date(month // 100, month % 100, 1), statement_type, n)
+            for (month, statement_type), n in sorted(monthly.items())
+        ]
+    return StatementSummary(
+        statement_count=sum(type_counts.values()),
+        type_counts=type_counts,
+        kind_counts=kind_counts,
+        first_date=first,
+        last_date=last,
+        timeline_rows=timeline,
+        timeline_by_day=by_day,
+    )
+
+
+def summary_event_ids(subjects: list[Subject]) -> QuerySet:
+    """Ids of the events ``subjects`` spoke at (a subquery)."""
+    return (
+        SummaryLink.objects.filter(subjects_filter(subjects, kind="source"), target_kind="e")
+        .values("target_id")
+        .order_by()
     )

@@ -37,6 +37,8 @@ from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 
+from statements.services.summaries import summaries_rebuild
+
 BACKUP_FORMAT = "kb-backup"
 BACKUP_VERSION = 1
 
@@ -223,6 +225,8 @@ def kb_import(*, path: Path) -> BackupReport:
                 raise BackupError(f"{path}:{number}: {error}") from error
             report.counts[record["model"]] = report.counts.get(record["model"], 0) + 1
         _reset_sequences(header["models"])
+        # Summaries are not in a backup: they are counted from the restored statements.
+        summaries_rebuild()
     return report
 
 

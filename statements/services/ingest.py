@@ -82,6 +82,7 @@ from statements.services.entities import (
     memberships_ensure,
     role_organisations,
 )
+from statements.services.summaries import summaries_follow
 
 _WRITE_ATTEMPTS = 3
 _STATEMENT_TYPES = set(StatementType.values)
@@ -638,7 +639,10 @@ def _document_write(
         if previous_text != planned.text:
             reviewed_statements_reanchor(document=document, previous_text=previous_text)
         outcome = IngestOutcome.RE_EXTRACTED
-    _extraction_write(document, extraction, cache, counts)
+    # The summaries follow the document's statements: nothing to read before for a new one.
+    created = outcome is IngestOutcome.CREATED
+    with summaries_follow(document_ids=[document.pk], created=created):
+        _extraction_write(document, extraction, cache, counts)
     return outcome, document.pk
 
 

@@ -31,6 +31,7 @@ from statements.models import (
     StatementTarget,
 )
 from statements.services.review import statements_history_baseline
+from statements.services.summaries import summaries_follow
 
 # Blank fields of the survivor that a merge fills from the loser.
 _FILLABLE_FIELDS = (
@@ -111,35 +112,43 @@ def _actor_merge(
             raise MergeError(f"{survivor} was merged into another record; merge into that one.")
 
         report = MergeReport(survivor_id=survivor.pk, loser_id=loser.pk)
-        reason = f"merged {loser.name} (#{loser.pk}) into {survivor.name} (#{survivor.pk})"
-        parties = (survivor, loser, owner)
-        _move_statements(survivor, loser, owner, user, reason, report)
-        # Both targets of one statement, or both at one event: one row says it.
-        _move_or_fold(StatementTarget, "statement_id", "statement targets", *parties, report)
-        _move_memberships(survivor, loser, owner, user, reason, report)
-        _move_or_fold(EventParticipant, "event_id", "event participations", *parties, report)
-        report.moved["mentions"] += Mention.objects.filter(**{owner: loser}).update(
-            **{owner: survivor}
-        )
-        _move_aliases(survivor, loser, owner, report)
-        report.moved["identifiers"] += Identifier.objects.filter(**{owner: loser}).update(
-            **{owner: survivor}
-        )
-        if owner == "organisation":
-            _move_children(survivor, loser, user, reason, report)
-        # Records merged into the loser earlier now point straight at the survivor.
-        for earlier in model.objects.filter(merged_into=loser):
-            earlier.merged_into = survivor
-            _save_with_history(earlier, user=user, reason=reason)
-            report.moved["earlier merges"] += 1
-
-        loser_qid = loser.wikidata_qid
-        loser.wikidata_qid = None
-        loser.merged_into = survivor
-        _save_with_history(loser, user=user, reason=reason)
-        _fill_survivor(survivor, loser, loser_qid, owner)
-        _save_with_history(survivor, user=user, reason=reason)
+        # Statements by the loser and about it change speaker or target.
+        touched = Statement.objects.filter(
+            models.Q(**{f"speaker_{owner}": loser}) | models.Q(**{f"targets__{owner}": loser})
+        ).values_list("pk", flat=True)
+        with summaries_follow(statement_ids=set(touched)):
+            _actor_merge_rows(survivor, loser, owner, model, user, report)
     return report
+
+
+def _actor_merge_rows(survivor, loser, owner: str, model, user, report: MergeReport) -> None:
+    """Move or fold every row pointing at the loser, then mark it merged."""
+    reason = f"merged {loser.name} (#{loser.pk}) into {survivor.name} (#{survivor.pk})"
+    parties = (survivor, loser, owner)
+    _move_statements(survivor, loser, owner, user, reason, report)
+    # Both targets of one statement, or both at one event: one row says it.
+    _move_or_fold(StatementTarget, "statement_id", "statement targets", *parties, report)
+    _move_memberships(survivor, loser, owner, user, reason, report)
+    _move_or_fold(EventParticipant, "event_id", "event participations", *parties, report)
+    report.moved["mentions"] += Mention.objects.filter(**{owner: loser}).update(**{owner: survivor})
+    _move_aliases(survivor, loser, owner, report)
+    report.moved["identifiers"] += Identifier.objects.filter(**{owner: loser}).update(
+        **{owner: survivor}
+    )
+    if owner == "organisation":
+        _move_children(survivor, loser, user, reason, report)
+    # Records merged into the loser earlier now point straight at the survivor.
+    for earlier in model.objects.filter(merged_into=loser):
+        earlier.merged_into = survivor
+        _save_with_history(earlier, user=user, reason=reason)
+        report.moved["earlier merges"] += 1
+
+    loser_qid = loser.wikidata_qid
+    loser.wikidata_qid = None
+    loser.merged_into = survivor
+    _save_with_history(loser, user=user, reason=reason)
+    _fill_survivor(survivor, loser, loser_qid, owner)
+    _save_with_history(survivor, user=user, reason=reason)
 
 
 def _move_statements(survivor, loser, owner, user, reason, report: MergeReport) -> None:

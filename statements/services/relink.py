@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
 from statements.models import Person, ReviewStatus, Statement
 from statements.naming import surname_key
 from statements.services.entities import (
@@ -23,6 +21,7 @@ from statements.services.entities import (
     surname_candidates,
     surname_link,
 )
+from statements.services.summaries import summaries_follow
 
 _BATCH = 500
 
@@ -107,7 +106,7 @@ def _batch_relink(batch: list[Statement], cache: ResolutionCache, report: Relink
         statement.speaker_link_confidence = link.confidence
         changed.append(statement)
     if changed:
-        with transaction.atomic():
+        with summaries_follow(statement_ids=[s.pk for s in changed]):
             Statement.objects.bulk_update(
                 changed, ["speaker_person", "speaker_link_confidence"], batch_size=_BATCH
             )

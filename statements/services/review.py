@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from statements.models import ReviewStatus, Statement
+from statements.services.summaries import summaries_follow, summaries_follow_created
 
 REVIEW_FIELDS = ["review_status", "reviewed_by", "reviewed_at", "updated_at"]
 
@@ -67,18 +68,20 @@ def statements_review(
     changed = 0
     with transaction.atomic():
         statements = list(statements)
-        statements_history_baseline(statement_ids=[s.pk for s in statements])
-        for statement in statements:
-            if statement.review_status == status and statement.reviewed_by_id == reviewer_id:
-                continue
-            statement.review_status = status
-            statement.reviewed_by = user if reviewer_id else None
-            statement.reviewed_at = now
-            if reviewer_id:
-                statement._history_user = user
-            statement._change_reason = reason or f"review: {status}"
-            statement.save(update_fields=REVIEW_FIELDS)
-            changed += 1
+        # A reject takes a statement out of what the public sees, so out of the summaries.
+        with summaries_follow(statement_ids=[s.pk for s in statements]):
+            statements_history_baseline(statement_ids=[s.pk for s in statements])
+            for statement in statements:
+                if statement.review_status == status and statement.reviewed_by_id == reviewer_id:
+                    continue
+                statement.review_status = status
+                statement.reviewed_by = user if reviewer_id else None
+                statement.reviewed_at = now
+                if reviewer_id:
+                    statement._history_user = user
+                statement._change_reason = reason or f"review: {status}"
+                statement.save(update_fields=REVIEW_FIELDS)
+                changed += 1
     return changed
 
 
@@ -112,7 +115,12 @@ def statement_mark_edited(
         if statement.reviewed_by is not None:
             statement._history_user = statement.reviewed_by
         statement._change_reason = reason or "edited by a reviewer"
-        statement.save()
+        if statement.pk:
+            with summaries_follow(statement_ids=[statement.pk]):
+                statement.save()
+        else:
+            statement.save()
+            summaries_follow_created(statement_ids=[statement.pk])
     return statement
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db.models import Count, Q
 
 from statements import selectors
@@ -17,10 +16,12 @@ from statements.models import (
     Organisation,
     OtherName,
     Person,
+    ReviewStatus,
     Statement,
     StatementType,
 )
 from statements.services.merge import organisation_merge, person_merge
+from statements.services.review import statements_review
 from tests.api.helpers import fetch_all, ids
 from tests.factories import OrganisationFactory, PersonFactory
 
@@ -65,15 +66,17 @@ def test_person_carries_roles_aliases_identifiers_and_counts_by_type(kb, api_cli
         assert count == person.statements.filter(statement_type=value).count()
 
 
-def test_person_detail_counts_are_kept_for_a_minute(kb, api_client):
-    """A person's statements per type are cached (SUMMARY_CACHE_SECONDS), then recounted."""
+def test_person_detail_counts_follow_a_review_at_once(kb, api_client):
+    """A person's statements per type come from the summaries, exact as soon as a review
+    commits (no minute of lag)."""
     person = Person.objects.filter(statements__isnull=False).distinct().first()
     url = f"/api/people/{person.slug}/"
     before = api_client.get(url).json()["statement_count"]
-    person.statements.update(speaker_person=None)
-    assert api_client.get(url).json()["statement_count"] == before > 0
-    cache.clear()
-    assert api_client.get(url).json()["statement_count"] == 0
+    assert before == person.statements.count() > 0
+    statements_review(
+        statements=person.statements.all()[:1], status=ReviewStatus.REJECTED, user=None
+    )
+    assert api_client.get(url).json()["statement_count"] == before - 1
 
 
 def test_people_counts_in_the_list_match_the_database(kb, api_client):

@@ -14,6 +14,7 @@ from statements.models import (
     OtherName,
     StatementTarget,
 )
+from statements.services.summaries import summaries_rebuild
 from tests.factories import (
     DocumentFactory,
     OrganisationFactory,
@@ -62,6 +63,8 @@ def make_rows(db):
                 document=document, start=0, end=7, text="Article", label="ORG", organisation=org
             )
             statements.append(statement)
+        # Rows written by hand, not through the services: count their summaries.
+        summaries_rebuild()
         return {"speaker": speaker, "organisation": organisation, "statements": statements}
 
     return make

@@ -1,0 +1,427 @@
+"""Summaries kept as data: what each person, organisation and event said, counted.
+
+The pages of much-quoted speakers read three small tables (``SummaryCount``,
+``SummaryDay``, ``SummaryLink``, see models.py) instead of aggregating every statement of
+the speaker. The tables stay exact because every service that changes statements runs its
+change inside ``summaries_follow``: the statements in scope are read before and after,
+and the difference (what the changed statements contributed before, taken away; what they
+contribute now, added) is written in the same transaction. The cost is proportional to
+the statements changed, never to the speaker's total, so ingesting an article that quotes
+the most quoted person costs a few upserts.
+
+What is counted is what the public sees: statements not rejected by a reviewer
+(``PUBLIC_REVIEW_STATUSES``). A statement contributes to its speaker (a person or an
+organisation) and to its event: a count per (month, type, kind), a count per (day, type)
+when dated, a link to each of its targets, and a link from its speaker to its event.
+An organisation's page adds its members' person summaries when it is read, so a new
+membership needs no write here.
+
+``summaries_rebuild`` recounts everything (or some subjects) with grouped queries, a path
+independent of the differences; ``summaries_check`` compares the tables with that recount.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import connection, models, transaction
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+
+from statements.models import (
+    PUBLIC_REVIEW_STATUSES,
+    UNDATED_MONTH,
+    Statement,
+    StatementTarget,
+    SummaryCount,
+    SummaryDay,
+    SummaryLink,
+    SummarySubject,
+)
+
+PERSON, ORGANISATION, EVENT = (
+    SummarySubject.PERSON,
+    SummarySubject.ORGANISATION,
+    SummarySubject.EVENT,
+)
+_PUBLIC = frozenset(PUBLIC_REVIEW_STATUSES)
+_CHUNK = 500
+
+# (subject kind, subject id): whom a summary row describes.
+Subject = tuple[str, int]
+
+
+@dataclass
+class Tally:
+    """Summary rows as counters keyed like the tables' unique keys."""
+
+    counts: Counter = field(default_factory=Counter)  # (kind, id, month, type, kind)
+    days: Counter = field(default_factory=Counter)  # (kind, id, day, type)
+    links: Counter = field(default_factory=Counter)  # (kind, id, target kind, target id)
+
+    def add(self, other: Tally, sign: int = 1) -> None:
+        for mine, theirs in ((self.counts, other.counts), (self.days, other.days)):
+            for key, n in theirs.items():
+                mine[key] += sign * n
+        for key, n in other.links.items():
+            self.links[key] += sign * n
+
+    def nonzero(self) -> Tally:
+        return Tally(
+            Counter({k: n for k, n in self.counts.items() if n}),
+            Counter({k: n for k, n in self.days.items() if n}),
+            Counter({k: n for k, n in self.links.items() if n}),
+        )
+
+
+def month_of(date: dt.date | None) -> int:
+    return date.year * 100 + date.month if date is not None else UNDATED_MONTH
+
+
+# --------------------------------------------------------------------- one statement's share
+
+# A statement as the summaries see it: (id, document, review status, speaker person,
+# speaker organisation, event, date, type, kind), and its targets.
+_ROW_FIELDS = (
+    "pk",
+    "document_id",
+    "review_status",
+    "speaker_person_id",
+    "speaker_organisation_id",
+    "event_id",
+    "date",
+    "statement_type",
+    "kind",
+)
+Snapshot = dict[int, tuple[tuple, tuple[Subject, ...]]]
+
+
+def _snapshot(statements: models.QuerySet) -> Snapshot:
+    """Each statement's summary-relevant columns and targets (two queries)."""
+    rows = {row[0]: row for row in statements.order_by().values_list(*_ROW_FIELDS)}
+    targets: dict[int, list[Subject]] = {}
+    ids = list(rows)
+    for start in range(0, len(ids), 5000):
+        for statement_id, person_id, organisation_id in (
+            StatementTarget.objects.filter(statement_id__in=ids[start : start + 5000])
+            .order_by()
+            .values_list("statement_id", "person_id", "organisation_id")
+        ):
+            target = (PERSON, person_id) if person_id else (ORGANISATION, organisation_id)
+            targets.setdefault(statement_id, []).append(target)
+    return {pk: (row, tuple(sorted(targets.get(pk, ())))) for pk, row in rows.items()}
+
+
+def _contribute(tally: Tally, row: tuple, targets: tuple[Subject, ...], sign: int) -> None:
+    _pk, _document, status, person_id, organisation_id, event_id, date, kind_type, kind = row
+    if status not in _PUBLIC:
+        return
+    speaker: Subject | None = None
+    if person_id:
+        speaker = (PERSON, person_id)
+    elif organisation_id:
+        speaker = (ORGANISATION, organisation_id)
+    subjects = [s for s in (speaker, (EVENT, event_id) if event_id else None) if s]
+    month = month_of(date)
+    for subject in subjects:
+        tally.counts[(*subject, month, kind_type, kind)] += sign
+        if date is not None:
+            tally.days[(*subject, date, kind_type)] += sign
+        for target in targets:
+            tally.links[(*subject, *target)] += sign
+    if speaker and event_id:
+        tally.links[(*speaker, EVENT, event_id)] += sign
+
+
+def _difference(before: Snapshot, after: Snapshot) -> Tally:
+    tally = Tally()
+    for pk in before.keys() | after.keys():
+        old, new = before.get(pk), after.get(pk)
+        if old == new:
+            continue
+        if old is not None:
+            _contribute(tally, *old, -1)
+        if new is not None:
+            _contribute(tally, *new, 1)
+    return tally.nonzero()
+
+
+# --------------------------------------------------------------------- writing differences
+
+_TABLES = (
+    (SummaryCount, ("subject_kind", "subject_id", "month", "statement_type", "kind"), "counts"),
+    (SummaryDay, ("subject_kind", "subject_id", "day", "statement_type"), "days"),
+    (SummaryLink, ("source_kind", "source_id", "target_kind", "target_id"), "links"),
+)
+
+
+def summaries_apply(tally: Tally) -> None:
+    """Add ``tally`` to the tables: one additive upsert per table and chunk (keys sorted,
+    so that concurrent writers lock rows in the same order), then drop rows that reached 0."""
+    quote = connection.ops.quote_name
+    for model, columns, name in _TABLES:
+        changes = sorted(getattr(tally, name).items(), key=lambda item: _sortable(item[0]))
+        if not changes:
+            continue
+        table = quote(model._meta.db_table)
+        column_sql = ", ".join(quote(c) for c in (*columns, "n"))
+        conflict = ", ".join(quote(c) for c in columns)
+        row_sql = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+        with connection.cursor() as cursor:
+            for start in range(0, len(changes), _CHUNK):
+                chunk = changes[start : start + _CHUNK]
+                cursor.execute(
+                    f"INSERT INTO {table} ({column_sql}) VALUES "
+                    + ", ".join([row_sql] * len(chunk))
+                    + f" ON CONFLICT ({conflict}) DO UPDATE SET n = {table}.n + excluded.n",
+                    [value for key, n in chunk for value in (*key, n)],
+                )
+        emptied = [key for key, n in changes if n < 0]
+        subject_ids: dict[str, set[int]] = {}
+        for key in emptied:
+            subject_ids.setdefault(key[0], set()).add(key[1])
+        kind_field, id_field = columns[0], columns[1]
+        for kind, ids in subject_ids.items():
+            model.objects.filter(
+                **{kind_field: kind, f"{id_field}__in": sorted(ids)}, n__lte=0
+            ).delete()
+
+
+def _sortable(key: tuple) -> tuple:
+    return tuple(value.isoformat() if isinstance(value, dt.date) else value for value in key)
+
+
+# --------------------------------------------------------------------- following a change
+
+_state = threading.local()
+
+
+class _Follower:
+    """The statements a change may touch, and what they contributed before it."""
+
+    def __init__(self) -> None:
+        self.before: Snapshot = {}
+        self.statement_ids: set[int] = set()
+        self.document_ids: set[int] = set()
+
+    def include(
+        self, statement_ids: Iterable[int], document_ids: Iterable[int], *, created: bool
+    ) -> None:
+        documents = set(document_ids) - self.document_ids
+        statements = set(statement_ids) - self.statement_ids
+        if not created and (documents or statements):
+            scope = models.Q(pk__in=statements) | models.Q(document_id__in=documents)
+            for pk, value in _snapshot(Statement.objects.filter(scope)).items():
+                # Already followed (through its document or id): its first state counts.
+                if pk not in self.statement_ids and value[0][1] not in self.document_ids:
+                    self.before.setdefault(pk, value)
+        self.document_ids |= documents
+        self.statement_ids |= statements
+
+    def finish(self) -> None:
+        scope = models.Q(pk__in=self.statement_ids) | models.Q(document_id__in=self.document_ids)
+        after = _snapshot(Statement.objects.filter(scope))
+        summaries_apply(_difference(self.before, after))
+
+
+@contextmanager
+def summaries_follow(
+    *,
+    statement_ids: Iterable[int] = (),
+    document_ids: Iterable[int] = (),
+    created: bool = False,
+) -> Iterator[None]:
+    """Keep the summaries exact across the change made inside the block.
+
+    ``statement_ids`` and ``document_ids`` (all of a document's statements) say what the
+    block may add, change or delete; ``created`` says they did not exist before it (no
+    read is needed). Blocks nest: an inner block (a review inside an admin save) adds its
+    statements to the outermost one, which writes the difference once at its end, inside
+    the same transaction as the change. Nothing is written when the block raises.
+    """
+    stack: list[_Follower] = _state.__dict__.setdefault("followers", [])
+    outermost = not stack
+    follower = _Follower() if outermost else stack[0]
+    with transaction.atomic():
+        follower.include(statement_ids, document_ids, created=created)
+        if not outermost:
+            yield
+            return
+        stack.append(follower)
+        try:
+            yield
+        finally:
+            stack.pop()
+        follower.finish()
+
+
+def summaries_follow_created(*, statement_ids: Iterable[int]) -> None:
+    """Add statements just created inside an open ``summaries_follow`` block to it (an
+    editor's new statement, whose id exists only once saved); outside any block, count
+    them now."""
+    stack = getattr(_state, "followers", [])
+    if stack:
+        stack[0].include(statement_ids, (), created=True)
+        return
+    with summaries_follow(statement_ids=statement_ids, created=True):
+        pass
+
+
+# --------------------------------------------------------------------- recount, rebuild, check
+
+
+def _month_expression() -> models.Expression:
+    return Coalesce(
+        ExtractYear("date") * 100 + ExtractMonth("date"),
+        models.Value(UNDATED_MONTH),
+        output_field=models.IntegerField(),
+    )
+
+
+def _speakers(prefix: str = "") -> tuple[tuple[str, str], ...]:
+    return (
+        (PERSON, f"{prefix}speaker_person_id"),
+        (ORGANISATION, f"{prefix}speaker_organisation_id"),
+        (EVENT, f"{prefix}event_id"),
+    )
+
+
+def _subject_filter(subjects: Iterable[Subject] | None, kind: str, column: str) -> models.Q:
+    if subjects is None:
+        return models.Q(**{f"{column}__isnull": False})
+    ids = [pk for subject_kind, pk in subjects if subject_kind == kind]
+    return models.Q(**{f"{column}__in": ids})
+
+
+def summaries_recount(*, subjects: Iterable[Subject] | None = None) -> Tally:
+    """Every summary row (or those of ``subjects``) counted afresh with grouped queries."""
+    subjects = list(subjects) if subjects is not None else None
+    public = Statement.objects.public().order_by()
+    count = models.Count("pk")
+    tally = Tally()
+    for kind, column in _speakers():
+        own = public.filter(_subject_filter(subjects, kind, column))
+        for subject_id, month, kind_type, kind_value, n in (
+            own.annotate(m=_month_expression())
+            .values_list(column, "m", "statement_type", "kind")
+            .annotate(n=count)
+        ):
+            tally.counts[(kind, subject_id, month, kind_type, kind_value)] = n
+        for subject_id, day, kind_type, n in (
+            own.filter(date__isnull=False)
+            .values_list(column, "date", "statement_type")
+            .annotate(n=count)
+        ):
+            tally.days[(kind, subject_id, day, kind_type)] = n
+        targets = StatementTarget.objects.filter(
+            statement__in=own.values("pk"),
+        ).order_by()
+        for subject_id, person_id, organisation_id, n in targets.values_list(
+            f"statement__{column}", "person_id", "organisation_id"
+        ).annotate(n=models.Count("pk")):
+            target = (PERSON, person_id) if person_id else (ORGANISATION, organisation_id)
+            tally.links[(kind, subject_id, *target)] = n
+        if kind != EVENT:
+            for subject_id, event_id, n in (
+                own.filter(event__isnull=False).values_list(column, "event_id").annotate(n=count)
+            ):
+                tally.links[(kind, subject_id, EVENT, event_id)] = n
+    return tally
+
+
+def summaries_stored(*, subjects: Iterable[Subject] | None = None) -> Tally:
+    """The summary rows as stored (all, or those of ``subjects``)."""
+    subjects = list(subjects) if subjects is not None else None
+    tally = Tally()
+    for model, columns, name in _TABLES:
+        rows = model.objects.all()
+        if subjects is not None:
+            condition = models.Q(pk__in=[])
+            for kind in {k for k, _ in subjects}:
+                ids = [pk for k, pk in subjects if k == kind]
+                condition |= models.Q(**{columns[0]: kind, f"{columns[1]}__in": ids})
+            rows = rows.filter(condition)
+        counter = getattr(tally, name)
+        for *key, n in rows.values_list(*columns, "n").iterator(chunk_size=5000):
+            counter[tuple(key)] = n
+    return tally
+
+
+@dataclass
+class SummaryCheck:
+    """Rows whose stored count differs from the recount: ``(table, key, stored, recounted)``."""
+
+    differences: list[tuple[str, tuple, int, int]] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def summaries_check(*, subjects: Iterable[Subject] | None = None) -> SummaryCheck:
+    """Compare the stored summaries with a fresh recount."""
+    subjects = list(subjects) if subjects is not None else None
+    stored, recounted = summaries_stored(subjects=subjects), summaries_recount(subjects=subjects)
+    check = SummaryCheck()
+    for _model, _columns, name in _TABLES:
+        mine, theirs = getattr(stored, name), getattr(recounted, name)
+        check.rows += len(theirs)
+        for key in sorted(mine.keys() | theirs.keys(), key=_sortable):
+            if mine.get(key, 0) != theirs.get(key, 0):
+                check.differences.append((name, key, mine.get(key, 0), theirs.get(key, 0)))
+    return check
+
+
+def summaries_rebuild(*, subjects: Iterable[Subject] | None = None) -> int:
+    """Replace the summaries (all, or those of ``subjects``) with a fresh recount; return
+    the rows written. One transaction: readers see the old rows or the new ones."""
+    subjects = list(subjects) if subjects is not None else None
+    with transaction.atomic():
+        tally = summaries_recount(subjects=subjects)
+        written = 0
+        for model, columns, name in _TABLES:
+            rows = model.objects.all()
+            if subjects is not None:
+                for kind in {k for k, _ in subjects}:
+                    ids = [pk for k, pk in subjects if k == kind]
+                    model.objects.filter(**{columns[0]: kind, f"{columns[1]}__in": ids}).delete()
+            else:
+                rows.delete()
+            objects = (
+                model(**dict(zip(columns, key, strict=True)), n=n)
+                for key, n in sorted(getattr(tally, name).items(), key=lambda i: _sortable(i[0]))
+                if n
+            )
+            while batch := list(_take(objects, 5000)):
+                model.objects.bulk_create(batch)
+                written += len(batch)
+    return written
+
+
+def _take(iterator: Iterator, n: int) -> Iterator:
+    for _ in range(n):
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
+
+
+def summaries_refresh(
+    *,
+    person_ids: Iterable[int] = (),
+    organisation_ids: Iterable[int] = (),
+    event_ids: Iterable[int] = (),
+) -> int:
+    """Recount the summaries of these people, organisations and events from scratch (a
+    repair for rows changed outside the services, e.g. by hand in the database)."""
+    subjects = [
+        *((PERSON, pk) for pk in person_ids),
+        *((ORGANISATION, pk) for pk in organisation_ids),
+        *((EVENT, pk) for pk in event_ids),
+    ]
+    return summaries_rebuild(subjects=subjects) if subjects else 0
