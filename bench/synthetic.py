@@ -48,8 +48,12 @@ from statements.models import (
     Person,
     Statement,
     StatementTarget,
+    SummaryCount,
+    SummaryDay,
+    SummaryLink,
 )
 from statements.naming import name_key, slug_base
+from statements.services.summaries import summaries_rebuild
 
 EXTRACTOR_VERSION = "synthetic-1"
 STATEMENTS_PER_DOCUMENT = 8
@@ -246,6 +250,9 @@ class CorpusReport:
 
 # Tables emptied by ``--clear``, children first (SQLite has no TRUNCATE ... CASCADE).
 _CLEARED_MODELS: tuple[type[models.Model], ...] = (
+    SummaryCount,
+    SummaryDay,
+    SummaryLink,
     StatementTarget,
     Statement,
     EventParticipant,
@@ -342,6 +349,9 @@ def corpus_generate(
             remaining -= counts["statements"]
             say(f"{totals['statements']}/{statements} statements")
 
+    # The rows went in by COPY, past the services: count their summaries as they would.
+    summaries_rebuild()
+    say("counted the summaries")
     _tables_analyze()
     return CorpusReport(
         statements=totals["statements"],
@@ -472,7 +482,17 @@ def _tables_analyze() -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for model in (Document, Person, Organisation, Membership, Event, Statement):
+        for model in (
+            Document,
+            Person,
+            Organisation,
+            Membership,
+            Event,
+            Statement,
+            SummaryCount,
+            SummaryDay,
+            SummaryLink,
+        ):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         cursor.execute(f"ANALYZE {connection.ops.quote_name(StatementTarget._meta.db_table)}")
 

@@ -17,8 +17,10 @@ from statements.models import (
     Person,
     Statement,
     StatementTarget,
+    SummaryCount,
 )
 from statements.naming import name_key
+from statements.services.summaries import summaries_check
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +58,8 @@ def test_command_creates_exactly_n_statements_with_valid_relations():
         assert person.slug
     for target in StatementTarget.objects.all():
         assert (target.person_id is None) != (target.organisation_id is None)
+    # Written past the services, the corpus still has exact summaries.
+    assert SummaryCount.objects.exists() and summaries_check().ok
 
 
 def test_speakers_follow_a_skewed_distribution():
