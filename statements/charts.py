@@ -9,16 +9,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import (
-    Case,
-    CharField,
     Count,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    When,
 )
 
 from statements.models import (
@@ -113,37 +109,37 @@ def talk_speakers(target: Q, *, limit: int = 8) -> list[TalkRow]:
     return _talk_rows(rows, "speaker_")
 
 
-def _actor_column(side: str, column: str) -> Case:
-    """The ``column`` (slug or name) of the person or organisation on ``side`` of a link."""
-    return Case(
-        *(
-            When(
-                **{f"{side}_kind": kind},
-                then=Subquery(model.objects.filter(pk=OuterRef(f"{side}_id")).values(column)[:1]),
-            )
-            for kind, model in (("p", Person), ("o", Organisation))
-        ),
-        output_field=CharField(),
-    )
-
-
 def _link_rows(links: QuerySet, side: str, *, limit: int) -> list[TalkRow]:
     """The ``limit`` actors on ``side`` ("target" or "source") of ``links`` with the most
-    statements (one query: a summary row per actor, whatever the statements)."""
-    rows = (
+    statements, in one query whatever the statements: the top totals are picked from the
+    summary rows first, and only those few are joined with their names."""
+    top = (
         links.exclude(**{f"{side}_kind": "e"})
         .values_list(f"{side}_kind", f"{side}_id")
         .annotate(total=Sum("n"))
-        .order_by("-total", f"{side}_kind", f"{side}_id")
-        .annotate(slug=_actor_column(side, "slug"), name=_actor_column(side, "name"))[:limit]
+        .order_by("-total", f"{side}_kind", f"{side}_id")[:limit]
     )
+    sql, params = top.query.sql_with_params()
+    quote = connection.ops.quote_name
+    people, organisations = quote(Person._meta.db_table), quote(Organisation._meta.db_table)
+    kind, pk = quote(f"{side}_kind"), quote(f"{side}_id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ranked.{kind}, ranked.total, "
+            "COALESCE(p.slug, o.slug), COALESCE(p.name, o.name) "
+            f"FROM ({sql}) ranked "
+            f"LEFT JOIN {people} p ON ranked.{kind} = 'p' AND p.id = ranked.{pk} "
+            f"LEFT JOIN {organisations} o ON ranked.{kind} = 'o' AND o.id = ranked.{pk}",
+            params,
+        )
+        rows = cursor.fetchall()
     out = []
-    for kind, _pk, total, slug, name in rows:
+    for actor_kind, total, slug, name in rows:
         if not slug:
             continue
-        model, label = (Person, "person") if kind == "p" else (Organisation, "organisation")
+        model, label = (Person, "person") if actor_kind == "p" else (Organisation, "organisation")
         url = model(slug=slug).get_absolute_url()
-        out.append(TalkRow(node=GraphNode(f"{kind}:{slug}", name, url, label), count=total))
+        out.append(TalkRow(node=GraphNode(f"{actor_kind}:{slug}", name, url, label), count=total))
     out.sort(key=lambda row: (-row.count, row.node.name))
     return out
 

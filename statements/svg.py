@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from statements.models import StatementType
@@ -85,7 +85,7 @@ def timeline_svg(buckets: Sequence[TimelineBucket], *, title: str) -> SafeString
     slot = plot_w / len(buckets)
     bar_w = max(2.0, min(40.0, slot * 0.7))
     label_every = max(1, math.ceil(len(buckets) / 8))
-    parts: list[SafeString] = [
+    parts: list[str] = [
         format_html(
             '<svg class="chart timeline" viewBox="0 0 {} {}" role="img" '
             'aria-label="{}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>',
@@ -111,28 +111,24 @@ def timeline_svg(buckets: Sequence[TimelineBucket], *, title: str) -> SafeString
             top + plot_h,
         ),
     ]
+    # Bars are formatted directly from values escaped once (a label per period, the type
+    # names once): ``format_html`` per rectangle was most of a person page's time for a
+    # speaker quoted over eleven years.
+    types = [(t, escape(t)) for t in TYPE_ORDER]
+    width_text = _n(bar_w)
     for index, bucket in enumerate(buckets):
         x = left + index * slot + (slot - bar_w) / 2
         y = top + plot_h
-        for statement_type in TYPE_ORDER:
+        label, x_text = escape(bucket.label), _n(x)
+        for statement_type, type_html in types:
             n = bucket.counts.get(statement_type, 0)
             if not n:
                 continue
             h = plot_h * n / peak
             y -= h
             parts.append(
-                format_html(
-                    '<rect class="t-{}" x="{}" y="{}" width="{}" height="{}">'
-                    "<title>{}: {} {}</title></rect>",
-                    statement_type,
-                    _n(x),
-                    _n(y),
-                    _n(bar_w),
-                    _n(h),
-                    bucket.label,
-                    n,
-                    statement_type,
-                )
+                f'<rect class="t-{type_html}" x="{x_text}" y="{_n(y)}" width="{width_text}" '
+                f'height="{_n(h)}"><title>{label}: {int(n)} {type_html}</title></rect>'
             )
         if index % label_every == 0:
             parts.append(
@@ -193,7 +189,7 @@ def talk_graph_svg(
         angle = -math.pi / 2 + 2 * math.pi * index / max(1, len(nodes))
         positions[node.key] = (cx + rx * math.cos(angle), cy + ry * math.sin(angle))
     peak = max(e.count for e in edges)
-    parts: list[SafeString] = [
+    parts: list[str] = [
         format_html(
             '<svg class="chart talk-graph" viewBox="0 0 {} {}" role="group" aria-label="{}" '
             'xmlns="http://www.w3.org/2000/svg"><title>{}</title>'

@@ -78,7 +78,6 @@ class StatementSummary:
 
     statement_count: int
     type_counts: dict[str, int]
-    kind_counts: dict[str, int]
     first_date: datetime.date | None
     last_date: datetime.date | None
     # ``(date, type, count)``: first days of months, or days when ``timeline_by_day``.
@@ -99,16 +98,14 @@ def statement_summary(subjects: list[Subject]) -> StatementSummary:
     """The counts, dates and timeline of ``subjects`` together (2-3 queries)."""
     rows = list(
         SummaryCount.objects.filter(subjects_filter(subjects))
-        .values_list("month", "statement_type", "kind")
+        .values_list("month", "statement_type")
         .annotate(total=Sum("n"))
         .order_by()
     )
     type_counts: dict[str, int] = {}
-    kind_counts: dict[str, int] = {}
     monthly: dict[tuple[int, str], int] = {}
-    for month, statement_type, kind, n in rows:
+    for month, statement_type, n in rows:
         type_counts[statement_type] = type_counts.get(statement_type, 0) + n
-        kind_counts[kind] = kind_counts.get(kind, 0) + n
         if month != UNDATED_MONTH:
             monthly[(month, statement_type)] = monthly.get((month, statement_type), 0) + n
     days = SummaryDay.objects.filter(subjects_filter(subjects))
@@ -131,11 +128,20 @@ def statement_summary(subjects: list[Subject]) -> StatementSummary:
     return StatementSummary(
         statement_count=sum(type_counts.values()),
         type_counts=type_counts,
-        kind_counts=kind_counts,
         first_date=first,
         last_date=last,
         timeline_rows=timeline,
         timeline_by_day=by_day,
+    )
+
+
+def statement_kind_counts(subjects: list[Subject]) -> dict[str, int]:
+    """Public statements of ``subjects`` by kind (direct, indirect, mixed)."""
+    return dict(
+        SummaryCount.objects.filter(subjects_filter(subjects))
+        .values_list("kind")
+        .annotate(total=Sum("n"))
+        .order_by()
     )
 
 

@@ -6,8 +6,10 @@ import functools
 from collections.abc import Iterable
 
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import truncatewords
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
 from statements.highlight import (
@@ -201,3 +203,94 @@ def isolate(value: object) -> str:
     it (a page's <title>): a right-to-left override inside a name then ends with it and
     cannot reorder the words around it."""
     return f"\u2068{value}\u2069"
+
+
+# -- statement lists --------------------------------------------------------------------------
+
+# A value no slug or id equals, reversed in place of the argument once per view name.
+_URL_MARKER = "9876543210123"
+
+
+@functools.lru_cache(maxsize=16)
+def _url_pattern(name: str) -> tuple[str, str]:
+    """The address of view ``name`` around its one argument: ``reverse`` for every link of a
+    list was a tenth of the list's time, so it runs once per process and view."""
+    before, _marker, after = reverse(name, args=[_URL_MARKER]).partition(_URL_MARKER)
+    return before, after
+
+
+def _url(name: str, argument: object) -> str:
+    before, after = _url_pattern(name)
+    return f"{before}{escape(argument)}{after}"
+
+
+def _actor_link(actor, name: str) -> str:
+    return f'<a href="{_url(name, actor.slug)}">{escape(actor.name)}</a>'
+
+
+def _statement_item(statement: Statement) -> str:
+    """One ``<li>`` of a statement list (what statement_item.html drew, without a template
+    per row)."""
+    pk = statement.pk
+    if statement.speaker_person_id:
+        speaker = _actor_link(statement.speaker_person, "statements:person-detail")
+    elif statement.speaker_organisation_id:
+        speaker = _actor_link(statement.speaker_organisation, "statements:organisation-detail")
+    else:
+        speaker = (
+            f'<span class="unknown">{escape(statement.speaker_text or "Unnamed speaker")}</span>'
+        )
+    if statement.speaker_role:
+        speaker += f'<span class="role">, {escape(statement.speaker_role)}</span>'
+    document = statement.document
+    cite = f' cite="{escape(document.url)}"' if document.url else ""
+    content = escape(truncatewords(statement.content, 60))
+    if statement.kind == "direct":
+        content = f"\u201c{content}\u201d"
+    if statement.date:
+        when = (
+            f'<time datetime="{date_filter(statement.date, "Y-m-d")}">'
+            f"{date_filter(statement.date, 'j M Y')}</time>"
+        )
+    else:
+        when = '<span class="muted">undated</span>'
+    foot = [when]
+    targets = [
+        _actor_link(t.person, "statements:person-detail")
+        if t.person_id
+        else _actor_link(t.organisation, "statements:organisation-detail")
+        for t in statement.targets.all()
+        if t.person_id or t.organisation_id
+    ]
+    if targets:
+        foot.append(f'<span class="targets">about {", ".join(targets)}</span>')
+    if statement.event_id:
+        event_url = _url("statements:event-detail", statement.event_id)
+        foot.append(f'<span>at <a href="{event_url}">{escape(statement.event.name)}</a></span>')
+    document_url = _url("statements:document-detail", document.pk)
+    source = escape(document.publisher or document)
+    foot.append(f'<span>in <a href="{document_url}#s-{pk}">{source}</a></span>')
+    footer = "\n      ".join(foot)
+    return (
+        f'<li class="statement-item">\n  <article aria-labelledby="st-{pk}-h">\n'
+        f'    <header class="statement-meta">\n      '
+        f"{type_badge(statement.statement_type, statement.get_statement_type_display())}\n"
+        f'      <h3 id="st-{pk}-h" class="statement-speaker">\n        {speaker}\n      </h3>\n'
+        f'      <span class="cue">{escape(statement.cue)}</span>\n    </header>\n'
+        f'    <blockquote class="statement-content kind-{escape(statement.kind)}"{cite}>\n'
+        f'      <p><a href="{_url("statements:statement-detail", pk)}">{content}</a></p>\n'
+        f"    </blockquote>\n"
+        f'    <footer class="statement-foot">\n      {footer}\n    </footer>\n'
+        f"  </article>\n</li>"
+    )
+
+
+@register.simple_tag
+def statement_items(statements: Iterable[Statement]) -> SafeString:
+    """The ``<li>`` rows of a statement list, rendered in Python.
+
+    Why: a template included once per row resolved some 40 variables and reversed six
+    addresses per statement, most of the statement list's time; the rows' HTML is the
+    same.
+    """
+    return SafeString("".join(_statement_item(statement) for statement in statements))
