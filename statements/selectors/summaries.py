@@ -95,7 +95,7 @@ def subjects_filter(subjects: list[Subject], *, kind: str = "subject") -> Q:
 
 
 def statement_summary(subjects: list[Subject]) -> StatementSummary:
-    """The counts, dates and timeline of ``subjects`` together (2-3 queries)."""
+    """The counts, dates and timeline of ``subjects`` together (2 queries)."""
     rows = list(
         SummaryCount.objects.filter(subjects_filter(subjects))
         .values_list("month", "statement_type")
@@ -109,17 +109,22 @@ def statement_summary(subjects: list[Subject]) -> StatementSummary:
         if month != UNDATED_MONTH:
             monthly[(month, statement_type)] = monthly.get((month, statement_type), 0) + n
     days = SummaryDay.objects.filter(subjects_filter(subjects))
-    first = last = None
-    timeline: list[tuple[datetime.date, str, int]] = []
-    by_day = False
-    if monthly:
+    months = sorted({month for month, _ in monthly})
+    # One query on the days whatever the data (a page's query count must not depend on it):
+    # statements four months apart or more span over two months, so only their first and
+    # last days are read; closer ones are few, and their days decide.
+    if months and _months_apart(months[0], months[-1]) >= 4:
         span = days.aggregate(first=Min("day"), last=Max("day"))
-        first, last = span["first"], span["last"]
-        by_day = (last - first).days <= TIMELINE_DAYS
-    if by_day:
-        timeline = list(
+        first, last, day_rows = span["first"], span["last"], []
+    else:
+        day_rows = list(
             days.values_list("day", "statement_type").annotate(total=Sum("n")).order_by()
         )
+        first = min((d for d, _, _ in day_rows), default=None)
+        last = max((d for d, _, _ in day_rows), default=None)
+    by_day = first is not None and (last - first).days <= TIMELINE_DAYS
+    if by_day:
+        timeline = day_rows
     else:
         timeline = [
             (datetime.date(month // 100, month % 100, 1), statement_type, n)
@@ -143,6 +148,11 @@ def statement_kind_counts(subjects: list[Subject]) -> dict[str, int]:
         .annotate(total=Sum("n"))
         .order_by()
     )
+
+
+def _months_apart(first: int, last: int) -> int:
+    """Calendar months between two ``YYYYMM`` values."""
+    return (last // 100 - first // 100) * 12 + (last % 100 - first % 100)
 
 
 def summary_event_ids(subjects: list[Subject]) -> QuerySet:

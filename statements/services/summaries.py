@@ -50,6 +50,8 @@ PERSON, ORGANISATION, EVENT = (
 )
 _PUBLIC = frozenset(PUBLIC_REVIEW_STATUSES)
 _CHUNK = 500
+# Ids per query when reading the statements a change follows (SQLite's variable limit).
+_SCOPE_CHUNK = 5000
 
 # (subject kind, subject id): whom a summary row describes.
 Subject = tuple[str, int]
@@ -100,14 +102,27 @@ _ROW_FIELDS = (
 Snapshot = dict[int, tuple[tuple, tuple[Subject, ...]]]
 
 
+def _scope_snapshot(statement_ids: Iterable[int], document_ids: Iterable[int]) -> Snapshot:
+    """``_snapshot`` of these statements and of every statement of these documents, read
+    in chunks (a merge may follow every statement of a much-quoted person)."""
+    ids, documents = sorted(statement_ids), sorted(document_ids)
+    snapshot: Snapshot = {}
+    for start in range(0, max(len(ids), len(documents)), _SCOPE_CHUNK):
+        scope = models.Q(pk__in=ids[start : start + _SCOPE_CHUNK]) | models.Q(
+            document_id__in=documents[start : start + _SCOPE_CHUNK]
+        )
+        snapshot.update(_snapshot(Statement.objects.filter(scope)))
+    return snapshot
+
+
 def _snapshot(statements: models.QuerySet) -> Snapshot:
     """Each statement's summary-relevant columns and targets (two queries)."""
     rows = {row[0]: row for row in statements.order_by().values_list(*_ROW_FIELDS)}
     targets: dict[int, list[Subject]] = {}
     ids = list(rows)
-    for start in range(0, len(ids), 5000):
+    for start in range(0, len(ids), _SCOPE_CHUNK):
         for statement_id, person_id, organisation_id in (
-            StatementTarget.objects.filter(statement_id__in=ids[start : start + 5000])
+            StatementTarget.objects.filter(statement_id__in=ids[start : start + _SCOPE_CHUNK])
             .order_by()
             .values_list("statement_id", "person_id", "organisation_id")
         ):
@@ -214,8 +229,7 @@ class _Follower:
         documents = set(document_ids) - self.document_ids
         statements = set(statement_ids) - self.statement_ids
         if not created and (documents or statements):
-            scope = models.Q(pk__in=statements) | models.Q(document_id__in=documents)
-            for pk, value in _snapshot(Statement.objects.filter(scope)).items():
+            for pk, value in _scope_snapshot(statements, documents).items():
                 # Already followed (through its document or id): its first state counts.
                 if pk not in self.statement_ids and value[0][1] not in self.document_ids:
                     self.before.setdefault(pk, value)
@@ -223,8 +237,7 @@ class _Follower:
         self.statement_ids |= statements
 
     def finish(self) -> None:
-        scope = models.Q(pk__in=self.statement_ids) | models.Q(document_id__in=self.document_ids)
-        after = _snapshot(Statement.objects.filter(scope))
+        after = _scope_snapshot(self.statement_ids, self.document_ids)
         summaries_apply(_difference(self.before, after))
 
 
