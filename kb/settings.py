@@ -107,6 +107,14 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("KB_DB_CONNECT_TIMEOUT", default=5)
     )
+    # PostgreSQL compiles (JIT) any query whose estimated cost passes jit_above_cost. A
+    # page's correlated counts are estimated high and run in a millisecond; compiling them
+    # took 50-70 ms (the search page's people and organisations at 100k statements).
+    # KB_DB_JIT=1 leaves the server's setting alone (e.g. behind pgbouncer, which refuses
+    # startup options unless told to ignore them: set jit = off in postgresql.conf there).
+    if not env.bool("KB_DB_JIT", default=False):
+        _db_options = DATABASES["default"]["OPTIONS"]
+        _db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
 
 
 def _cache_config(url: str) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import (
     Count,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -193,10 +194,11 @@ def _events_newest(condition: Q, *, limit: int) -> list[Event]:
 
 def speaker_choices(*, limit: int = 500) -> list[tuple[str, str]]:
     """``(slug, name)`` of people who have statements, for the speaker filter (one query)."""
+    # Who has public statements is read from the summaries (a row per person and month),
+    # not from the statements table.
+    speaks = Exists(SummaryCount.objects.filter(subject_kind="p", subject_id=OuterRef("pk")))
     return list(
-        Person.objects.filter(
-            merged_into__isnull=True, pk__in=Statement.objects.public().values("speaker_person")
-        )
+        Person.objects.filter(speaks, merged_into__isnull=True)
         .order_by("name")
         .values_list("slug", "name")[:limit]
     )
