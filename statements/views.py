@@ -360,9 +360,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     summary = _summary_context(centre, [own, *sorted(members)], own)
     context = {
         **summary,
-        "own_count": selectors.statement_summary([own]).statement_count
-        if members
-        else summary["statement_count"],
+        "own_count": selectors.statement_total([own]),
         **_events(selectors.organisation_events(organisation)),
         "about": selectors.organisation_statements_about(organisation),
     }

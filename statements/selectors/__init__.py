@@ -69,6 +69,7 @@ from statements.selectors.summaries import (
     site_counts,
     statement_kind_counts,
     statement_summary,
+    statement_total,
     subjects_filter,
     summary_event_ids,
 )
@@ -122,6 +123,7 @@ __all__ = [
     "statement_rows_api",
     "statement_same_quote",
     "statement_summary",
+    "statement_total",
     "statement_type_count_field",
     "subjects_filter",
     "summary_event_ids",

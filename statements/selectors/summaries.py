@@ -140,6 +140,12 @@ def statement_summary(subjects: list[Subject]) -> StatementSummary:
     )
 
 
+def statement_total(subjects: list[Subject]) -> int:
+    """Public statements of ``subjects`` (one query)."""
+    total = SummaryCount.objects.filter(subjects_filter(subjects)).aggregate(total=Sum("n"))
+    return total["total"] or 0
+
+
 def statement_kind_counts(subjects: list[Subject]) -> dict[str, int]:
     """Public statements of ``subjects`` by kind (direct, indirect, mixed)."""
     return dict(
