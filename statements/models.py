@@ -748,6 +748,16 @@ class Statement(TimeStamped):
         db_index=True,
         help_text="Hash of the normalised quotation: groups the same quote across articles.",
     )
+    # SET_NULL: a quote is derived from its statements (rebuilt by ``rebuild_quotes``);
+    # removing one never removes what was said.
+    quote = models.ForeignKey(
+        "Quote",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="statements",
+        help_text="The quotation this direct quote reports, with every other report of it.",
+    )
     review_status = models.CharField(
         max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.AUTO
     )
@@ -785,6 +795,7 @@ class Statement(TimeStamped):
             models.Index(fields=["date", "id"], name="statement_date_idx"),
             models.Index(fields=["review_status", "-id"], name="statement_review_idx"),
             models.Index(fields=["document", "content_start"], name="statement_doc_idx"),
+            models.Index(fields=["quote", "id"], name="statement_quote_idx"),
         ]
 
     def __str__(self) -> str:
@@ -859,6 +870,120 @@ class RemovedStatement(models.Model):
 
     def __str__(self) -> str:
         return f"statement {self.statement_id} (removed)"
+
+
+class QuoteQuerySet(models.QuerySet):
+    def public(self) -> QuoteQuerySet:
+        """Quotes with at least one public statement (the counts are of public ones only)."""
+        return self.filter(statement_count__gt=0)
+
+
+class Quote(TimeStamped):
+    """A quotation as an abstract object: the same words, reported by one or more documents.
+
+    Direct quotes whose words are the same after normalisation, one a contiguous part of the
+    other (a shorter cut, an ellipsis) or nearly the same (a word or two differ) share one
+    quote (``statements/quoting.py`` decides; ``services/quotes.py`` keeps it up to date).
+    Every field below is derived from its public statements and recomputed when they change;
+    rejected statements belong to no quote.
+    """
+
+    text = models.TextField(help_text="The longest faithful report of the quotation.")
+    # SET_NULL on speakers: the quote survives its speaker record; a refresh sets it again.
+    speaker_person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quotes",
+        help_text="The person most of its statements name.",
+    )
+    speaker_organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quotes",
+        help_text="The organisation most of its statements name, when that is an organisation.",
+    )
+    # SET_NULL: the next refresh finds the earliest remaining document.
+    first_document = models.ForeignKey(
+        Document,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="first_reported_quotes",
+        help_text="The earliest document that reported it (by publication date).",
+    )
+    first_reported = models.DateField(
+        null=True, blank=True, help_text="Publication date of the first document."
+    )
+    statement_count = models.PositiveIntegerField(default=0, help_text="Public statements.")
+    document_count = models.PositiveIntegerField(default=0, help_text="Documents that carry it.")
+    outlet_count = models.PositiveIntegerField(
+        default=0, help_text="Distinct publishers that carry it (documents with none not counted)."
+    )
+    speaker_count = models.PositiveIntegerField(
+        default=0, help_text="Distinct speaker records its statements name."
+    )
+    conflicting = models.BooleanField(
+        default=False, help_text="Its statements name different speaker records."
+    )
+    objects = QuoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-outlet_count", "-document_count", "-id"]
+        indexes = [
+            models.Index(
+                fields=["-outlet_count", "-document_count", "-id"], name="quote_repeated_idx"
+            ),
+            models.Index(
+                fields=["speaker_person", "-outlet_count", "-document_count", "-id"],
+                name="quote_person_idx",
+            ),
+            models.Index(
+                fields=["speaker_organisation", "-outlet_count", "-document_count", "-id"],
+                name="quote_org_idx",
+            ),
+            models.Index(fields=["first_reported", "id"], name="quote_first_idx"),
+            models.Index(
+                fields=["-id"], condition=Q(conflicting=True), name="quote_conflicting_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 80 else self.text[:77] + "..."
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:quote-detail", args=[self.pk])
+
+    @property
+    def speaker(self) -> Person | Organisation | None:
+        return self.speaker_person or self.speaker_organisation
+
+
+class QuoteFingerprint(models.Model):
+    """One winnowed fingerprint of a direct quote's words (``statements/quoting.py``).
+
+    The candidate index: a new quotation looks up the statements sharing its fingerprints
+    (an index scan per fingerprint) instead of comparing itself with every quotation.
+    """
+
+    # CASCADE: a fingerprint describes one statement's words.
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="quote_fingerprints"
+    )
+    fingerprint = models.BigIntegerField(help_text="Hash of a run of words (winnowing).")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint", "statement"], name="quote_fingerprint_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint} ({self.statement_id})"
 
 
 class StatementTarget(models.Model):

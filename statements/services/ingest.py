@@ -82,6 +82,7 @@ from statements.services.entities import (
     memberships_ensure,
     role_organisations,
 )
+from statements.services.quotes import quotes_refresh, statements_quote
 from statements.services.summaries import summaries_follow
 
 _WRITE_ATTEMPTS = 3
@@ -781,6 +782,9 @@ def _statements_write(
     )
     matched = statement_records_match(records, machine)
     removed = [row[0] for row in machine if row[0] not in set(matched.values())]
+    removed_quotes = set(
+        Statement.objects.filter(pk__in=removed).exclude(quote=None).values_list("quote", flat=True)
+    )
     if removed:
         RemovedStatement.objects.bulk_create(
             [RemovedStatement(statement_id=pk, document=document) for pk in removed],
@@ -807,6 +811,10 @@ def _statements_write(
     counts.statements_kept += len(kept)
     counts.statements_removed += len(removed)
     _statement_targets_write([*kept, *new], actors)
+    # Every statement read here joins (or starts) its quote; the quotes of removed ones
+    # lose a report.
+    statements_quote(statement_ids=[s.pk for s, _ in [*kept, *new]])
+    quotes_refresh(quote_ids=removed_quotes)
 
 
 # What re-reading a machine statement may change: everything the engine decides, never

@@ -30,6 +30,7 @@ from statements.models import (
     Statement,
     StatementTarget,
 )
+from statements.services.quotes import quotes_refresh_for_actor
 from statements.services.review import statements_history_baseline
 from statements.services.summaries import summaries_follow
 
@@ -118,6 +119,9 @@ def _actor_merge(
         ).values_list("pk", flat=True)
         with summaries_follow(statement_ids=set(touched)):
             _actor_merge_rows(survivor, loser, owner, model, user, report)
+        # The moved statements may now agree (or disagree) on their quotes' speaker.
+        quotes_refresh_for_actor(actor=survivor)
+        quotes_refresh_for_actor(actor=loser)
     return report
 
 

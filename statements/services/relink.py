@@ -21,6 +21,7 @@ from statements.services.entities import (
     surname_candidates,
     surname_link,
 )
+from statements.services.quotes import quotes_refresh_for_statements
 from statements.services.summaries import summaries_follow
 
 _BATCH = 500
@@ -110,3 +111,4 @@ def _batch_relink(batch: list[Statement], cache: ResolutionCache, report: Relink
             Statement.objects.bulk_update(
                 changed, ["speaker_person", "speaker_link_confidence"], batch_size=_BATCH
             )
+            quotes_refresh_for_statements(statement_ids=[s.pk for s in changed])

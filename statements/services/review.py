@@ -14,7 +14,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from statements.models import ReviewStatus, Statement
+from statements.models import Organisation, Person, Quote, ReviewStatus, Statement
+from statements.services.quotes import quotes_refresh, statements_quote
 from statements.services.summaries import summaries_follow, summaries_follow_created
 
 REVIEW_FIELDS = ["review_status", "reviewed_by", "reviewed_at", "updated_at"]
@@ -65,7 +66,7 @@ def statements_review(
         raise ReviewError("Only the extractor sets 'auto'; choose a human review status.")
     now = timezone.now()
     reviewer_id = getattr(user, "pk", None)
-    changed = 0
+    changed_ids: list[int] = []
     with transaction.atomic():
         statements = list(statements)
         # A reject takes a statement out of what the public sees, so out of the summaries.
@@ -81,8 +82,10 @@ def statements_review(
                     statement._history_user = user
                 statement._change_reason = reason or f"review: {status}"
                 statement.save(update_fields=REVIEW_FIELDS)
-                changed += 1
-    return changed
+                changed_ids.append(statement.pk)
+        # A rejected statement leaves its quote; one no longer rejected finds it again.
+        statements_quote(statement_ids=changed_ids)
+    return len(changed_ids)
 
 
 def statement_mark_edited(
@@ -115,12 +118,15 @@ def statement_mark_edited(
         if statement.reviewed_by is not None:
             statement._history_user = statement.reviewed_by
         statement._change_reason = reason or "edited by a reviewer"
-        if statement.pk:
-            with summaries_follow(statement_ids=[statement.pk]):
+        with transaction.atomic():
+            if statement.pk:
+                with summaries_follow(statement_ids=[statement.pk]):
+                    statement.save()
+            else:
                 statement.save()
-        else:
-            statement.save()
-            summaries_follow_created(statement_ids=[statement.pk])
+                summaries_follow_created(statement_ids=[statement.pk])
+            # Its words, kind or speaker may have changed: place it in its quote again.
+            statements_quote(statement_ids=[statement.pk])
     return statement
 
 
@@ -136,3 +142,48 @@ def statement_edit_note(*, statement: Statement, note: str) -> None:
     reason = record.history_change_reason or ""
     record.history_change_reason = f"{reason}; {note}" if reason else note
     record.save(update_fields=["history_change_reason"])
+
+
+class QuoteSettleError(ValueError):
+    """A settlement kb refuses (no speaker given, or both kinds)."""
+
+
+def quote_settle(
+    *,
+    quote: Quote,
+    speaker: Person | Organisation,
+    user: AbstractBaseUser | None,
+) -> int:
+    """Name ``speaker`` as the quote's speaker: each of its machine statements (status
+    ``auto``) naming someone else takes it and is marked edited by ``user``; statements a
+    human reviewed keep their speaker. Returns how many statements changed."""
+    if not isinstance(speaker, Person | Organisation):
+        raise QuoteSettleError("Choose a person or an organisation.")
+    person = speaker if isinstance(speaker, Person) else None
+    organisation = speaker if isinstance(speaker, Organisation) else None
+    speaker_ids = (getattr(person, "pk", None), getattr(organisation, "pk", None))
+    with transaction.atomic():
+        statements = [
+            statement
+            for statement in Statement.objects.select_for_update()
+            .filter(quote=quote, review_status=ReviewStatus.AUTO)
+            .order_by("pk")
+            if (statement.speaker_person_id, statement.speaker_organisation_id) != speaker_ids
+        ]
+        reason = f"quote {quote.pk}: speaker settled"
+        statements_history_baseline(statement_ids=[s.pk for s in statements])
+        # A new speaker moves each statement from one speaker's summaries to another's.
+        with summaries_follow(statement_ids=[s.pk for s in statements]):
+            for statement in statements:
+                statement.speaker_person = person
+                statement.speaker_organisation = organisation
+                statement.speaker_link_confidence = 1.0
+                statement.membership = None
+                statement_mark_edited(statement=statement, user=user, reason=reason, save=False)
+                if statement.reviewed_by is not None:
+                    statement._history_user = statement.reviewed_by
+                statement._change_reason = reason
+                statement.save()
+        changed = len(statements)
+        quotes_refresh(quote_ids=[quote.pk])
+    return changed

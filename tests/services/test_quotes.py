@@ -1,0 +1,193 @@
+"""Quotes over a corpus written for the purpose (``quote_corpus.py``), ingested through the
+real pipeline: exactly the expected quotes, speakers, conflicts and first reports; a
+rebuild gives the same; settling, reviews, edits and merges keep them consistent."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from statements.models import (
+    Document,
+    Person,
+    Quote,
+    ReviewStatus,
+    Statement,
+    StatementKind,
+)
+from statements.naming import fold_text
+from statements.nlp.records import DocumentMetadata
+from statements.readers import SourceDocument
+from statements.services.ingest import documents_ingest
+from statements.services.merge import person_merge
+from statements.services.quotes import quotes_rebuild
+from statements.services.review import quote_settle, statement_mark_edited, statements_review
+from tests.services.quote_corpus import ARTICLES, EXPECTED, ROSSI, WEBB
+
+# The phrase that tells each speech's reports from the lines that merely share its words.
+MARKERS = {
+    "agreement": ("accept this agreement", "accept this deal"),
+    "defence": ("equipment they need",),
+    "strike": ("strike on monday",),
+}
+
+
+def _corpus_ingest(nlp) -> dict[str, Document]:
+    sources = [
+        SourceDocument(
+            f"<quotes/{key}>",
+            article["text"],
+            DocumentMetadata(
+                title=key, publisher=article["publisher"], published=article["published"]
+            ),
+            {},
+        )
+        for key, article in ARTICLES.items()
+    ]
+    report = documents_ingest(sources, nlp=nlp)
+    assert not report.failures, report.failures
+    return {key: Document.objects.get(title=key) for key in ARTICLES}
+
+
+@pytest.fixture(scope="module")
+def _corpus_module(django_db_setup, django_db_blocker, nlp_pipeline):
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _corpus_ingest(nlp_pipeline)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def corpus(_corpus_module, db) -> dict[str, Document]:
+    return _corpus_module
+
+
+def _report(speech: str, document: Document) -> Statement:
+    """The statement of ``document`` that reports ``speech`` (one, direct)."""
+    found = [
+        s
+        for s in Statement.objects.filter(document=document, kind=StatementKind.DIRECT)
+        if any(marker in fold_text(s.content) for marker in MARKERS[speech])
+    ]
+    assert len(found) == 1, (speech, document.title, [s.content for s in found])
+    return found[0]
+
+
+def _groups() -> set[frozenset[int]]:
+    return {
+        frozenset(Statement.objects.filter(quote=quote).values_list("pk", flat=True))
+        for quote in Quote.objects.all()
+    }
+
+
+def test_each_speech_is_one_quote_and_nothing_else_is_merged(corpus):
+    reports = {
+        speech: {_report(speech, corpus[key]).pk for key in expected["articles"]}
+        for speech, expected in EXPECTED.items()
+    }
+    repeated = {group for group in _groups() if len(group) > 1}
+    assert repeated == {frozenset(ids) for ids in reports.values()}
+    # Every other direct quote (the lines sharing the speeches' words) stands alone.
+    others = Statement.objects.filter(kind=StatementKind.DIRECT).exclude(
+        pk__in=set().union(*reports.values())
+    )
+    assert others.count() == 3
+    for statement in others:
+        assert statement.quote is not None and statement.quote.statement_count == 1
+    # Paraphrase never joins a quote.
+    assert not Statement.objects.exclude(kind=StatementKind.DIRECT).exclude(quote=None).exists()
+
+
+def test_speaker_conflict_first_report_and_counts(corpus):
+    for speech, expected in EXPECTED.items():
+        quote = _report(speech, corpus[expected["first"]]).quote
+        assert quote.speaker_person.name == expected["speaker"], speech
+        assert quote.conflicting is expected["conflicting"], speech
+        assert quote.first_document == corpus[expected["first"]], speech
+        assert quote.first_reported == corpus[expected["first"]].published_at
+        assert quote.outlet_count == quote.document_count == len(expected["articles"])
+        assert quote.statement_count == len(expected["articles"])
+        # The canonical text is the longest report, as the first outlet printed it.
+        assert quote.text == _report(speech, corpus[expected["first"]]).content
+    conflicting = Quote.objects.filter(conflicting=True)
+    assert [q.speaker_person.name for q in conflicting] == [ROSSI]
+    names = set(conflicting[0].statements.values_list("speaker_person__name", flat=True))
+    assert names == {ROSSI, WEBB}
+
+
+def _signature() -> set[tuple]:
+    return {
+        (
+            frozenset(quote.statements.values_list("pk", flat=True)),
+            quote.text,
+            quote.speaker_person_id,
+            quote.first_document_id,
+            quote.conflicting,
+            quote.outlet_count,
+        )
+        for quote in Quote.objects.all()
+    }
+
+
+def test_a_rebuild_gives_the_same_quotes(corpus):
+    before = _signature()
+    report = quotes_rebuild()
+    assert _signature() == before
+    assert report.statements == Statement.objects.filter(kind=StatementKind.DIRECT).count()
+
+
+def _editor() -> User:
+    return User.objects.get_or_create(username="quote-editor")[0]
+
+
+def test_settling_moves_machine_statements_and_leaves_reviewed_ones(corpus):
+    quote = _report("agreement", corpus["harbour-post"]).quote
+    rossi = Person.objects.get(name=ROSSI)
+    wrong = _report("agreement", corpus["coastal-times"])
+    user = _editor()
+    statements_review(statements=[wrong], status=ReviewStatus.ACCEPTED, user=user)
+    assert quote_settle(quote=quote, speaker=rossi, user=user) == 0
+    wrong.refresh_from_db()
+    assert wrong.speaker_person.name == WEBB  # a reviewed statement keeps its speaker
+    quote.refresh_from_db()
+    assert quote.conflicting
+    wrong.review_status = ReviewStatus.AUTO
+    wrong.save(update_fields=["review_status"])
+    assert quote_settle(quote=quote, speaker=rossi, user=user) == 1
+    wrong.refresh_from_db()
+    assert wrong.speaker_person == rossi
+    assert wrong.review_status == ReviewStatus.EDITED and wrong.reviewed_by == user
+    quote.refresh_from_db()
+    assert not quote.conflicting and quote.speaker_person == rossi
+
+
+def test_rejecting_and_editing_keep_quotes_consistent(corpus):
+    first = _report("strike", corpus["union-weekly"])
+    quote = first.quote
+    statements_review(statements=[first], status=ReviewStatus.REJECTED, user=_editor())
+    quote.refresh_from_db()
+    first.refresh_from_db()
+    assert first.quote is None
+    assert quote.statement_count == 2
+    assert quote.first_document == corpus["metro-bulletin"]
+    assert "and they will strike" not in quote.text
+    statements_review(statements=[first], status=ReviewStatus.ACCEPTED, user=_editor())
+    first.refresh_from_db()
+    assert first.quote == quote
+    # An editor rewrites a report into other words: it leaves the quote.
+    cut = _report("strike", corpus["plains-observer"])
+    cut.content = "The union will decide on Tuesday whether to call a general strike."
+    statement_mark_edited(statement=cut, user=_editor())
+    cut.refresh_from_db()
+    quote.refresh_from_db()
+    assert cut.quote != quote and quote.statement_count == 2
+
+
+def test_a_merge_of_speakers_settles_the_conflict(corpus):
+    quote = _report("agreement", corpus["harbour-post"]).quote
+    rossi, webb = Person.objects.get(name=ROSSI), Person.objects.get(name=WEBB)
+    person_merge(survivor=rossi, loser=webb)
+    quote.refresh_from_db()
+    assert not quote.conflicting and quote.speaker_person == rossi
+    defence = _report("defence", corpus["river-gazette"]).quote
+    assert defence.speaker_person == rossi
