@@ -31,9 +31,12 @@ from statements.naming import name_key
 from statements.selectors.ingest_runs import ingest_run_progress
 from statements.services.ingest_queue import BrokerUnavailable, broker_configured
 from statements.services.merge import MergeError, organisation_merge, person_merge
+from statements.services.quotes import statements_quote
 from statements.services.reextract import documents_reextract, documents_reextract_enqueue
 from statements.services.relink import statements_relink
 from statements.services.review import (
+    QuoteSettleError,
+    quote_settle,
     statement_edit_note,
     statement_mark_edited,
     statements_review,
@@ -502,6 +505,7 @@ class StatementAdmin(SummaryFollowMixin, HistoryAdmin):
                     ("speaker_start", "speaker_end"),
                     ("cue_start", "cue_end"),
                     "cluster_key",
+                    "quote_link",
                 ],
             },
         ),
@@ -514,6 +518,7 @@ class StatementAdmin(SummaryFollowMixin, HistoryAdmin):
         "extractor_version",
         "original_extraction_display",
         "cluster_key",
+        "quote_link",
     ]
     # Offsets point into the stored text: moving them by hand would unhook the statement.
     _readonly_on_change = [
@@ -531,6 +536,10 @@ class StatementAdmin(SummaryFollowMixin, HistoryAdmin):
         if obj is None:
             return list(self._always_readonly)
         return [*self._always_readonly, *self._readonly_on_change]
+
+    @admin.display(description="quote")
+    def quote_link(self, statement: models.Statement) -> str:
+        return _admin_link(statement.quote)
 
     @admin.display(description="speaker", ordering="speaker_text")
     def speaker_display(self, statement: models.Statement) -> str:
@@ -585,6 +594,7 @@ class StatementAdmin(SummaryFollowMixin, HistoryAdmin):
         statement_mark_edited(statement=obj, user=request.user, save=False)
         super().save_model(request, obj, form, change)
         summaries_follow_created(statement_ids=[obj.pk])
+        statements_quote(statement_ids=[obj.pk])
 
     follow_changes = True
 
@@ -1123,3 +1133,183 @@ class IngestRunAdmin(admin.ModelAdmin):
     @admin.display(description="failed", ordering="failed_total")
     def failed_count(self, run: models.IngestRun) -> int:
         return run.failed_total
+
+
+# -- quotes ---------------------------------------------------------------------------------
+
+
+class ConflictingListFilter(admin.SimpleListFilter):
+    title = "attributions"
+    parameter_name = "attributions"
+
+    def lookups(self, request, model_admin):
+        return [("conflicting", "conflicting"), ("agreeing", "agreeing")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "conflicting":
+            return queryset.filter(conflicting=True)
+        if self.value() == "agreeing":
+            return queryset.filter(conflicting=False)
+        return queryset
+
+
+@admin.register(models.Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    """Quotes are derived from their statements: editors read them and settle conflicts.
+
+    *Settle the speaker* names the quote's speaker: its machine statements take it (marked
+    edited by the editor), statements a human reviewed keep theirs.
+    """
+
+    list_display = [
+        "quote_text",
+        "speaker_display",
+        "attributions",
+        "outlet_count",
+        "document_count",
+        "first_reported",
+        "conflicting",
+    ]
+    list_filter = [ConflictingListFilter, "first_reported"]
+    list_select_related = ["speaker_person", "speaker_organisation"]
+    search_fields = ["text"]
+    ordering = ["-outlet_count", "-document_count", "-id"]
+    actions = ["settle_speaker"]
+    fields = [
+        "text",
+        "speaker_display",
+        ("first_reported", "first_document"),
+        ("outlet_count", "document_count", "statement_count", "speaker_count"),
+        "conflicting",
+        "reports_table",
+    ]
+    readonly_fields = [
+        "text",
+        "speaker_display",
+        "first_reported",
+        "first_document",
+        "outlet_count",
+        "document_count",
+        "statement_count",
+        "speaker_count",
+        "conflicting",
+        "reports_table",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_settle_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(models.REVIEW_PERMISSION)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Each row lists its reports' attributions: one prefetch for the page.
+        reports = models.Statement.objects.public().select_related(
+            "document", "speaker_person", "speaker_organisation"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(django_models.Prefetch("statements", queryset=reports))
+        )
+
+    @admin.display(description="quote")
+    def quote_text(self, quote: models.Quote) -> str:
+        return Truncator(quote.text).chars(90)
+
+    @admin.display(description="speaker")
+    def speaker_display(self, quote: models.Quote) -> str:
+        return quote.speaker.name if quote.speaker else "-"
+
+    @admin.display(description="each outlet's attribution")
+    def attributions(self, quote: models.Quote) -> str:
+        named: dict[str, set[str]] = {}
+        for statement in quote.statements.all():
+            outlet = statement.document.publisher or statement.document.display_name
+            speaker = statement.speaker
+            named.setdefault(outlet, set()).add(
+                speaker.name if speaker else f"({statement.speaker_text or 'unknown'})"
+            )
+        return format_html_join(
+            "", "<div>{}: {}</div>", ((o, ", ".join(sorted(n))) for o, n in sorted(named.items()))
+        )
+
+    @admin.display(description="reports")
+    def reports_table(self, quote: models.Quote) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    statement.document.published_at or "-",
+                    statement.document.publisher or statement.document.display_name,
+                    _admin_link(statement, statement.speaker.name if statement.speaker else "-"),
+                    statement.get_review_status_display(),
+                    Truncator(statement.content).chars(120),
+                )
+                for statement in quote.statements.all()
+            ),
+        )
+        return format_html(
+            '<table class="kb-reports"><tr><th>published</th><th>outlet</th><th>speaker</th>'
+            "<th>review</th><th>words</th></tr>{}</table>",
+            rows,
+        )
+
+    @admin.action(description="Settle the speaker of the selected quote…", permissions=["settle"])
+    def settle_speaker(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        quotes = list(queryset[:2])
+        if len(quotes) != 1:
+            self.message_user(request, "Select one quote to settle.", messages.WARNING)
+            return None
+        quote = quotes[0]
+        candidates = _quote_speakers(quote)
+        if request.POST.get("post") == "yes":
+            speaker = candidates.get(request.POST.get("speaker", ""))
+            if speaker is None:
+                self.message_user(request, "Choose the speaker.", messages.ERROR)
+            else:
+                return self._settle(request, quote, speaker)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Settle the speaker",
+            "opts": self.model._meta,
+            "quote": quote,
+            "candidates": candidates,
+            "action_name": "settle_speaker",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/statements/quote_settle.html", context)
+
+    def _settle(self, request: HttpRequest, quote: models.Quote, speaker) -> None:
+        try:
+            changed = quote_settle(quote=quote, speaker=speaker, user=request.user)
+        except QuoteSettleError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"{speaker} is now the speaker of {changed} machine statement(s) of the quote; "
+            "statements a reviewer decided keep their speaker.",
+            messages.SUCCESS,
+        )
+        return None
+
+
+def _quote_speakers(quote: models.Quote) -> dict[str, models.Person | models.Organisation]:
+    """``{"person:12": person, ...}``: the records the quote's statements name."""
+    speakers: dict[str, models.Person | models.Organisation] = {}
+    for statement in quote.statements.all():
+        speaker = statement.speaker
+        if speaker is not None:
+            kind = "person" if isinstance(speaker, models.Person) else "organisation"
+            speakers[f"{kind}:{speaker.pk}"] = speaker
+    return speakers

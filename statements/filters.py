@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import django_filters
 from django import forms
-from django.db.models import F, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema_field
 
@@ -32,6 +32,7 @@ from statements.models import (
     OrganisationClassification,
     OtherName,
     Person,
+    Quote,
     ReviewStatus,
     Statement,
     StatementKind,
@@ -423,3 +424,52 @@ class DocumentFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search.document_search(queryset, value)
+
+
+class QuoteFilterSet(django_filters.FilterSet):
+    speaker = django_filters.CharFilter(
+        method="filter_speaker",
+        label="Speaker",
+        help_text="The quote's speaker (the record most of its reports name): a person's or "
+        "an organisation's slug, or a person's numeric id.",
+    )
+    outlet = django_filters.CharFilter(
+        method="filter_outlet",
+        label="Outlet",
+        help_text="Quotes this publisher carried, exact but case-insensitive.",
+    )
+    date = django_filters.DateFromToRangeFilter(
+        field_name="first_reported",
+        label="First reported",
+        help_text="date_after / date_before: bounds of the first report's date, inclusive.",
+    )
+    min_outlets = django_filters.NumberFilter(
+        field_name="outlet_count",
+        lookup_expr="gte",
+        min_value=0,
+        label="Minimum outlets",
+        help_text="Quotes carried by at least this many publishers.",
+    )
+    conflicting = django_filters.BooleanFilter(
+        label="Conflicting",
+        help_text="true: quotes whose reports name different speakers; false: the others.",
+    )
+
+    class Meta:
+        model = Quote
+        fields: list[str] = []
+
+    def filter_speaker(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        person_id = _resolved_id(Person, value)
+        if person_id is not None:
+            return queryset.filter(speaker_person=person_id)
+        organisation_id = _resolved_id(Organisation, value)
+        if organisation_id is not None:
+            return queryset.filter(speaker_organisation=organisation_id)
+        return queryset.none()
+
+    def filter_outlet(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        carried = Statement.objects.public().filter(
+            quote=OuterRef("pk"), document__publisher__iexact=value.strip()
+        )
+        return queryset.filter(Exists(carried))

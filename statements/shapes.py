@@ -298,6 +298,28 @@ def _document(row: Row, links: Links) -> dict[str, Any]:
     }
 
 
+class QuoteRefSerializer(serializers.Serializer):
+    """The quote a direct statement reports (with every other report of it)."""
+
+    id = serializers.IntegerField()
+    url = serializers.URLField(help_text="The quote in the API.")
+    html_url = serializers.URLField(help_text="The quote on the HTML site.")
+
+
+def quote_ref(quote_id: int | None, links: Links) -> dict[str, Any] | None:
+    if quote_id is None:
+        return None
+    return {
+        "id": quote_id,
+        "url": links.url("api:quote-detail", "pk", quote_id),
+        "html_url": links.url("statements:quote-detail", "pk", quote_id),
+    }
+
+
+def _quote(row: Row, links: Links) -> dict[str, Any] | None:
+    return quote_ref(row["quote_id"], links)
+
+
 def _content_spans(row: Row, links: Links) -> list | None:
     spans = row["content_spans"]
     if spans is None:
@@ -429,6 +451,13 @@ STATEMENT_FIELDS: tuple[PublicField, ...] = (
     ),
     _plain("extractor_version", _text()),
     _plain("cluster_key", _text(_help("cluster_key"))),
+    PublicField(
+        "quote",
+        ("quote_id",),
+        _quote,
+        lambda: QuoteRefSerializer(allow_null=True, read_only=True, help_text=_help("quote")),
+        (FlatColumn("quote_id", lambda row, links: row["quote_id"]),),
+    ),
     _plain("review_status", _choice(ReviewStatus.choices)),
     PublicField(
         "reviewed_at",

@@ -143,6 +143,65 @@ def timeline_svg(buckets: Sequence[TimelineBucket], *, title: str) -> SafeString
     return mark_safe("".join(parts))
 
 
+def spread_svg(days: Sequence[tuple[dt.date, int]], *, title: str) -> SafeString:
+    """A quote's spread: documents carrying it per day, on a true day axis from the first
+    report to the last (a small strip, one bar per day that had any)."""
+    if not days:
+        return mark_safe("")
+    width, height = 480, 90
+    left, right, top, bottom = 10, 10, 8, 26
+    plot_w, plot_h = width - left - right, height - top - bottom
+    first, last = days[0][0], days[-1][0]
+    span_days = max(1, (last - first).days)
+    peak = max(n for _, n in days) or 1
+    bar_w = max(3.0, min(24.0, plot_w / (span_days + 1) * 0.7))
+    parts: list[SafeString] = [
+        format_html(
+            '<svg class="chart spread" viewBox="0 0 {} {}" role="img" '
+            'aria-label="{}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>',
+            width,
+            height,
+            title,
+            title,
+        ),
+        format_html(
+            '<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>',
+            left,
+            top + plot_h,
+            width - right,
+            top + plot_h,
+        ),
+    ]
+    for day, n in days:
+        x = left + (plot_w - bar_w) * (day - first).days / span_days
+        h = plot_h * n / peak
+        parts.append(
+            format_html(
+                '<rect class="spread-bar" x="{}" y="{}" width="{}" height="{}">'
+                "<title>{}: {} document{}</title></rect>",
+                _n(x),
+                _n(top + plot_h - h),
+                _n(bar_w),
+                _n(h),
+                day.isoformat(),
+                n,
+                "" if n == 1 else "s",
+            )
+        )
+    for day, anchor, x in ((first, "start", left), (last, "end", width - right)):
+        parts.append(
+            format_html(
+                '<text class="tick" x="{}" y="{}" text-anchor="{}">{}</text>',
+                x,
+                top + plot_h + 16,
+                anchor,
+                day.isoformat(),
+            )
+        )
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(parts))
+
+
 @dataclass(frozen=True)
 class GraphNode:
     key: str

@@ -17,6 +17,8 @@ urlpatterns = [
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation-detail"),
     path("events/", views.event_list, name="event-list"),
     path("events/<int:pk>/", views.event_detail, name="event-detail"),
+    path("quotes/", views.quote_list, name="quote-list"),
+    path("quotes/<int:pk>/", views.quote_detail, name="quote-detail"),
     path("documents/", views.document_list, name="document-list"),
     path("documents/<int:pk>/", views.document_detail, name="document-detail"),
 ]

@@ -21,6 +21,7 @@ from statements.filters import (
     EventFilterSet,
     OrganisationFilterSet,
     PersonFilterSet,
+    QuoteFilterSet,
     StatementFilterSet,
     names_a_filter,
 )
@@ -33,7 +34,14 @@ from statements.models import (
     StatementType,
 )
 from statements.selectors import cached_summary as _cached
-from statements.svg import GraphNode, legend_html, talk_graph_svg, timeline_buckets, timeline_svg
+from statements.svg import (
+    GraphNode,
+    legend_html,
+    spread_svg,
+    talk_graph_svg,
+    timeline_buckets,
+    timeline_svg,
+)
 
 PAGE_SIZE = 25
 SEARCH_PAGE_SIZE = 20
@@ -152,6 +160,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "organisations": _cached(
                 "kb:html:organisations-most-quoted", selectors.organisation_most_quoted
             ),
+            "quotes": _cached("kb:html:quotes-most-repeated", selectors.quote_most_repeated),
         },
     )
 
@@ -226,6 +235,16 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "page": _page(request, filterset.qs),
             "classification_choices": EventClassification.choices,
         },
+    )
+
+
+def quote_list(request: HttpRequest) -> HttpResponse:
+    quotes = selectors.quote_list_api().order_by("-outlet_count", "-document_count", "-id")
+    filterset = QuoteFilterSet(request.GET, queryset=quotes)
+    return render(
+        request,
+        "statements/quote_list.html",
+        {"filterset": filterset, "page": _page(request, filterset.qs)},
     )
 
 
@@ -306,6 +325,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
         **_summary_context(centre, [subject], subject),
         **_events(selectors.person_events(person)),
         "about": selectors.person_statements_about(person),
+        "quotes": selectors.quote_most_repeated(speaker=person),
     }
     return _actor_render(request, "person", person, filterset, context)
 
@@ -394,6 +414,22 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "statement": statement,
             "mentions": selectors.document_mentions(statement.document, start=start, end=end),
             "same_quote": selectors.statement_same_quote(statement),
+        },
+    )
+
+
+def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(pk)
+    if quote is None:
+        raise Http404("No quote with this number.")
+    days = selectors.quote_spread(quote)
+    return render(
+        request,
+        "statements/quote_detail.html",
+        {
+            "quote": quote,
+            "days": days,
+            "spread": spread_svg(days, title="Documents carrying the quote, by day"),
         },
     )
 

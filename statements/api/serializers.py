@@ -26,6 +26,7 @@ from statements.models import (
     OrganisationClassification,
     OtherName,
     Person,
+    Quote,
     ReviewStatus,
     Statement,
     StatementType,
@@ -503,3 +504,84 @@ class StatementReviewSerializer(serializers.Serializer):
         choices=[c for c in ReviewStatus.choices if c[0] != ReviewStatus.AUTO],
         help_text="A human review status; 'auto' is the extractor's alone.",
     )
+
+
+# --- quotes --------------------------------------------------------------------------------
+
+
+class QuoteReportSerializer(serializers.Serializer):
+    """One report of a quote: which document carried it and whom it names as the speaker."""
+
+    id = serializers.IntegerField(help_text="The statement.")
+    url = serializers.URLField(help_text="The statement in the API.")
+    html_url = serializers.URLField(help_text="The statement on the HTML site.")
+    speaker = ActorRefSerializer(allow_null=True, help_text="Whom this report names.")
+    speaker_text = serializers.CharField()
+    content = serializers.CharField(help_text="The words as this document printed them.")
+    date = serializers.DateField(allow_null=True)
+    document = DocumentRefSerializer()
+
+
+def quote_report(statement: Statement, request) -> dict[str, Any]:
+    links = _links(request)
+    return {
+        "id": statement.pk,
+        "url": links.url("api:statement-detail", "pk", statement.pk),
+        "html_url": links.url("statements:statement-detail", "pk", statement.pk),
+        "speaker": actor_ref(statement.speaker, request),
+        "speaker_text": statement.speaker_text,
+        "content": statement.content,
+        "date": iso(statement.date),
+        "document": document_ref(statement.document, request),
+    }
+
+
+class QuoteSerializer(_LinkedMixin, serializers.ModelSerializer):
+    """A quotation and how far it travelled: its words, speaker, first report, outlets."""
+
+    api_detail = ("quote-detail", "pk")
+    speaker = serializers.SerializerMethodField()
+    first_document = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "url",
+            "html_url",
+            "text",
+            "speaker",
+            "first_reported",
+            "first_document",
+            "outlet_count",
+            "document_count",
+            "statement_count",
+            "speaker_count",
+            "conflicting",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ActorRefSerializer(allow_null=True))
+    def get_speaker(self, obj: Quote) -> dict[str, Any] | None:
+        return actor_ref(obj.speaker, self.context.get("request"))
+
+    @extend_schema_field(DocumentRefSerializer(allow_null=True))
+    def get_first_document(self, obj: Quote) -> dict[str, Any] | None:
+        if obj.first_document is None:
+            return None
+        return document_ref(obj.first_document, self.context.get("request"))
+
+
+class QuoteDetailSerializer(QuoteSerializer):
+    """A quote with every public report of it, first published first."""
+
+    reports = serializers.SerializerMethodField()
+
+    class Meta(QuoteSerializer.Meta):
+        fields = [*QuoteSerializer.Meta.fields, "reports"]
+        read_only_fields = fields
+
+    @extend_schema_field(QuoteReportSerializer(many=True))
+    def get_reports(self, obj: Quote) -> list[dict[str, Any]]:
+        request = self.context.get("request")
+        return [quote_report(statement, request) for statement in obj.reports]

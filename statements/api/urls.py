@@ -17,7 +17,7 @@ app_name = "api"
 class KbAPIRootView(APIRootView):
     """kb: who said what, about whom, when and where.
 
-    Read-only lists of statements, people, organisations, memberships, events and
+    Read-only lists of statements, quotes, people, organisations, memberships, events and
     documents; streamed exports (Popolo JSON, PLOVER JSON lines, CSV) that take the
     statement filters; the OpenAPI schema with Swagger UI and ReDoc.
     """
@@ -50,6 +50,7 @@ router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("events", views.EventViewSet, basename="event")
 router.register("documents", views.DocumentViewSet, basename="document")
 router.register("statements", views.StatementViewSet, basename="statement")
+router.register("quotes", views.QuoteViewSet, basename="quote")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -246,6 +246,30 @@ class DocumentViewSet(ReadOnlyViewSet):
         return selectors.document_list_api(with_text=self.action == "retrieve")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List quotes",
+        description="Quotations grouped across documents (the same words, cut or spelled "
+        "differently), most repeated first; each with its speaker, first report and outlets.",
+    ),
+    retrieve=extend_schema(summary="One quote, with every report of it"),
+)
+class QuoteViewSet(ReadOnlyViewSet):
+    filterset_class = filters.QuoteFilterSet
+    ordering_fields = ["id", "first_reported", "outlet_count", "document_count"]
+    ordering = ["-outlet_count", "-document_count", "-id"]
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.QuoteDetailSerializer
+        return serializers.QuoteSerializer
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return selectors.quote_detail_api()
+        return selectors.quote_list_api()
+
+
 class StatementOrderingFilter(KbOrderingFilter):
     """Orders statements; ``date`` means the non-null ``sort_date`` so cursors stay valid.
 

@@ -2,7 +2,25 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+
+def editors_may_view_quotes(apps, schema_editor):
+    """Editors read quotes in the admin (settling one changes statements, which they may)."""
+    app_config = apps.get_app_config("statements")
+    models_module = getattr(app_config, "models_module", None)
+    app_config.models_module = models_module or True
+    try:
+        create_permissions(app_config, apps=apps, verbosity=0)
+    finally:
+        app_config.models_module = models_module
+    group = apps.get_model("auth", "Group").objects.filter(name="editors").first()
+    if group is not None:
+        permission = apps.get_model("auth", "Permission").objects.get(
+            content_type__app_label="statements", codename="view_quote"
+        )
+        group.permissions.add(permission)
 
 
 class Migration(migrations.Migration):
@@ -84,4 +102,5 @@ class Migration(migrations.Migration):
             model_name='quotefingerprint',
             constraint=models.UniqueConstraint(fields=('fingerprint', 'statement'), name='quote_fingerprint_unique'),
         ),
+        migrations.RunPython(editors_may_view_quotes, migrations.RunPython.noop),
     ]

@@ -48,6 +48,13 @@ from statements.selectors.people import (
     speaker_choices,
     statement_type_count_field,
 )
+from statements.selectors.quotes import (
+    quote_detail_api,
+    quote_get,
+    quote_list_api,
+    quote_most_repeated,
+    quote_spread,
+)
 from statements.selectors.statements import (
     NEWEST_FIRST,
     UNDATED,
@@ -111,6 +118,11 @@ __all__ = [
     "person_statements",
     "person_statements_about",
     "popolo_export_sections",
+    "quote_detail_api",
+    "quote_get",
+    "quote_list_api",
+    "quote_most_repeated",
+    "quote_spread",
     "removed_statement_get",
     "site_counts",
     "speaker_choices",

@@ -185,12 +185,12 @@ def statement_get(pk: int, *, statements: StatementQuerySet | None = None) -> St
 
 
 def statement_same_quote(statement: Statement, *, limit: int = 10) -> list[Statement]:
-    """The same quotation reported elsewhere (same cluster key)."""
-    if not statement.cluster_key:
+    """The same quotation reported elsewhere (the other public reports of its quote)."""
+    if statement.quote_id is None:
         return []
     return list(
         Statement.objects.public()
-        .filter(cluster_key=statement.cluster_key)
+        .filter(quote_id=statement.quote_id)
         .exclude(pk=statement.pk)
         .select_related("document")
         .defer("document__text")[:limit]

@@ -9,6 +9,8 @@ extraction's output, to decide what is right.
 
 from __future__ import annotations
 
+from typing import Any
+
 ROSSI = "Elena Rossi"
 WEBB = "Marcus Webb"
 OSEI = "Amara Osei"
@@ -158,3 +160,26 @@ EXPECTED = {
         "words": "strike on monday",
     },
 }
+
+
+def corpus_ingest(nlp: Any) -> dict[str, Any]:
+    """Ingest every article through the real pipeline; ``{article key: Document}``."""
+    from statements.models import Document
+    from statements.nlp.records import DocumentMetadata
+    from statements.readers import SourceDocument
+    from statements.services.ingest import documents_ingest
+
+    sources = [
+        SourceDocument(
+            f"<quotes/{key}>",
+            article["text"],
+            DocumentMetadata(
+                title=key, publisher=article["publisher"], published=article["published"]
+            ),
+            {},
+        )
+        for key, article in ARTICLES.items()
+    ]
+    report = documents_ingest(sources, nlp=nlp)
+    assert not report.failures, report.failures
+    return {key: Document.objects.get(title=key) for key in ARTICLES}

@@ -17,13 +17,10 @@ from statements.models import (
     StatementKind,
 )
 from statements.naming import fold_text
-from statements.nlp.records import DocumentMetadata
-from statements.readers import SourceDocument
-from statements.services.ingest import documents_ingest
 from statements.services.merge import person_merge
 from statements.services.quotes import quotes_rebuild
 from statements.services.review import quote_settle, statement_mark_edited, statements_review
-from tests.services.quote_corpus import ARTICLES, EXPECTED, ROSSI, WEBB
+from tests.services.quote_corpus import EXPECTED, ROSSI, WEBB, corpus_ingest
 
 # The phrase that tells each speech's reports from the lines that merely share its words.
 MARKERS = {
@@ -33,27 +30,10 @@ MARKERS = {
 }
 
 
-def _corpus_ingest(nlp) -> dict[str, Document]:
-    sources = [
-        SourceDocument(
-            f"<quotes/{key}>",
-            article["text"],
-            DocumentMetadata(
-                title=key, publisher=article["publisher"], published=article["published"]
-            ),
-            {},
-        )
-        for key, article in ARTICLES.items()
-    ]
-    report = documents_ingest(sources, nlp=nlp)
-    assert not report.failures, report.failures
-    return {key: Document.objects.get(title=key) for key in ARTICLES}
-
-
 @pytest.fixture(scope="module")
 def _corpus_module(django_db_setup, django_db_blocker, nlp_pipeline):
     with django_db_blocker.unblock(), transaction.atomic():
-        yield _corpus_ingest(nlp_pipeline)
+        yield corpus_ingest(nlp_pipeline)
         transaction.set_rollback(True)
 
 
