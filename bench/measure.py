@@ -125,6 +125,9 @@ ENDPOINTS = (
     Endpoint(
         "html_document", "HTML document page", "html", "base_detail", gated=True, growth_target=1.5
     ),
+    Endpoint("api_quotes", "API quote list (most repeated)", "api", "base_list", gated=True),
+    Endpoint("api_quote", "API quote detail", "api", "base_detail", gated=True),
+    Endpoint("html_quote", "HTML quote page", "html", "base_detail", gated=True),
 )
 
 
@@ -201,7 +204,7 @@ def endpoint_paths(scale: int, rng: random.Random) -> dict[str, list[str]]:
     Statements are drawn uniformly; people are the speakers of random statements, so the
     frequent speakers (Zipf) are asked for more often, as on a real site.
     """
-    from statements.models import Membership, Organisation, Person, Statement
+    from statements.models import Membership, Organisation, Person, Quote, Statement
 
     last = Statement.objects.order_by("-id").values_list("id", flat=True).first() or 0
     first = Statement.objects.order_by("id").values_list("id", flat=True).first() or 0
@@ -218,6 +221,16 @@ def endpoint_paths(scale: int, rng: random.Random) -> dict[str, list[str]]:
     organisations = _organisation_slugs(Membership, Organisation, Statement, statement_ids)
     documents = list(
         Statement.objects.filter(id__in=statement_ids).values_list("document_id", flat=True)
+    )
+    # Quotes of random statements: the often repeated ones are asked for more often.
+    quote_ids = (
+        list(
+            Statement.objects.filter(id__in=statement_ids, quote__isnull=False).values_list(
+                "quote_id", flat=True
+            )
+        )
+        or list(Quote.objects.values_list("id", flat=True)[:50])
+        or [1]
     )
     windows = []
     for _ in range(50):
@@ -241,6 +254,9 @@ def endpoint_paths(scale: int, rng: random.Random) -> dict[str, list[str]]:
         "html_organisation": [f"/organisations/{slug}/" for slug in organisations],
         "html_search": [f"/search/?q={SEARCH_TERM}"],
         "html_document": [f"/documents/{pk}/" for pk in documents],
+        "api_quotes": ["/api/quotes/", "/api/quotes/?min_outlets=2"],
+        "api_quote": [f"/api/quotes/{pk}/" for pk in quote_ids],
+        "html_quote": [f"/quotes/{pk}/" for pk in quote_ids],
     }
 
 

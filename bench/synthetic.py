@@ -46,6 +46,8 @@ from statements.models import (
     Organisation,
     OtherName,
     Person,
+    Quote,
+    QuoteFingerprint,
     Statement,
     StatementTarget,
     SummaryCount,
@@ -53,6 +55,8 @@ from statements.models import (
     SummaryLink,
 )
 from statements.naming import name_key, slug_base
+from statements.quoting import quote_fingerprints, quote_tokens
+from statements.services.quotes import quotes_refresh
 from statements.services.summaries import summaries_rebuild
 
 EXTRACTOR_VERSION = "synthetic-1"
@@ -253,8 +257,10 @@ _CLEARED_MODELS: tuple[type[models.Model], ...] = (
     SummaryCount,
     SummaryDay,
     SummaryLink,
+    QuoteFingerprint,
     StatementTarget,
     Statement,
+    Quote,
     EventParticipant,
     Event,
     Mention,
@@ -324,6 +330,7 @@ def corpus_generate(
     say(f"{len(people)} people, {len(organisations)} organisations, {len(memberships)} memberships")
 
     totals = {"documents": 0, "events": 0, "statements": 0, "targets": 0}
+    first_statement_id = ids.take(Statement, 0).start if statements else None
     if statements:
         speaker_cum = _zipf_cumulative(len(people), 1.07)
         org_cum = _zipf_cumulative(len(organisations), 1.0)
@@ -349,6 +356,9 @@ def corpus_generate(
             remaining -= counts["statements"]
             say(f"{totals['statements']}/{statements} statements")
 
+    if first_statement_id is not None:
+        quotes = quotes_write(rng, ids, first_statement_id=first_statement_id)
+        say(f"{quotes} quotes")
     # The rows went in by COPY, past the services: count their summaries as they would.
     summaries_rebuild()
     say("counted the summaries")
@@ -363,6 +373,83 @@ def corpus_generate(
         targets=totals["targets"],
         seconds=time.perf_counter() - started,
     )
+
+
+# --- quotes -------------------------------------------------------------------------------
+
+# How many documents repeat one quotation: most are quoted once, some by a few outlets, a
+# few by dozens (a Pareto tail, capped).
+QUOTE_REPEAT_SHAPE = 1.3
+QUOTE_REPEAT_MAX = 60
+
+
+def quotes_write(rng: random.Random, ids: _IdAllocator, *, first_statement_id: int) -> int:
+    """Group the direct statements from ``first_statement_id`` on into quotes, with their
+    fingerprints, as ingestion would have left them.
+
+    The words of synthetic statements are random, so which statements share a quote is
+    drawn (consecutive runs of Pareto-distributed length) rather than found; the
+    fingerprints are the real winnowing of each statement's words (the candidate index a
+    new article looks up) and the quotes' fields come from the real ``quotes_refresh``.
+    """
+    rows = (
+        Statement.objects.filter(pk__gte=first_statement_id, kind="direct")
+        .order_by("pk")
+        .values_list("pk", "content")
+    )
+    groups: list[list[int]] = []
+    fingerprints: list[tuple[int, int]] = []
+    left = 0
+    for pk, content in rows.iterator(chunk_size=5000):
+        if left == 0:
+            size = int(rng.paretovariate(QUOTE_REPEAT_SHAPE))
+            left = min(QUOTE_REPEAT_MAX, max(1, size))
+            groups.append([])
+        groups[-1].append(pk)
+        left -= 1
+        fingerprints.extend((pk, f) for f in quote_fingerprints(quote_tokens(content)))
+    if not groups:
+        return 0
+    quote_ids = ids.take(Quote, len(groups))
+    now = _now()
+    with transaction.atomic():
+        _rows_write(
+            Quote,
+            ("id", "text", "created_at", "updated_at"),
+            ((q, "", now, now) for q in quote_ids),
+        )
+        fingerprint_ids = ids.take(QuoteFingerprint, len(fingerprints))
+        _rows_write(
+            QuoteFingerprint,
+            ("id", "statement_id", "fingerprint"),
+            ((i, pk, f) for i, (pk, f) in zip(fingerprint_ids, fingerprints, strict=True)),
+        )
+        _statement_quotes_set(
+            (pk, quote) for quote, group in zip(quote_ids, groups, strict=True) for pk in group
+        )
+        quotes_refresh(quote_ids=quote_ids)
+    return len(groups)
+
+
+def _statement_quotes_set(pairs: Iterable[tuple[int, int]]) -> None:
+    """``Statement.quote_id`` for many statements: a COPY and one UPDATE on PostgreSQL."""
+    table = connection.ops.quote_name(Statement._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(
+                f"UPDATE {table} SET quote_id = %s WHERE id = %s",
+                [(quote, pk) for pk, quote in pairs],
+            )
+            return
+        cursor.execute("CREATE TEMPORARY TABLE kb_quote_map (id bigint, quote_id bigint)")
+        with cursor.copy("COPY kb_quote_map (id, quote_id) FROM STDIN") as copy:
+            for row in pairs:
+                copy.write_row(row)
+        cursor.execute(
+            f"UPDATE {table} AS s SET quote_id = m.quote_id FROM kb_quote_map AS m "
+            "WHERE s.id = m.id"
+        )
+        cursor.execute("DROP TABLE kb_quote_map")
 
 
 # --- writing rows -----------------------------------------------------------------------
@@ -492,9 +579,10 @@ def _tables_analyze() -> None:
             SummaryCount,
             SummaryDay,
             SummaryLink,
+            Quote,
+            QuoteFingerprint,
         ):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-        cursor.execute(f"ANALYZE {connection.ops.quote_name(StatementTarget._meta.db_table)}")
 
 
 # --- actors -----------------------------------------------------------------------------

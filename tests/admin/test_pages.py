@@ -15,6 +15,7 @@ from statements.models import (
     Mention,
     OtherName,
 )
+from statements.services.quotes import statements_quote
 from tests.factories import OrganisationFactory, PersonFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,8 @@ OPERATORS_ONLY = {IngestRun}
 
 @pytest.fixture
 def one_of_each():
-    statement = StatementFactory()
+    statement = StatementFactory(kind="direct")
+    statements_quote(statement_ids=[statement.pk])  # and the quote it reports
     person, organisation = statement.speaker_person, OrganisationFactory()
     statement.targets.create(organisation=organisation)
     Membership.objects.create(person=person, organisation=organisation, role="minister")

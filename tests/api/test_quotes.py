@@ -63,7 +63,7 @@ def test_a_quote_with_its_reports(corpus, api_client):
     assert body["first_document"]["id"] == corpus["harbour-post"].pk
     assert body["first_reported"] == "2025-03-03"
     reports = body["reports"]
-    assert [r["document"]["id"] for r in reports][0] == corpus["harbour-post"].pk
+    assert reports[0]["document"]["id"] == corpus["harbour-post"].pk
     assert {r["document"]["publisher"] for r in reports} == {
         "The Harbour Post",
         "Valley Courier",
@@ -105,7 +105,7 @@ def test_quote_page_and_most_repeated_lists(corpus):
     ]
     assert "<svg" in html
     home = site.get("/")
-    assert [q.pk for q in home.context["quotes"]][0] == quote.pk
+    assert home.context["quotes"][0].pk == quote.pk
     assert len(home.context["quotes"]) == 3
     rossi = Person.objects.get(name=ROSSI)
     person = site.get(rossi.get_absolute_url())

@@ -4,9 +4,13 @@ one row as with a hundred: joins and prefetches live in the selectors."""
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
+
+from statements.models import Quote, Statement
+from statements.services.quotes import statements_quote
 
 LIST_PAGES = [
-    ("/", 9),
+    ("/", 10),  # counts, latest, most quoted people and organisations, most repeated quotes
     # +1 on PostgreSQL: the row estimate (pg_class) that replaces COUNT(*) on big tables.
     ("/statements/", 6),
     ("/statements/?type=demand&date_after=2024-01-01", 5),
@@ -17,6 +21,7 @@ LIST_PAGES = [
     ("/documents/", 2),
     ("/search/", 8),
     ("/search/?q=well&type=demand", 11),
+    ("/quotes/", 2),
 ]
 
 
@@ -41,7 +46,7 @@ def test_detail_pages_query_count_does_not_grow(
     rows = make_rows(n)
     statement = rows["statements"][-1]
     pages = [
-        (rows["speaker"].get_absolute_url(), 13),
+        (rows["speaker"].get_absolute_url(), 14),  # its most repeated quotes: one query
         (rows["organisation"].get_absolute_url(), 14),
         (statement.get_absolute_url(), 3),
         (statement.document.get_absolute_url(), 5),
@@ -55,3 +60,35 @@ def test_detail_pages_query_count_does_not_grow(
     response = client.get(rows["speaker"].get_absolute_url())
     assert response.context["page"].paginator.count == n
     assert len(response.context["page"].object_list) == min(n, 20)
+
+
+def _quotes_make(statements: list) -> Quote:
+    """Half the statements report one quotation, each other one its own: n/2 + 1 quotes."""
+    for i, statement in enumerate(statements):
+        statement.kind = "direct"
+        statement.content = "all is well today" if i % 2 == 0 else f"line number {i} is mine"
+    Statement.objects.bulk_update(statements, ["kind", "content"])
+    statements_quote(statement_ids=[s.pk for s in statements])
+    return Quote.objects.order_by("-statement_count", "id").first()
+
+
+@pytest.mark.parametrize("n", [1, 100])
+def test_quote_pages_query_count_does_not_grow(client, make_rows, django_assert_max_num_queries, n):
+    api_client = APIClient()
+    rows = make_rows(n)
+    quote = _quotes_make(rows["statements"])
+    assert quote.statement_count == (n + 1) // 2
+    pages = [
+        ("/quotes/", 2),  # count + quotes with speaker and first document
+        ("/quotes/?min_outlets=1&conflicting=false&outlet=example%20news", 2),
+        (quote.get_absolute_url(), 2),  # the quote + its reports
+        ("/api/quotes/", 2),
+        (f"/api/quotes/{quote.pk}/", 2),
+    ]
+    for url, bound in pages:
+        with django_assert_max_num_queries(bound, info=url):
+            response = (api_client if url.startswith("/api/") else client).get(url)
+        assert response.status_code == 200, url
+    listed = client.get("/quotes/").context["page"]
+    assert len(listed.object_list) == min(Quote.objects.count(), 25)
+    assert len(api_client.get(f"/api/quotes/{quote.pk}/").json()["reports"]) == (n + 1) // 2
