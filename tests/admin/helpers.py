@@ -8,12 +8,14 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 
 _editors_migration = importlib.import_module("statements.migrations.0003_editors_group")
+_quotes_migration = importlib.import_module("statements.migrations.0008_quote")
 
 
 def editors_group() -> Group:
     """The group the migration made; made again if a transactional test flushed it."""
     if not Group.objects.filter(name="editors").exists():
         _editors_migration.editors_group_create(apps, None)
+        _quotes_migration.editors_may_view_quotes(apps, None)
     return Group.objects.get(name="editors")
 
 

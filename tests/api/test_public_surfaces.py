@@ -19,8 +19,10 @@ from statements.models import (
     Event,
     Organisation,
     Person,
+    Quote,
     ReviewStatus,
     Statement,
+    StatementKind,
 )
 from statements.services.review import statements_review
 from tests.admin.helpers import editors_group
@@ -60,6 +62,7 @@ def _html_pages(statement: Statement) -> list[str]:
     """Every HTML page that lists statements or could show this one."""
     speaker = statement.speaker_person
     pages = ["/", "/statements/", "/people/", "/organisations/", "/events/", "/documents/"]
+    pages += ["/quotes/", *(q.get_absolute_url() for q in Quote.objects.public())]
     pages += [p.get_absolute_url() for p in Person.objects.live()]
     pages += [o.get_absolute_url() for o in Organisation.objects.live()]
     pages += [e.get_absolute_url() for e in Event.objects.all()]
@@ -218,3 +221,49 @@ def test_counts_agree_on_every_page_and_endpoint(rejected, api_client):
     assert rejected.speaker_person.statements.count() > len(
         fetch_all(api_client, "/api/statements/", {"speaker": rejected.speaker_person.slug})
     ), "the rejected statement is stored but counted nowhere"
+
+
+@pytest.fixture
+def rejected_quotation(kb) -> Statement:
+    """A direct quotation (the report of a quote), rejected by an editor."""
+    statement = (
+        Statement.objects.filter(kind=StatementKind.DIRECT, quote__isnull=False)
+        .order_by("id")
+        .first()
+    )
+    assert statement is not None, "the test articles have direct quotations"
+    statements_review(statements=[statement], status=REJECTED, user=_editor())
+    return statement
+
+
+def test_a_rejected_quotation_is_on_no_quote_surface(rejected_quotation, api_client):
+    rejected = rejected_quotation
+    client = Client()
+    url = rejected.get_absolute_url()
+    for page in ["/", "/quotes/", *(q.get_absolute_url() for q in Quote.objects.public())]:
+        html = _body(client.get(page))
+        assert f'"{url}"' not in html, page
+    for quote in fetch_all(api_client, "/api/quotes/"):
+        detail = api_client.get(f"/api/quotes/{quote['id']}/").json()
+        assert rejected.pk not in {report["id"] for report in detail["reports"]}
+    rejected.refresh_from_db()
+    assert rejected.quote is None
+
+
+def test_quote_counts_agree_with_the_public_statements(rejected_quotation, api_client):
+    """Each quote's counts on the API list, its detail and its page are those of its public
+    statements, and every public direct quotation belongs to a listed quote."""
+    listed = {row["id"]: row for row in fetch_all(api_client, "/api/quotes/")}
+    public = Statement.objects.public()
+    assert set(listed) == set(public.exclude(quote=None).values_list("quote", flat=True))
+    assert not public.filter(kind=StatementKind.DIRECT, quote=None).exists()
+    site = Client()
+    for pk, row in listed.items():
+        reports = public.filter(quote=pk)
+        detail = api_client.get(f"/api/quotes/{pk}/").json()
+        assert row["statement_count"] == len(detail["reports"]) == reports.count()
+        assert row["document_count"] == reports.values("document").distinct().count()
+        page = site.get(f"/quotes/{pk}/")
+        assert len(page.context["quote"].reports) == reports.count()
+    statements = fetch_all(api_client, "/api/statements/")
+    assert {s["quote"]["id"] for s in statements if s["quote"]} == set(listed)
