@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.synthetic import corpus_generate
 from statements.models import Person, Statement, StatementTarget
+from statements.services.quotes import statements_quote
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,12 @@ def _urls() -> dict[str, str]:
     them" section of their page is never empty: Django skips a prefetch for an empty list,
     and a missing section would change the count for a reason unrelated to scale.
     """
+    # The newest statement is made a quotation, so that its page lists its quote's other
+    # reports at both scales (whether a random statement is one would change the count).
     statement = Statement.objects.order_by("-id").first()
+    Statement.objects.filter(pk=statement.pk).update(kind="direct")
+    statements_quote(statement_ids=[statement.pk])
+    statement.refresh_from_db()
     person = (
         Person.objects.annotate(n=Count("statements")).filter(n__gt=0).order_by("-n", "id").first()
     )
@@ -45,6 +51,9 @@ def _urls() -> dict[str, str]:
         "html statement list": "/statements/",
         "html statement page": f"/statements/{statement.pk}/",
         "html person page": f"/people/{person.slug}/",
+        "api quote list": "/api/quotes/",
+        "api quote detail": f"/api/quotes/{statement.quote_id}/",
+        "html quote page": f"/quotes/{statement.quote_id}/",
     }
 
 
