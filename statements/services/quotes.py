@@ -112,10 +112,25 @@ def _statement_place(statement: Statement, report: QuoteReport) -> None:
         alignment = quotes_align(tokens, candidate.tokens)
         if alignment.same and candidate.quote_id is not None:
             matches.append((candidate, alignment))
+    # A quote is joined only by what is the same quotation as its longest report too: a
+    # short common line ("we will make America great again") inside two speeches must not
+    # chain them into one quote, whichever arrived first.
+    texts = dict(
+        Quote.objects.filter(pk__in={c.quote_id for c, _ in matches}).values_list("pk", "text")
+    )
+    canonical = {pk: quote_tokens(text) for pk, text in texts.items()}
+    matches = [
+        (c, a)
+        for c, a in matches
+        if c.quote_id in canonical and quotes_align(tokens, canonical[c.quote_id]).same
+    ]
     quote_id = _quote_choose(matches, report)
     if quote_id is None:
         quote_id = Quote.objects.create(text=statement.content).pk
         report.quotes_created += 1
+    elif len(tokens) > max(len(canonical[c.quote_id]) for c, _ in matches):
+        # The longest report so far: the next quotation is compared with it.
+        Quote.objects.filter(pk=quote_id).update(text=statement.content)
     Statement.objects.filter(pk=statement.pk).update(quote=quote_id)
     QuoteFingerprint.objects.bulk_create(
         QuoteFingerprint(statement_id=statement.pk, fingerprint=f) for f in fingerprints
@@ -147,6 +162,11 @@ def _quote_choose(matches: list, report: QuoteReport) -> int | None:
     inside = {c.quote_id for c, alignment in matches if alignment.first_contains}
     if len(inside) > 1:
         survivor, *others = sorted(inside)
+        longest = max(
+            Quote.objects.filter(pk__in=inside).values_list("text", flat=True),
+            key=lambda text: len(quote_tokens(text)),
+        )
+        Quote.objects.filter(pk=survivor).update(text=longest)
         Statement.objects.filter(quote_id__in=others).update(quote=survivor)
         Quote.objects.filter(pk__in=others).delete()
         report.quotes_merged += len(others)
@@ -278,15 +298,17 @@ def quotes_refresh_for_actor(*, actor: Person | Organisation) -> int:
 
 
 def quotes_rebuild() -> QuoteReport:
-    """Drop every quote and place every direct statement again, oldest report first."""
+    """Drop every quote and place every direct statement again."""
     with transaction.atomic():
         QuoteFingerprint.objects.all().delete()
         Statement.objects.exclude(quote=None).update(quote=None)
         Quote.objects.all().delete()
+    # In the order ingestion met them (documents are numbered as they are stored), so a
+    # rebuild gives the quotes ingestion gave.
     ids = list(
         Statement.objects.filter(kind=StatementKind.DIRECT)
         .exclude(review_status=ReviewStatus.REJECTED)
-        .order_by("document__published_at", "document_id", "pk")
+        .order_by("document_id", "pk")
         .values_list("pk", flat=True)
     )
     report = QuoteReport()

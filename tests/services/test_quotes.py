@@ -18,7 +18,7 @@ from statements.models import (
 )
 from statements.naming import fold_text
 from statements.services.merge import person_merge
-from statements.services.quotes import quotes_rebuild
+from statements.services.quotes import quotes_rebuild, statements_quote
 from statements.services.review import quote_settle, statement_mark_edited, statements_review
 from tests.services.quote_corpus import EXPECTED, ROSSI, WEBB, corpus_ingest
 
@@ -171,3 +171,22 @@ def test_a_merge_of_speakers_settles_the_conflict(corpus):
     assert not quote.conflicting and quote.speaker_person == rossi
     defence = _report("defence", corpus["river-gazette"]).quote
     assert defence.speaker_person == rossi
+
+
+def test_a_common_line_does_not_chain_two_speeches(db):
+    """A short line first, then two different speeches that both contain it: the first
+    speech joins the line's quote, the second starts its own."""
+    from tests.factories import StatementFactory
+
+    line = "we are going to make this country great again"
+    texts = [
+        line,
+        f"Jobs are coming back to the valley and {line}, starting with the mills",
+        f"The border will be secure by the summer and {line}, believe me, folks",
+    ]
+    statements = [StatementFactory(content=text, kind="direct") for text in texts]
+    for statement in statements:
+        statements_quote(statement_ids=[statement.pk])
+    quotes = [Statement.objects.get(pk=s.pk).quote_id for s in statements]
+    assert quotes[0] == quotes[1] != quotes[2]
+    assert Quote.objects.get(pk=quotes[0]).text == texts[1]
