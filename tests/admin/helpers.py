@@ -8,7 +8,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 
 _editors_migration = importlib.import_module("statements.migrations.0003_editors_group")
-_quotes_migration = importlib.import_module("statements.migrations.0009_quote")
+_quotes_migration = importlib.import_module("statements.migrations.0010_quote")
 
 
 def editors_group() -> Group:

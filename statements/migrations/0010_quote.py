@@ -26,7 +26,7 @@ def editors_may_view_quotes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statements', '0008_ingest_run'),
+        ('statements', '0009_summaries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
