@@ -74,6 +74,23 @@ def timeline_buckets(
     ]
 
 
+def _chart_open(kind: str, width: int, height: int, title: str) -> SafeString:
+    """The opening tag of an accessible chart: its title is both its label and tooltip."""
+    return format_html(
+        '<svg class="chart {}" viewBox="0 0 {} {}" role="img" '
+        'aria-label="{}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>',
+        kind,
+        width,
+        height,
+        title,
+        title,
+    )
+
+
+def _axis(x1: float, x2: float, y: float) -> SafeString:
+    return format_html('<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>', x1, y, x2, y)
+
+
 def timeline_svg(buckets: Sequence[TimelineBucket], *, title: str) -> SafeString:
     """A stacked bar chart: one bar per period, one colour per statement type."""
     if not buckets:
@@ -86,21 +103,8 @@ def timeline_svg(buckets: Sequence[TimelineBucket], *, title: str) -> SafeString
     bar_w = max(2.0, min(40.0, slot * 0.7))
     label_every = max(1, math.ceil(len(buckets) / 8))
     parts: list[str] = [
-        format_html(
-            '<svg class="chart timeline" viewBox="0 0 {} {}" role="img" '
-            'aria-label="{}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>',
-            width,
-            height,
-            title,
-            title,
-        ),
-        format_html(
-            '<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>',
-            left,
-            top + plot_h,
-            width - right,
-            top + plot_h,
-        ),
+        _chart_open("timeline", width, height, title),
+        _axis(left, width - right, top + plot_h),
         format_html(
             '<text class="tick" x="{}" y="{}" text-anchor="end">{}</text>'
             '<text class="tick" x="{}" y="{}" text-anchor="end">0</text>',
@@ -156,21 +160,8 @@ def spread_svg(days: Sequence[tuple[dt.date, int]], *, title: str) -> SafeString
     peak = max(n for _, n in days) or 1
     bar_w = max(3.0, min(24.0, plot_w / (span_days + 1) * 0.7))
     parts: list[SafeString] = [
-        format_html(
-            '<svg class="chart spread" viewBox="0 0 {} {}" role="img" '
-            'aria-label="{}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>',
-            width,
-            height,
-            title,
-            title,
-        ),
-        format_html(
-            '<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>',
-            left,
-            top + plot_h,
-            width - right,
-            top + plot_h,
-        ),
+        _chart_open("spread", width, height, title),
+        _axis(left, width - right, top + plot_h),
     ]
     for day, n in days:
         x = left + (plot_w - bar_w) * (day - first).days / span_days
