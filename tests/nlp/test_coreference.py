@@ -264,3 +264,12 @@ def test_a_known_organisation_the_tagger_takes_for_a_person_is_an_organisation(n
         "Twitter": "organisation",
         "RT": "organisation",
     }
+
+
+def test_a_pronoun_continues_the_main_clause_subject_before_an_embedded_one(nlp):
+    text = (
+        "White House press secretary Josh Earnest said President Barack Obama would veto "
+        "the bill. He said the bill was flawed."
+    )
+    statements = extract(text, nlp=nlp).statements
+    assert [s.speaker_resolved for s in statements] == ["Josh Earnest", "Josh Earnest"]

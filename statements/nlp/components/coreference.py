@@ -112,6 +112,7 @@ class _State:
     recent_subjects: list[str] = field(default_factory=list)
     recent_people: list[str] = field(default_factory=list)
     organisation_subject: tuple[str, int] | None = None  # key, token index of its sentence
+    main_subject: tuple[str, int] | None = None  # person subject of a main clause, sentence
     mention_count: Counter = field(default_factory=Counter)
     mentions: list[MentionData] = field(default_factory=list)
     token_keys: dict[int, str] = field(default_factory=dict)
@@ -610,7 +611,22 @@ def _parenthesised(span: Span) -> list[str]:
 # ------------------------------------------------------------------------------ reading order
 
 
-def _pronoun_target(state: _State, gender: str) -> str | None:
+def _note_main_subject(state: _State, key: str, token: Token) -> None:
+    """Remember the person who is the subject of a sentence's main verb ("Earnest said
+    that Obama ..."): the one a following "he said" most often continues."""
+    if token.dep_ in SUBJECT_DEPS and token.head.dep_ == "ROOT":
+        state.main_subject = (key, token.sent.start)
+
+
+def _pronoun_target(state: _State, gender: str, token: Token | None = None) -> str | None:
+    """The main-clause subject of this sentence or the one before when the gender agrees,
+    else the most recent person of that gender in subject position, else mentioned."""
+    if token is not None and state.main_subject is not None:
+        key, sentence_start = state.main_subject
+        sentence = token.sent
+        earliest = token.doc[sentence.start - 1].sent.start if sentence.start > 0 else 0
+        if sentence_start >= earliest and state.entities[key]["gender"] in ("", gender):
+            return key
     for recent in (state.recent_subjects, state.recent_people):
         for key in reversed(recent):
             if state.entities[key]["gender"] in ("", gender):
@@ -709,6 +725,7 @@ def _read_name(state: _State, candidate: _Candidate) -> None:
             state.token_keys[named_noun.i] = entity_key
             subject = subject or named_noun.dep_ in SUBJECT_DEPS
         state.seen_person(entity_key, subject)
+        _note_main_subject(state, entity_key, named_noun if named_noun is not None else head)
     elif candidate.label in {"ORG", "GPE", "LOC", "FAC", "NORP"}:
         entity_key = _resolve_organisation(state, candidate)
         is_state = entity_key and state.entities[entity_key]["classification"] == "state"
@@ -755,7 +772,7 @@ def _read_token(state: _State, token: Token, nouns: frozenset[str]) -> None:
         label = "PRON"
     elif token.lower_ in SUBJECT_PRONOUNS or token.lower_ in POSSESSIVE_PRONOUNS:
         gender = gender_words()[token.lower_]
-        target = _pronoun_target(state, gender)
+        target = _pronoun_target(state, gender, token)
         if (
             target
             and not state.entities[target]["gender"]
@@ -772,6 +789,8 @@ def _read_token(state: _State, token: Token, nouns: frozenset[str]) -> None:
         state.token_keys[token.i] = target
         if label == "DESC" and state.entities[target]["kind"] == "person":
             state.seen_person(target, True)
+        if state.entities[target]["kind"] == "person":
+            _note_main_subject(state, target, token)
 
 
 def resolve_entities(doc: Doc) -> tuple[list[EntityData], list[MentionData], list[list[int]]]:
