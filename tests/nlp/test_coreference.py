@@ -273,3 +273,14 @@ def test_a_pronoun_continues_the_main_clause_subject_before_an_embedded_one(nlp)
     )
     statements = extract(text, nlp=nlp).statements
     assert [s.speaker_resolved for s in statements] == ["Josh Earnest", "Josh Earnest"]
+
+
+def test_a_surname_the_tagger_missed_keeps_its_given_name(nlp):
+    text = (
+        "The rule was mentioned by Ivanka Trump in an interview. Donald Trump spoke on Monday.\n"
+        "Ivanka Trump, the Republican presidential nominee's eldest daughter, noted the rule "
+        "in the interview last week. She said fathers would get leave."
+    )
+    found = {s.cue: s.speaker_resolved for s in extract(text, nlp=nlp).statements}
+    assert found["noted"] == "Ivanka Trump"
+    assert found["said"] == "Ivanka Trump"

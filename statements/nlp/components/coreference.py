@@ -353,7 +353,12 @@ def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
                 and token.i not in tagged
                 and document_name_key(token.text) in full_person_keys
             ):
-                candidates.append(_Candidate(doc[token.i : token.i + 1], "PERSON", "", ""))
+                start = token.i
+                # with the given name spaCy missed too ("Ivanka Trump, the ... daughter,")
+                before = doc[start - 1] if start > 0 else None
+                if before is not None and before.i not in tagged and before.is_title:
+                    start -= 1 if given_names().get(before.lower_) else 0
+                candidates.append(_Candidate(doc[start : token.i + 1], "PERSON", "", ""))
     return sorted(candidates, key=lambda candidate: candidate.span.start)
 
 
