@@ -315,6 +315,10 @@ def corpus_generate(
     started = time.perf_counter()
     say = progress or (lambda message: None)
     rng = random.Random(seed)
+    if connection.vendor == "postgresql":
+        # Loading is not a request: a bulk UPDATE over a million rows may take minutes.
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
     if clear:
         corpus_clear()
         say("cleared the knowledge-base tables")
