@@ -74,6 +74,7 @@ def test_speech_verb_after_an_aspectual_verb_is_the_cue(nlp):
     text = "Residents continue to demand answers from the council about the closures."
     statement = statement_with_cue(extract(text, nlp=nlp), "demand")
     assert statement.cue == "continue to demand"
+    assert statement.content == "answers from the council about the closures"
     assert statement.statement_type == "demand"
 
 

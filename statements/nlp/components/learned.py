@@ -302,9 +302,22 @@ def statements_from(
     return statements
 
 
+def _after_cue(doc: Doc, spans: list, cue_end: int) -> list:
+    """Content never holds its own cue: when the cue grew past the tagged content's start
+    ("continue" -> "continue to demand"), the content starts after it."""
+    if not spans or not spans[0][0] < cue_end < spans[0][1]:
+        return spans
+    start = cue_end
+    text = doc.text
+    while start < spans[0][1] and text[start].isspace():
+        start += 1
+    return [(start, spans[0][1]), *spans[1:]]
+
+
 def _statement(doc, attribution, spans, quotes, token_key, cues) -> StatementData:
     entry, cue_last_index = _cue_entry(doc, attribution.cue[-1], cues)
     cue_first, cue_last = doc[attribution.cue[0]], doc[cue_last_index]
+    spans = _after_cue(doc, spans, cue_last.idx + len(cue_last.text))
     speaker_start = speaker_end = None
     speaker_key = ""
     if attribution.source is not None:
