@@ -5,6 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tests.admin.helpers import editors_group
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_DIR / "seeds"
@@ -81,3 +85,20 @@ def ingested_seed(db, nlp_pipeline):
     )
     assert not report.failures, report.failures
     return Document.objects.get(pk=report.document_ids[0])
+
+
+@pytest.fixture
+def editor(db) -> User:
+    """A staff user whose only rights come from the ``editors`` group the migration made."""
+    user = User.objects.create_user("editor", "editor@example.org", "correct horse battery")
+    user.is_staff = True
+    user.save()
+    user.groups.add(editors_group())
+    return user
+
+
+@pytest.fixture
+def editor_client(editor: User) -> Client:
+    client = Client()
+    client.force_login(editor)
+    return client

@@ -27,7 +27,7 @@ from statements.services.reextract import documents_reextract
 from statements.services.relink import statements_relink
 from statements.services.review import statements_review
 from statements.services.summaries import summaries_check, summaries_rebuild, summaries_stored
-from tests.admin.helpers import editors_group, statement_form_data
+from tests.admin.helpers import statement_form_data
 from tests.factories import OrganisationFactory
 from tests.hardening.test_backup import _empty_the_database
 
@@ -59,22 +59,6 @@ def assert_exact(step: str) -> None:
             t: public.filter(statement_type=t).count()
             for t in set(public.values_list("statement_type", flat=True))
         }, (step, person.name)
-
-
-@pytest.fixture
-def editor(db) -> User:
-    user = User.objects.create_user("editor", "editor@example.org", "correct horse battery")
-    user.is_staff = True
-    user.save()
-    user.groups.add(editors_group())
-    return user
-
-
-@pytest.fixture
-def editor_client(editor: User) -> Client:
-    client = Client()
-    client.force_login(editor)
-    return client
 
 
 def _ingest(paths, nlp, *, force: bool = False) -> None:
