@@ -14,7 +14,7 @@ from celery.signals import worker_process_init
 from django.conf import settings
 
 from statements.services.ingest import IngestOutcome
-from statements.services.ingest_queue import run_item_give_up, run_item_ingest
+from statements.services.ingest_queue import run_items_give_up, run_items_ingest
 
 
 @functools.cache
@@ -30,27 +30,28 @@ def _pipeline_preload(**_kwargs: Any) -> None:
     worker_pipeline(settings.KB_SPACY_MODEL)
 
 
-@shared_task(bind=True, name="statements.tasks.run_item_ingest_task", acks_late=True)
-def run_item_ingest_task(
-    self: Any, *, item_id: int, planned: dict[str, Any], force: bool, model_name: str
-) -> str | None:
-    """Extract and store one queued document; a failure is retried with a doubling delay
-    (``KB_QUEUE_RETRY_BACKOFF``) up to ``KB_QUEUE_MAX_RETRIES`` times, then recorded."""
+@shared_task(bind=True, name="statements.tasks.ingest_items_task", acks_late=True)
+def ingest_items_task(
+    self: Any, *, items: list[dict[str, Any]], force: bool, model_name: str
+) -> list[str | None]:
+    """Extract and store a few queued documents; failures are retried with a doubling delay
+    (``KB_QUEUE_RETRY_BACKOFF``) up to ``KB_QUEUE_MAX_RETRIES`` times, then recorded. A
+    retry runs only the documents still pending."""
     retries, most = self.request.retries, settings.KB_QUEUE_MAX_RETRIES
     countdown = settings.KB_QUEUE_RETRY_BACKOFF * 2**retries
     try:
-        outcome = run_item_ingest(
-            item_id=item_id,
-            planned=planned,
+        outcomes = run_items_ingest(
+            items=items,
             force=force,
             nlp=worker_pipeline(model_name or settings.KB_SPACY_MODEL),
             final_attempt=retries >= most,
         )
     except Exception as error:  # the database went away mid-task, say: try again later
         if retries >= most:
-            run_item_give_up(item_id=item_id, reason=f"{type(error).__name__}: {error}")
+            reason = f"{type(error).__name__}: {error}"
+            run_items_give_up(item_ids=[entry["item_id"] for entry in items], reason=reason)
             raise
         raise self.retry(exc=error, countdown=countdown, max_retries=most) from error
-    if outcome is IngestOutcome.FAILED and retries < most:
+    if IngestOutcome.FAILED in outcomes and retries < most:
         raise self.retry(countdown=countdown, max_retries=most)
-    return outcome.value if outcome else None
+    return [outcome.value if outcome else None for outcome in outcomes]

@@ -9,10 +9,10 @@ three steps, so that the same write logic serves every way of running it:
   (``to_json``) so a task queue can carry it.
 - **store** (``document_store``): write one document's extraction in its own transaction
   and return an ``InputResult`` whose ``outcome`` is an ``IngestOutcome``.
-- **drivers** combine them: ``documents_ingest`` (today's local run: a lazy stream of
-  inputs through ``extract_many``, whose forked workers build the records), and
-  ``planned_document_ingest`` (one planned document in, one JSON result out: the body of a
-  task-queue job, with the extraction made where the job runs).
+- **drivers** combine them: ``documents_ingest`` (the local run: a lazy stream of inputs
+  through ``extract_many``, whose forked workers build the records), and the task-queue
+  driver (``services/ingest_queue.py``: a few planned documents per job, carried as JSON,
+  parsed together by ``planned_extractions`` where the job runs).
 
 Rules shared by every driver:
 
@@ -47,7 +47,7 @@ import multiprocessing
 import time
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -467,27 +467,32 @@ def _queue_ingest(
             _extract_one_by_one(queue, nlp, error, force=force, cache=cache)
 
 
-def planned_document_ingest(
-    planned: dict[str, Any],
-    *,
-    force: bool = False,
-    nlp: Any = None,
-    model_name: str = "",
-    record: Callable[[InputResult], None] | None = None,
-) -> dict[str, Any]:
-    """One planned document (``PlannedDocument.to_json()``) extracted here and stored; the
-    ``InputResult`` as JSON. The body of a task-queue job: inputs and result are plain JSON
-    and the write is the same ``document_store`` the local driver uses (``record`` is its)."""
-    from statements.nlp import extract, load_pipeline
+def planned_extractions(
+    documents: Sequence[PlannedDocument], *, nlp: Any, batch_size: int
+) -> Iterator[Extraction | str]:
+    """Each planned document's extraction, in order, parsed together through ``nlp.pipe``;
+    for a document the engine fails on, its one-line failure reason instead.
 
-    document = PlannedDocument.from_json(planned)
-    nlp = nlp or load_pipeline(model_name or settings.KB_SPACY_MODEL)
+    The extraction step of a task-queue job that carries a few documents: parsing them as
+    one batch is what makes the queue as fast as a local run. After a failure the batch's
+    remaining documents are parsed one by one, so that only the culprit fails.
+    """
+    from statements.nlp import extract, extract_many
+
+    done = 0
     try:
-        extraction = extract(document.text, document.metadata, nlp=nlp)
-    except Exception as error:  # one document, reported by name
-        reason = f"extraction failed: {one_line(error)}"
-        return InputResult(document.path, IngestOutcome.FAILED, reason=reason).to_json()
-    return document_store(document, extraction, force=force, record=record).to_json()
+        items = ((document.text, document.metadata) for document in documents)
+        for extraction in extract_many(items, nlp=nlp, batch_size=batch_size):
+            done += 1
+            yield extraction
+        return
+    except Exception:  # the engine failed on one of the batch: retried alone below
+        pass
+    for document in documents[done:]:
+        try:
+            yield extract(document.text, document.metadata, nlp=nlp)
+        except Exception as error:  # one document, reported by name
+            yield f"extraction failed: {one_line(error)}"
 
 
 def extraction_ingest(

@@ -2,14 +2,18 @@
 
 ``ingest_enqueue`` plans every input where it is called (read, validate, normalise, hash,
 skip texts already stored: bad files are reported exactly as by a local run), records an
-``IngestRun`` with one ``IngestRunItem`` per input, and sends one task per document that
-needs the engine, carrying the ``PlannedDocument`` as JSON. A Celery worker runs
-``run_item_ingest`` for each: the same ``planned_document_ingest`` / ``document_store``
-as every other driver, the item's result written inside the document's transaction.
+``IngestRun`` with one ``IngestRunItem`` per input, and sends one task per small batch of
+documents that need the engine (``KB_QUEUE_BATCH_SIZE``), carrying each
+``PlannedDocument`` as JSON. A Celery worker runs ``run_items_ingest`` for each batch: its
+documents parsed together (``planned_extractions``: one ``nlp.pipe`` call, as a local run
+parses), then each stored by the same ``document_store`` as every other driver, in its own
+transaction, with its item's result written inside that transaction.
 
 Why this is safe under redelivery (tasks are acknowledged late, so a task whose worker
 died is run again): the item and its document commit together, so a second delivery finds
-either both (and does nothing) or neither (and stores the document once). Two deliveries
+either both (and skips it) or neither (and stores the document once). A batch whose
+worker died after storing some of its documents is redelivered whole, and only the rest
+are parsed and stored. Two deliveries
 running at once race on ``Document.sha256``'s unique index, and the loser's writes roll
 back. A run is finished by whichever delivery settles its last item, under a row lock.
 """
@@ -28,7 +32,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from statements.models import IngestItemState, IngestRun, IngestRunItem
+from statements.nlp.records import Extraction
 from statements.readers import ReadError, SourceDocument, published_parse
+from statements.services.entities import ResolutionCache
 from statements.services.ingest import (
     IngestOutcome,
     IngestReport,
@@ -37,11 +43,12 @@ from statements.services.ingest import (
     PlannedDocument,
     RowCounts,
     document_plan,
-    planned_document_ingest,
+    document_store,
+    planned_extractions,
 )
 from statements.services.relink import statements_relink
 
-TASK_NAME = "statements.tasks.run_item_ingest_task"
+TASK_NAME = "statements.tasks.ingest_items_task"
 _ENQUEUE_CHUNK = 100
 
 
@@ -182,18 +189,20 @@ def _items_send(run: IngestRun, batch: list[tuple[IngestRunItem, PlannedDocument
 
 
 def _tasks_send(run: IngestRun, items: list[IngestRunItem]) -> None:
-    """One task per item, its planned document as JSON; ``_SendFailed`` names the unsent."""
+    """One task per ``KB_QUEUE_BATCH_SIZE`` items, their planned documents as JSON;
+    ``_SendFailed`` names the items whose task was not sent."""
     from kb.celery import app
 
+    size = max(1, settings.KB_QUEUE_BATCH_SIZE)
+    batches = [items[start : start + size] for start in range(0, len(items), size)]
     sent = 0
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
-            for item in items:
+            for batch in batches:
                 app.send_task(
                     TASK_NAME,
                     kwargs={
-                        "item_id": item.pk,
-                        "planned": item.payload,
+                        "items": [{"item_id": i.pk, "planned": i.payload} for i in batch],
                         "force": run.force,
                         "model_name": run.model_name,
                     },
@@ -202,7 +211,8 @@ def _tasks_send(run: IngestRun, items: list[IngestRunItem]) -> None:
                 )
                 sent += 1
     except Exception as error:  # kombu raises the transport's own errors
-        raise _SendFailed([item.pk for item in items[sent:]], error) from error
+        unsent = [item.pk for batch in batches[sent:] for item in batch]
+        raise _SendFailed(unsent, error) from error
 
 
 def ingest_run_requeue(*, run: IngestRun) -> int:
@@ -230,49 +240,72 @@ def ingest_run_requeue(*, run: IngestRun) -> int:
 # ----------------------------------------------------------------------------- worker
 
 
-def run_item_ingest(
-    *, item_id: int, planned: dict[str, Any], force: bool, nlp: Any, final_attempt: bool
-) -> IngestOutcome | None:
-    """A worker's body for one queued document: extract, store, record the item.
+def run_items_ingest(
+    *, items: list[dict[str, Any]], force: bool, nlp: Any, final_attempt: bool
+) -> list[IngestOutcome | None]:
+    """A worker's body for one queued batch: extract its documents together, store each.
 
-    Returns the outcome, or ``None`` when the item was already settled (a redelivery: no
-    work done). A failure is recorded as final only on the ``final_attempt``; before that
-    the item keeps its reason and attempt count and the caller retries.
+    ``items`` are ``{"item_id", "planned"}`` pairs. Returns each item's outcome in order, or
+    ``None`` for an item already settled (a redelivery: no work done for it). A failure is
+    recorded as final only on the ``final_attempt``; before that the item keeps its reason
+    and attempt count, and the caller retries the batch (whose settled items it skips).
     """
-    item = IngestRunItem.objects.filter(pk=item_id).values("state", "run_id").first()
-    if item is None:
-        return None  # its run was deleted
-    if item["state"] != IngestItemState.PENDING:
-        run_finish_if_complete(run_id=item["run_id"])
-        return None
+    ids = [entry["item_id"] for entry in items]
+    rows = IngestRunItem.objects.filter(pk__in=ids).values("id", "state", "run_id")
+    found = {row["id"]: row for row in rows}
+    pending = IngestItemState.PENDING
+    todo = [entry for entry in items if found.get(entry["item_id"], {}).get("state") == pending]
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    IngestRunItem.objects.filter(pk=item_id, state=IngestItemState.PENDING).update(
-        started_at=timezone.now(), worker=worker
-    )
+    IngestRunItem.objects.filter(
+        pk__in=[entry["item_id"] for entry in todo], state=IngestItemState.PENDING
+    ).update(started_at=timezone.now(), worker=worker)
+    documents = [PlannedDocument.from_json(entry["planned"]) for entry in todo]
+    outcomes: dict[int, IngestOutcome | None] = {}
+    cache = ResolutionCache()
+    extractions = planned_extractions(documents, nlp=nlp, batch_size=len(documents) or 1)
+    for entry, document, extraction in zip(todo, documents, extractions, strict=True):
+        item_id = entry["item_id"]
+        if isinstance(extraction, str):
+            result = InputResult(document.path, IngestOutcome.FAILED, reason=extraction)
+        else:
+            result = _item_store(item_id, document, extraction, force, cache, worker)
+        if result is not None and result.outcome is IngestOutcome.FAILED:
+            _item_fail(item_id, result.reason, worker, final=final_attempt)
+        outcomes[item_id] = result.outcome if result else None
+    for run_id in sorted({row["run_id"] for row in found.values()}):
+        run_finish_if_complete(run_id=run_id)
+    return [outcomes.get(item_id) for item_id in ids]
+
+
+def _item_store(
+    item_id: int,
+    document: PlannedDocument,
+    extraction: Extraction,
+    force: bool,
+    cache: ResolutionCache,
+    worker: str,
+) -> InputResult | None:
+    """Store one document with its item settled in the same transaction; ``None`` when
+    another delivery settled the item first (this one's writes are rolled back)."""
     try:
-        result = InputResult.from_json(
-            planned_document_ingest(
-                planned,
-                force=force,
-                nlp=nlp,
-                record=lambda result: _item_settle(item_id, result, worker),
-            )
+        return document_store(
+            document,
+            extraction,
+            force=force,
+            cache=cache,
+            record=lambda result: _item_settle(item_id, result, worker),
         )
     except _ItemAlreadySettled:
-        result = None
-    if result is not None and result.outcome is IngestOutcome.FAILED:
-        _item_fail(item_id, result.reason, worker, final=final_attempt)
-        if not final_attempt:
-            return IngestOutcome.FAILED
-    run_finish_if_complete(run_id=item["run_id"])
-    return result.outcome if result else None
+        return None
 
 
-def run_item_give_up(*, item_id: int, reason: str) -> None:
-    """Record a queued document as failed after its last attempt raised."""
-    _item_fail(item_id, reason, f"{socket.gethostname()}:{os.getpid()}", final=True)
-    run_id = IngestRunItem.objects.filter(pk=item_id).values_list("run_id", flat=True).first()
-    if run_id is not None:
+def run_items_give_up(*, item_ids: list[int], reason: str) -> None:
+    """Record a queued batch's unsettled documents as failed after its last attempt raised."""
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    for item_id in item_ids:
+        _item_fail(item_id, reason, worker, final=True)
+    run_ids = IngestRunItem.objects.filter(pk__in=item_ids).values_list("run_id", flat=True)
+    for run_id in sorted(set(run_ids)):
         run_finish_if_complete(run_id=run_id)
 
 

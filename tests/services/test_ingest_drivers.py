@@ -20,7 +20,7 @@ from statements.services.ingest import (
     document_plan,
     document_store,
     documents_ingest,
-    planned_document_ingest,
+    planned_extractions,
 )
 
 
@@ -43,6 +43,8 @@ def statement_rows() -> list[tuple]:
 
 
 def test_task_queue_driver_stores_what_the_local_driver_stores(db, nlp_pipeline, seed_text):
+    from statements.services.ingest_queue import run_items_ingest
+
     source = SourceDocument("seed.txt", seed_text)
     local = documents_ingest([source], nlp=nlp_pipeline)
     expected = statement_rows()
@@ -51,10 +53,32 @@ def test_task_queue_driver_stores_what_the_local_driver_stores(db, nlp_pipeline,
     planned = document_plan(source)
     assert isinstance(planned, PlannedDocument)
     payload = through_json(planned.to_json())
-    result = InputResult.from_json(through_json(planned_document_ingest(payload, nlp=nlp_pipeline)))
-    assert result.outcome is IngestOutcome.CREATED
-    assert result.counts.statements == local.statements_created
+    run = models.IngestRun.objects.create()
+    item = models.IngestRunItem.objects.create(
+        run=run, path=planned.path, sha256=planned.sha256, queued=True, payload=payload
+    )
+    entries = through_json([{"item_id": item.pk, "planned": payload}])
+    outcomes = run_items_ingest(items=entries, force=False, nlp=nlp_pipeline, final_attempt=True)
+    assert outcomes == [IngestOutcome.CREATED]
+    item.refresh_from_db()
+    assert item.counts["statements"] == local.statements_created
     assert statement_rows() == expected
+
+
+def test_a_batch_is_parsed_together_and_only_the_culprit_fails(db, nlp_pipeline, seed_text):
+    too_long = "x" * (nlp_pipeline.max_length + 1)  # the engine refuses it
+    texts = [seed_text, too_long, "Oxfam said the cuts would cost lives."]
+    documents = [document_plan(SourceDocument(f"{i}.txt", text)) for i, text in enumerate(texts)]
+    assert all(isinstance(document, PlannedDocument) for document in documents)
+
+    results = list(planned_extractions(documents, nlp=nlp_pipeline, batch_size=3))
+
+    assert len(results) == 3
+    assert results[0] == extract(documents[0].text, documents[0].metadata, nlp=nlp_pipeline)
+    assert isinstance(results[1], str) and results[1].startswith("extraction failed:")
+    assert "max_length" in results[1] or "E088" in results[1]
+    assert results[2] == extract(documents[2].text, documents[2].metadata, nlp=nlp_pipeline)
+    assert results[2].statements
 
 
 def test_store_takes_an_extraction_made_in_another_process(db, nlp_pipeline, seed_text):

@@ -136,8 +136,13 @@ def _queued_item(source: SourceDocument, **metadata: str) -> tuple[models.Ingest
     item = models.IngestRunItem.objects.create(
         run=run, path=planned.path, sha256=planned.sha256, queued=True, payload=planned.to_json()
     )
-    payload = {"item_id": item.pk, "planned": planned.to_json(), "force": False, "model_name": ""}
-    return item, payload
+    return item, _task_payload(item)
+
+
+def _task_payload(*items: models.IngestRunItem) -> dict:
+    """The keyword arguments of the task that carries these items, as ``_tasks_send`` sends."""
+    entries = [{"item_id": item.pk, "planned": item.payload} for item in items]
+    return {"items": entries, "force": False, "model_name": ""}
 
 
 @pytest.fixture
@@ -353,13 +358,13 @@ def test_wait_and_dry_run_are_refused_where_they_do_not_apply(db, tmp_path):
 
 
 def test_a_redelivered_task_is_a_no_op(db):
-    from statements.tasks import run_item_ingest_task
+    from statements.tasks import ingest_items_task
 
     item, payload = _queued_item(SourceDocument("a.txt", ARTICLES["c.txt"]))
-    assert run_item_ingest_task.apply(kwargs=payload).get() == "created"
+    assert ingest_items_task.apply(kwargs=payload).get() == ["created"]
     statements = models.Statement.objects.count()
     # The broker hands the same message out again (its worker died before acknowledging).
-    assert run_item_ingest_task.apply(kwargs=payload).get() is None
+    assert ingest_items_task.apply(kwargs=payload).get() == [None]
     assert models.Document.objects.count() == 1
     assert models.Statement.objects.count() == statements > 0
     item.refresh_from_db()
@@ -367,25 +372,62 @@ def test_a_redelivered_task_is_a_no_op(db):
     assert item.run.finished_at is not None
 
 
+def test_a_batch_redelivered_after_some_of_it_was_stored_stores_only_the_rest(db):
+    from statements.tasks import ingest_items_task
+
+    stored, _ = _queued_item(SourceDocument("a.txt", ARTICLES["a.txt"]))
+    ingest_items_task.apply(kwargs=_task_payload(stored)).get()
+    stored_rows = models.Statement.objects.filter(document__source_path="a.txt").count()
+    planned = document_plan(SourceDocument("b.txt", ARTICLES["b.txt"]))
+    rest = models.IngestRunItem.objects.create(
+        run=stored.run, path="b.txt", sha256=planned.sha256, queued=True, payload=planned.to_json()
+    )
+    # The first document of the batch was stored before its worker died; the batch comes back.
+    models.IngestRun.objects.filter(pk=stored.run_id).update(finished_at=None)
+
+    assert ingest_items_task.apply(kwargs=_task_payload(stored, rest)).get() == [None, "created"]
+
+    assert models.Document.objects.count() == 2
+    assert models.Statement.objects.filter(document__source_path="a.txt").count() == stored_rows
+    rest.refresh_from_db()
+    assert rest.state == "created" and rest.counts["statements"] > 0
+    assert models.Statement.objects.count() == stored_rows + rest.counts["statements"]
+    assert models.IngestRun.objects.get(pk=stored.run_id).finished_at is not None
+
+
+def test_one_failing_document_of_a_batch_does_not_hold_the_others_back(db, settings):
+    from statements.tasks import ingest_items_task
+
+    settings.KB_QUEUE_MAX_RETRIES = 1
+    good, _ = _queued_item(SourceDocument("good.txt", ARTICLES["d.txt"]))
+    bad, _ = _queued_item(SourceDocument("bad.txt", ARTICLES["e.txt"]), published="2024-02-31")
+    ingest_items_task.apply(kwargs=_task_payload(bad, good))  # retried at once here
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert (good.state, good.attempts) == ("created", 0)
+    assert (bad.state, bad.attempts) == ("failed", 2) and "out of range" in bad.reason
+    assert list(models.Document.objects.values_list("source_path", flat=True)) == ["good.txt"]
+
+
 def test_a_second_run_of_the_same_text_is_unchanged(db):
-    from statements.tasks import run_item_ingest_task
+    from statements.tasks import ingest_items_task
 
     _, first = _queued_item(SourceDocument("a.txt", ARTICLES["c.txt"]))
     item, second = _queued_item(SourceDocument("copy.txt", ARTICLES["c.txt"]))
-    run_item_ingest_task.apply(kwargs=first).get()
+    ingest_items_task.apply(kwargs=first).get()
     # Planned before the first was stored: the store step finds the text and does nothing.
-    assert run_item_ingest_task.apply(kwargs=second).get() == "unchanged"
+    assert ingest_items_task.apply(kwargs=second).get() == ["unchanged"]
     item.refresh_from_db()
     assert item.state == "unchanged" and item.document_id is not None
     assert models.Document.objects.count() == 1
 
 
 def test_failures_are_retried_then_recorded(db, settings):
-    from statements.tasks import run_item_ingest_task
+    from statements.tasks import ingest_items_task
 
     settings.KB_QUEUE_MAX_RETRIES = 2
     item, payload = _queued_item(SourceDocument("a.txt", ARTICLES["c.txt"]), published="2024-02-31")
-    run_item_ingest_task.apply(kwargs=payload)  # Celery runs the retries at once here
+    ingest_items_task.apply(kwargs=payload)  # Celery runs the retries at once here
     item.refresh_from_db()
     assert (item.state, item.attempts) == ("failed", 3)
     assert "out of range" in item.reason
