@@ -1061,6 +1061,28 @@ class IngestRunItemInline(admin.TabularInline):
         return False
 
 
+# A run's count columns: the column's label and which of the run's items it counts.
+_RUN_ITEM_COUNTS: dict[str, tuple[str, Q | None]] = {
+    "input": ("inputs", None),
+    "queued": ("queued", Q(items__queued=True)),
+    "pending": ("pending", Q(items__state=models.IngestItemState.PENDING)),
+    "created": ("created", Q(items__state=models.IngestItemState.CREATED)),
+    "unchanged": ("unchanged", Q(items__state=models.IngestItemState.UNCHANGED)),
+    "failed": ("failed", Q(items__state=models.IngestItemState.FAILED)),
+}
+
+
+def _run_count_column(name: str, label: str) -> Callable[[models.IngestRun], int]:
+    """A sortable list column showing the ``{name}_total`` annotation of the run list."""
+
+    @admin.display(description=label, ordering=f"{name}_total")
+    def column(run: models.IngestRun) -> int:
+        return getattr(run, f"{name}_total")
+
+    column.__name__ = f"{name}_count"
+    return column
+
+
 @admin.register(models.IngestRun)
 class IngestRunAdmin(admin.ModelAdmin):
     """Queued ingest runs (``ingest --queue``, re-extraction with a broker): read-only."""
@@ -1070,12 +1092,7 @@ class IngestRunAdmin(admin.ModelAdmin):
         "created_at",
         "finished_at",
         "force",
-        "input_count",
-        "queued_count",
-        "pending_count",
-        "created_count",
-        "unchanged_count",
-        "failed_count",
+        *(_run_count_column(name, label) for name, (label, _) in _RUN_ITEM_COUNTS.items()),
     ]
     list_filter = ["force"]
     readonly_fields = [
@@ -1090,49 +1107,17 @@ class IngestRunAdmin(admin.ModelAdmin):
     inlines = [IngestRunItemInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        state = models.IngestItemState
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                input_total=Count("items"),
-                queued_total=Count("items", filter=Q(items__queued=True)),
-                pending_total=Count("items", filter=Q(items__state=state.PENDING)),
-                created_total=Count("items", filter=Q(items__state=state.CREATED)),
-                unchanged_total=Count("items", filter=Q(items__state=state.UNCHANGED)),
-                failed_total=Count("items", filter=Q(items__state=state.FAILED)),
-            )
-        )
+        totals = {
+            f"{name}_total": Count("items", filter=items)
+            for name, (_, items) in _RUN_ITEM_COUNTS.items()
+        }
+        return super().get_queryset(request).annotate(**totals)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # runs come from `ingest --queue` and the re-extract action
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
-
-    @admin.display(description="inputs", ordering="input_total")
-    def input_count(self, run: models.IngestRun) -> int:
-        return run.input_total
-
-    @admin.display(description="queued", ordering="queued_total")
-    def queued_count(self, run: models.IngestRun) -> int:
-        return run.queued_total
-
-    @admin.display(description="pending", ordering="pending_total")
-    def pending_count(self, run: models.IngestRun) -> int:
-        return run.pending_total
-
-    @admin.display(description="created", ordering="created_total")
-    def created_count(self, run: models.IngestRun) -> int:
-        return run.created_total
-
-    @admin.display(description="unchanged", ordering="unchanged_total")
-    def unchanged_count(self, run: models.IngestRun) -> int:
-        return run.unchanged_total
-
-    @admin.display(description="failed", ordering="failed_total")
-    def failed_count(self, run: models.IngestRun) -> int:
-        return run.failed_total
 
 
 # -- quotes ---------------------------------------------------------------------------------

@@ -74,3 +74,28 @@ def test_changelists_take_a_fixed_number_of_queries(
         response = admin_client.get(reverse(f"admin:statements_{model_name}_changelist"))
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) >= 12
+
+
+def test_the_ingest_run_list_counts_each_runs_items(admin_client):
+    run = IngestRun.objects.create(inputs=["news/"])
+    for path, state, queued in [
+        ("a.txt", "failed", False),
+        ("b.txt", "pending", True),
+        ("c.txt", "created", True),
+        ("d.txt", "created", True),
+        ("e.txt", "unchanged", False),
+    ]:
+        IngestRunItem.objects.create(run=run, path=path, state=state, queued=queued)
+
+    response = admin_client.get(reverse("admin:statements_ingestrun_changelist"), {"o": "6"})
+
+    assert response.status_code == 200
+    result_list = response.context["cl"].result_list
+    assert [
+        (r.input_total, r.queued_total, r.pending_total, r.created_total, r.unchanged_total)
+        for r in result_list
+    ] == [(5, 3, 1, 2, 1)]
+    assert result_list[0].failed_total == 1
+    page = response.content.decode()
+    for label in ("inputs", "queued", "pending", "created", "unchanged", "failed"):
+        assert f">{label.capitalize()}</a>" in page  # a sortable column header
