@@ -32,6 +32,7 @@ from statements.nlp.components import (
     learned,  # noqa: F401
     quotes,  # noqa: F401
     roles,  # noqa: F401
+    speakers,  # noqa: F401
     types,  # noqa: F401
 )
 from statements.nlp.components.extensions import doc_text, register_extensions

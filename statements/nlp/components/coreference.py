@@ -660,22 +660,30 @@ def _organisation_described(state: _State, word: str) -> str | None:
     """The organisation "the NOUN" describes: one whose name ends with the noun ("the fund"),
     else holds it ("the commission": the Commission on Presidential Debates), else is of the
     noun's kind ("the newspaper"); none when several fit equally (two campaigns)."""
-    heads = org_heads()
     organisations = [
-        entity
-        for entity in state.entities.values()
-        if entity["kind"] == "organisation" and entity["classification"] != "state"
+        entity for entity in state.entities.values() if entity["kind"] == "organisation"
     ]
-    tests = (
-        lambda entity: document_name_key(entity["name"]).split()[-1:] == [word],
-        lambda entity: word in document_name_key(entity["name"]).split(),
-        lambda entity: word in heads and entity["classification"] == heads[word],
-    )
-    for test in tests:
-        found = [entity for entity in organisations if test(entity)]
+    for level in range(3):
+        found = [entity for entity in organisations if organisation_fits(entity, word, level)]
         if found:
             return found[0]["key"] if len(found) == 1 else None
     return None
+
+
+def organisation_fits(entity: EntityData, word: str, level: int | None = None) -> bool:
+    """Whether "the WORD" can describe this organisation (a state or place never): its name
+    ends with the word (level 0), holds it (1), or it is of the word's kind (2); any level
+    when none is given."""
+    if entity["kind"] != "organisation" or entity["classification"] == "state":
+        return False
+    words = document_name_key(entity["name"]).split()
+    heads = org_heads()
+    tests = (
+        words[-1:] == [word],
+        word in words,
+        word in heads and entity["classification"] == heads[word],
+    )
+    return any(tests) if level is None else tests[level]
 
 
 def _protagonist(state: _State, gender: str) -> str | None:

@@ -1,0 +1,127 @@
+"""Speakers the attribution stages leave without an actor, resolved after them.
+
+The first tests hand the resolver a statement whose source span the taggers could have
+chosen (spaCy's parse and the document's actors are real); the last ones run the whole
+pipeline.
+"""
+
+from __future__ import annotations
+
+from statements.nlp import extract
+from statements.nlp.components.speakers import resolve_speakers
+
+
+def resolved_key(nlp, text: str, speaker: str, occurrence: int = 0) -> tuple[str, dict]:
+    """The actor key the resolver gives a statement whose source is ``speaker`` (its
+    ``occurrence``-th appearance), and the document's actors by key."""
+    doc = nlp(text)
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(speaker, start + 1)
+    doc._.kb_statements = [
+        {
+            "content_spans": [[len(text) - 10, len(text) - 1]],
+            "speaker_start": start,
+            "speaker_end": start + len(speaker),
+            "speaker_key": "",
+        }
+    ]
+    key = resolve_speakers(doc)[0]["speaker_key"]
+    return key, {entity["key"]: entity for entity in doc._.kb_entities}
+
+
+def test_a_name_spacy_left_untagged_is_the_actor_of_that_surname(nlp):
+    text = "Ilse Marchetti toured the valley on Friday. MARCHETTI then predicted floods."
+    key, actors = resolved_key(nlp, text, "MARCHETTI")
+    assert actors[key]["name"] == "Ilse Marchetti"
+
+
+def test_a_surname_two_people_share_stays_unresolved(nlp):
+    text = (
+        "Ilse Marchetti and Paolo Marchetti toured the valley on Friday. "
+        "MARCHETTI then predicted floods."
+    )
+    key, _ = resolved_key(nlp, text, "MARCHETTI")
+    assert key == ""
+
+
+def test_a_phrase_that_is_not_a_name_is_not_matched_by_its_words(nlp):
+    text = "Ilse Marchetti toured the valley. Marchetti views on the dam were then published."
+    key, _ = resolved_key(nlp, text, "Marchetti views")
+    assert key == ""
+
+
+def test_a_relative_pronoun_is_the_actor_its_clause_hangs_from(nlp):
+    text = "Officials spoke to the Associated Press, which first reported the story on Monday."
+    key, actors = resolved_key(nlp, text, "which")
+    assert actors[key]["name"] == "Associated Press"
+
+
+def test_the_newspaper_is_the_newspaper_just_named(nlp):
+    text = (
+        "The Evening Times endorsed nobody this year. The claim was repeated by The Daily "
+        "Post on Monday. The newspaper said that the mayor had misled voters."
+    )
+    key, actors = resolved_key(nlp, text, "The newspaper")
+    assert actors[key]["name"] == "Daily Post"
+
+
+def test_the_campaign_of_two_named_long_before_stays_unresolved(nlp):
+    text = (
+        "The Rossi campaign bought airtime in March. Voters were unimpressed. "
+        "The Ferrer campaign hired new staff. Analysts expected a close race. "
+        "Commentators were divided. The campaign said the ad would air nationally."
+    )
+    key, _ = resolved_key(nlp, text, "The campaign")
+    assert key == ""
+
+
+def test_a_transcript_label_is_the_speaker_and_leaves_the_content(nlp):
+    text = (
+        "The debate was moderated by Dana Holloway of the Tribune.\n\n"
+        "HOLLOWAY: Welcome back to the program, senator. We have a lot to cover.\n\n"
+        "DELACROIX: Thank you for having me, it is a pleasure to be here."
+    )
+    doc = nlp(text)
+    starts = [text.index("HOLLOWAY:"), text.index("DELACROIX:")]
+    doc._.kb_statements = [
+        {
+            "content_spans": [[start, text.index(".", start) + 1]],
+            "speaker_start": None,
+            "speaker_end": None,
+            "speaker_key": "",
+        }
+        for start in starts
+    ]
+    holloway, delacroix = resolve_speakers(doc)
+    actors = {entity["key"]: entity for entity in doc._.kb_entities}
+    assert text[holloway["speaker_start"] : holloway["speaker_end"]] == "HOLLOWAY"
+    assert actors[holloway["speaker_key"]]["name"] == "Dana Holloway"
+    start, end = holloway["content_spans"][0]
+    assert text[start:end] == "Welcome back to the program, senator."
+    # a label the document names no person for keeps its text and gets no actor
+    assert text[delacroix["speaker_start"] : delacroix["speaker_end"]] == "DELACROIX"
+    assert delacroix["speaker_key"] == ""
+
+
+def test_a_label_inside_a_sentence_is_not_a_transcript_line(nlp):
+    text = "The note read as follows: the WARDEN: nobody leaves before noon today."
+    doc = nlp(text)
+    start = text.index("WARDEN")
+    statement = {
+        "content_spans": [[start, len(text) - 1]],
+        "speaker_start": None,
+        "speaker_end": None,
+        "speaker_key": "",
+    }
+    doc._.kb_statements = [statement]
+    assert resolve_speakers(doc) == [statement]
+
+
+def test_the_pipeline_resolves_the_newspaper(nlp):
+    text = (
+        "The figures were first published by The Daily Post. "
+        "The newspaper also said that the mayor had misled voters."
+    )
+    speakers = {s.speaker_text: s.speaker_resolved for s in extract(text, nlp=nlp).statements}
+    assert speakers["The newspaper"] == "Daily Post"
