@@ -8,7 +8,7 @@ the document itself settles and nothing more:
   of that full name, alias or surname (one owner only);
 * a relative pronoun ("Beck, who has said ...") to the actor its clause hangs from;
 * "the newspaper", "the union" to the organisation of that name or kind, the one just
-  named when several fit;
+  named when several fit (none when two were);
 * a transcript line with no speaker ("WALLACE: Let's start ...") to the label, which
   leaves the content.
 """
@@ -86,15 +86,9 @@ class _Actors:
                 return next(iter(found)) if len(found) == 1 else ""
         return ""
 
-    def latest_before(self, char: int, keys: set[str], since: int = 0) -> str:
-        """Of these actors, the one mentioned last before ``char`` (and from ``since``)."""
-        latest = ""
-        for start, key in self.mentions:
-            if start >= char:
-                break
-            if key in keys and start >= since:
-                latest = key
-        return latest
+    def mentioned_between(self, start: int, end: int, keys: set[str]) -> set[str]:
+        """Of these actors, those mentioned from ``start`` up to ``end``."""
+        return {key for position, key in self.mentions if start <= position < end and key in keys}
 
 
 def resolve_speakers(doc: Doc) -> list[StatementData]:
@@ -155,7 +149,8 @@ def _antecedent(pronoun: Token, actors: _Actors) -> str:
 
 def _organisation_described(span: Span, actors: _Actors) -> str:
     """ "The newspaper", "the union": of the organisations whose name or kind fits the noun,
-    the one mentioned last before it, a name that fits before a kind that does."""
+    a name that fits before a kind that does; of several, the only one named in this
+    sentence or the one before."""
     root = span.root
     word = root.lemma_.lower()
     if root.pos_ != "NOUN" or not any(child.lower_ == "the" for child in root.children):
@@ -168,11 +163,12 @@ def _organisation_described(span: Span, actors: _Actors) -> str:
             key for key, entity in actors.entities.items() if organisation_fits(entity, word, level)
         }
         if len(fitting) == 1:
-            return actors.latest_before(span.start_char, fitting)
-        if fitting:  # two campaigns: only one just named is meant
+            return fitting.pop()
+        if fitting:  # two campaigns: only the one just named, if only one was, is meant
             sentence = span.sent
             recent = span.doc[sentence.start - 1].sent.start_char if sentence.start else 0
-            return actors.latest_before(span.start_char, fitting, since=recent)
+            named = actors.mentioned_between(recent, span.start_char, fitting)
+            return named.pop() if len(named) == 1 else ""
     return ""
 
 
