@@ -9,8 +9,10 @@ This module keeps the grouping and the quote's derived fields true:
   at most ``CANDIDATES`` of them), checks each by alignment, and joins the quote of the
   best match, starts a quote, or, when it contains reports of several quotes (the full
   sentence of which two outlets printed different cuts), merges them. Ingestion calls it
-  for every document it stores, so a statement costs a bounded number of queries whatever
-  the size of the knowledge base.
+  for every document it stores. The statements of a call are placed in batches: one
+  ranked query finds every statement's candidates, and the batch's quotes, links and
+  fingerprints are written in one statement each, so a document costs the same few
+  queries whatever the size of the knowledge base and however many quotations it holds.
 - ``quotes_refresh`` recomputes canonical text, speaker, first report, counts and the
   conflict flag from the quotes' public statements; it runs after every change above, after
   a merge of actors, a re-link and a review.
@@ -28,8 +30,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
 
 from statements.models import (
     Organisation,
@@ -46,14 +49,20 @@ from statements.quoting import QuoteTokens, quote_fingerprints, quote_tokens, qu
 # alignment: bounds the cost of one statement however common its words are.
 CANDIDATES = 40
 _BATCH = 500
+# Fingerprints looked up per query (two parameters each, under SQLite's variable limit).
+_PROBE_CHUNK = 4000
 
 
 def statement_quotable(statement: Statement) -> bool:
     """Whether a statement takes part in quotes: a direct quotation nobody rejected."""
+    return _quotable(statement.kind, statement.review_status, quote_tokens(statement.content))
+
+
+def _quotable(kind: str, review_status: str, tokens: QuoteTokens) -> bool:
     return (
-        statement.kind == StatementKind.DIRECT
-        and statement.review_status != ReviewStatus.REJECTED
-        and bool(quote_tokens(statement.content).words)
+        kind == StatementKind.DIRECT
+        and review_status != ReviewStatus.REJECTED
+        and bool(tokens.words)
     )
 
 
@@ -74,87 +83,210 @@ class QuoteReport:
     touched: set[int] = field(default_factory=set)
 
 
-def statements_quote(*, statement_ids: Iterable[int]) -> QuoteReport:
+def statements_quote(*, statement_ids: Iterable[int], fresh: bool = False) -> QuoteReport:
     """Place each statement in its quote afresh (or in none), then refresh every quote
-    that gained or lost a statement. Runs inside the caller's transaction."""
-    report = QuoteReport()
+    that gained or lost a statement. Runs inside the caller's transaction. ``fresh`` says
+    none of the statements has a quote or fingerprints yet (just created): nothing to undo.
+    """
+    placing = _Placing(QuoteReport())
     ids = sorted(set(statement_ids))
     for start in range(0, len(ids), _BATCH):
-        _batch_quote(ids[start : start + _BATCH], report)
-    quotes_refresh(quote_ids=report.touched)
-    return report
+        _batch_quote(ids[start : start + _BATCH], placing, fresh=fresh)
+    quotes_refresh(quote_ids=placing.report.touched)
+    return placing.report
 
 
-def _batch_quote(ids: list[int], report: QuoteReport, *, fresh: bool = False) -> None:
-    """Place the statements ``ids`` in this order; ``fresh`` when none has a quote yet."""
-    position = {pk: n for n, pk in enumerate(ids)}
-    statements = sorted(
-        Statement.objects.filter(pk__in=ids).only(
-            "pk", "kind", "review_status", "content", "quote_id"
-        ),
-        key=lambda s: position[s.pk],
+# Ids of the quotes a batch starts, until the batch inserts them: above every stored id and
+# in the order they were started, as the inserted ids will be, so that every choice that
+# compares quote ids (the oldest quote survives a merge) is the one made with stored ids.
+_NEW_QUOTE = 1 << 62
+
+
+@dataclass
+class _Placing:
+    """What one placing run knows beyond the database, so a batch reads and writes in a
+    few set-based queries instead of a handful per statement.
+
+    ``texts``: each quote's text as placing compares with it (its longest report so far;
+    ``quotes_refresh`` writes the final text at the end). ``merged``: quotes merged away
+    during the run, to their survivor.
+    """
+
+    report: QuoteReport
+    texts: dict[int, str] = field(default_factory=dict)
+    merged: dict[int, int] = field(default_factory=dict)
+    started: list[int] = field(default_factory=list)  # this batch's new quotes, in order
+
+    def resolve(self, quote_id: int | None) -> int | None:
+        while quote_id in self.merged:
+            quote_id = self.merged[quote_id]
+        return quote_id
+
+
+@dataclass
+class _Quotable:
+    """A statement being placed: its words, fingerprints and the quote it joins."""
+
+    statement_id: int
+    content: str
+    tokens: QuoteTokens
+    fingerprints: set[int]
+    quote_id: int | None = None
+
+
+def _batch_quote(ids: list[int], placing: _Placing, *, fresh: bool = False) -> None:
+    """Place the statements ``ids`` in this order; ``fresh`` when none has a quote yet.
+
+    The same decisions as placing them one by one (each sees the statements placed before
+    it, in this batch or earlier), with the batch's candidates, their contents and their
+    quotes' texts read in one query each, and its quotes, links and fingerprints written
+    in one statement each.
+    """
+    report = placing.report
+    rows = Statement.objects.filter(pk__in=ids).values_list(
+        "pk", "kind", "review_status", "content", "quote_id"
     )
+    by_id = {row[0]: row for row in rows.order_by()}
     if not fresh:
-        report.touched.update(s.quote_id for s in statements if s.quote_id is not None)
+        report.touched.update(row[4] for row in by_id.values() if row[4] is not None)
         QuoteFingerprint.objects.filter(statement_id__in=ids).delete()
         Statement.objects.filter(pk__in=ids).exclude(quote=None).update(quote=None)
-    for statement in statements:
-        if statement_quotable(statement):
-            report.statements += 1
-            _statement_place(statement, report)
+    batch = []
+    for pk in ids:
+        if pk not in by_id:
+            continue
+        _pk, kind, status, content, _quote = by_id[pk]
+        if kind != StatementKind.DIRECT:
+            continue
+        tokens = quote_tokens(content)
+        if _quotable(kind, status, tokens):
+            batch.append(_Quotable(pk, content, tokens, quote_fingerprints(tokens)))
+    if not batch:
+        return
+    report.statements += len(batch)
+    stored = _stored_candidates([q.fingerprints for q in batch])
+    contents = _stored_contents({pk for found in stored for _shared, pk in found}, placing)
+    placed: dict[int, list[_Quotable]] = {}  # fingerprint -> statements of this batch
+    for quotable, found in zip(batch, stored, strict=True):
+        candidates = _candidates_merge(quotable, found, contents, placed, placing)
+        _statement_place(quotable, candidates, placing)
+        for fingerprint in quotable.fingerprints:
+            placed.setdefault(fingerprint, []).append(quotable)
+    _batch_write(batch, placing)
 
 
-def _statement_place(statement: Statement, report: QuoteReport) -> None:
-    tokens = quote_tokens(statement.content)
-    fingerprints = quote_fingerprints(tokens)
+def _stored_candidates(probes: list[set[int]]) -> list[list[tuple[int, int]]]:
+    """For each fingerprint set, the stored statements sharing most of its fingerprints,
+    as ``(shared, statement id)``, at most ``CANDIDATES``, most shared first, then the
+    oldest: one ranked query per chunk of whole sets (a set is never split, so each is
+    counted by one query)."""
+    found: list[list[tuple[int, int]]] = [[] for _ in probes]
+    table = connection.ops.quote_name(QuoteFingerprint._meta.db_table)
+    chunks: list[list[tuple[int, int]]] = [[]]
+    for n, probe in enumerate(probes):
+        if chunks[-1] and len(chunks[-1]) + len(probe) > _PROBE_CHUNK:
+            chunks.append([])
+        chunks[-1].extend((n, fingerprint) for fingerprint in sorted(probe))
+    with connection.cursor() as cursor:
+        for chunk in chunks:
+            if not chunk:
+                continue
+            values = ", ".join(["(CAST(%s AS INTEGER), CAST(%s AS BIGINT))"] * len(chunk))
+            cursor.execute(
+                f"WITH probe (n, fingerprint) AS (VALUES {values}) "
+                "SELECT n, statement_id, shared FROM ("
+                " SELECT probe.n AS n, f.statement_id AS statement_id, COUNT(*) AS shared,"
+                "  ROW_NUMBER() OVER (PARTITION BY probe.n"
+                "   ORDER BY COUNT(*) DESC, f.statement_id) AS position"
+                f" FROM probe JOIN {table} f ON f.fingerprint = probe.fingerprint"
+                " GROUP BY probe.n, f.statement_id) ranked "
+                "WHERE position <= %s",
+                [*(value for pair in chunk for value in pair), CANDIDATES],
+            )
+            for n, statement_id, shared in cursor.fetchall():
+                found[n].append((shared, statement_id))
+    return [sorted(rows, key=lambda row: (-row[0], row[1])) for rows in found]
+
+
+def _stored_contents(statement_ids: set[int], placing: _Placing) -> dict[int, _Candidate]:
+    """The stored candidates' quotes and words, and (into ``placing.texts``) the texts of
+    their quotes not known yet: two queries."""
+    contents = {
+        pk: _Candidate(pk, quote_id, quote_tokens(content))
+        for pk, quote_id, content in Statement.objects.filter(pk__in=sorted(statement_ids))
+        .values_list("pk", "quote_id", "content")
+        .order_by()
+    }
+    unknown = {c.quote_id for c in contents.values()} - set(placing.texts) - {None}
+    placing.texts.update(Quote.objects.filter(pk__in=sorted(unknown)).values_list("pk", "text"))
+    return contents
+
+
+def _candidates_merge(
+    quotable: _Quotable,
+    stored: list[tuple[int, int]],
+    contents: dict[int, _Candidate],
+    placed: dict[int, list[_Quotable]],
+    placing: _Placing,
+) -> list[_Candidate]:
+    """The statements sharing most fingerprints with ``quotable`` among the stored ones and
+    those placed before it in this batch, ranked as the stored ones are (most shared
+    first, then the oldest statement), with the quote each belongs to now."""
+    shared: Counter = Counter()
+    for fingerprint in quotable.fingerprints:
+        for other in placed.get(fingerprint, ()):
+            shared[other.statement_id] += 1
+    earlier = {other.statement_id: other for ids in placed.values() for other in ids}
+    ranked = sorted(
+        [*stored, *((count, pk) for pk, count in shared.items())],
+        key=lambda item: (-item[0], item[1]),
+    )[:CANDIDATES]
+    candidates = []
+    for _count, pk in ranked:
+        if pk in earlier:
+            other = earlier[pk]
+            candidates.append(_Candidate(pk, placing.resolve(other.quote_id), other.tokens))
+        else:
+            stored_one = contents[pk]
+            quote_id = placing.resolve(stored_one.quote_id)
+            candidates.append(_Candidate(pk, quote_id, stored_one.tokens))
+    return candidates
+
+
+def _statement_place(quotable: _Quotable, candidates: list[_Candidate], placing: _Placing) -> None:
+    report, tokens = placing.report, quotable.tokens
     matches = []
-    for candidate in _candidates(fingerprints, exclude=statement.pk):
+    for candidate in candidates:
         alignment = quotes_align(tokens, candidate.tokens)
         if alignment.same and candidate.quote_id is not None:
             matches.append((candidate, alignment))
     # A quote is joined only by what is the same quotation as its longest report too: a
     # short common line ("we will make America great again") inside two speeches must not
     # chain them into one quote, whichever arrived first.
-    texts = dict(
-        Quote.objects.filter(pk__in={c.quote_id for c, _ in matches}).values_list("pk", "text")
-    )
-    canonical = {pk: quote_tokens(text) for pk, text in texts.items()}
+    canonical = {
+        c.quote_id: quote_tokens(placing.texts[c.quote_id])
+        for c, _ in matches
+        if c.quote_id in placing.texts
+    }
     matches = [
         (c, a)
         for c, a in matches
         if c.quote_id in canonical and quotes_align(tokens, canonical[c.quote_id]).same
     ]
-    quote_id = _quote_choose(matches, report)
+    quote_id = _quote_choose(matches, placing)
     if quote_id is None:
-        quote_id = Quote.objects.create(text=statement.content).pk
+        quote_id = _NEW_QUOTE + len(placing.started)
+        placing.started.append(quote_id)
+        placing.texts[quote_id] = quotable.content
         report.quotes_created += 1
     elif len(tokens) > max(len(canonical[c.quote_id]) for c, _ in matches):
         # The longest report so far: the next quotation is compared with it.
-        Quote.objects.filter(pk=quote_id).update(text=statement.content)
-    Statement.objects.filter(pk=statement.pk).update(quote=quote_id)
-    QuoteFingerprint.objects.bulk_create(
-        QuoteFingerprint(statement_id=statement.pk, fingerprint=f) for f in fingerprints
-    )
+        placing.texts[quote_id] = quotable.content
+    quotable.quote_id = quote_id
     report.touched.add(quote_id)
 
 
-def _candidates(fingerprints: set[int], *, exclude: int) -> list[_Candidate]:
-    """The statements sharing most fingerprints with a quotation (two queries)."""
-    if not fingerprints:
-        return []
-    shared = (
-        QuoteFingerprint.objects.filter(fingerprint__in=fingerprints)
-        .exclude(statement_id=exclude)
-        .values("statement_id")
-        .annotate(shared=Count("id"))
-        .order_by("-shared", "statement_id")
-        .values_list("statement_id", flat=True)[:CANDIDATES]
-    )
-    rows = Statement.objects.filter(pk__in=list(shared)).values_list("pk", "quote_id", "content")
-    return [_Candidate(pk, quote, quote_tokens(content)) for pk, quote, content in rows]
-
-
-def _quote_choose(matches: list, report: QuoteReport) -> int | None:
+def _quote_choose(matches: list, placing: _Placing) -> int | None:
     """The quote a statement joins: when it contains reports of several quotes they are one
     quotation cut differently, merged here; when it lies inside several, the best match's."""
     if not matches:
@@ -163,19 +295,51 @@ def _quote_choose(matches: list, report: QuoteReport) -> int | None:
     if len(inside) > 1:
         survivor, *others = sorted(inside)
         longest = max(
-            Quote.objects.filter(pk__in=inside).values_list("text", flat=True),
-            key=lambda text: len(quote_tokens(text)),
+            (placing.texts[pk] for pk in sorted(inside)), key=lambda text: len(quote_tokens(text))
         )
-        Quote.objects.filter(pk=survivor).update(text=longest)
-        Statement.objects.filter(quote_id__in=others).update(quote=survivor)
-        Quote.objects.filter(pk__in=others).delete()
-        report.quotes_merged += len(others)
-        report.touched.difference_update(others)
+        placing.texts[survivor] = longest
+        for other in others:
+            placing.merged[other] = survivor
+            placing.texts.pop(other, None)
+        stored = [pk for pk in others if pk < _NEW_QUOTE]
+        if stored:  # quotes started in this batch exist only in ``placing`` so far
+            Statement.objects.filter(quote_id__in=stored).update(quote=survivor)
+            Quote.objects.filter(pk__in=stored).delete()
+        placing.report.quotes_merged += len(others)
+        placing.report.touched.difference_update(others)
         return survivor
     if inside:
         return inside.pop()
     best, _alignment = max(matches, key=lambda m: (m[1].matched, -m[0].quote_id))
     return best.quote_id
+
+
+def _batch_write(batch: list[_Quotable], placing: _Placing) -> None:
+    """Insert the batch's new quotes (in the order they were started, so their ids keep
+    that order), link its statements to their quotes and store its fingerprints."""
+    started = [pk for pk in placing.started if pk not in placing.merged]
+    created = Quote.objects.bulk_create([Quote(text=placing.texts[pk]) for pk in started])
+    real = {pk: quote.pk for pk, quote in zip(started, created, strict=True)}
+    for pk in placing.started:
+        placing.merged.pop(pk, None)
+        placing.report.touched.discard(pk)
+        text = placing.texts.pop(pk, None)
+        if pk in real:
+            placing.texts[real[pk]] = text
+            placing.report.touched.add(real[pk])
+    for quotable in batch:
+        quote_id = placing.resolve(quotable.quote_id)
+        quotable.quote_id = real.get(quote_id, quote_id)
+    placing.started.clear()
+    _rows_update(Statement, ["quote"], [(q.statement_id, [q.quote_id]) for q in batch])
+    QuoteFingerprint.objects.bulk_create(
+        [
+            QuoteFingerprint(statement_id=q.statement_id, fingerprint=fingerprint)
+            for q in batch
+            for fingerprint in sorted(q.fingerprints)
+        ],
+        batch_size=_BATCH * 4,
+    )
 
 
 def _speaker_key(row: dict) -> tuple[str, int] | None:
@@ -271,8 +435,36 @@ def _batch_refresh(ids: list[int]) -> int:
             for name, value in values.items():
                 setattr(quote, name, value)
             changed.append(quote)
-    Quote.objects.bulk_update(changed, [*_QUOTE_FIELDS, "updated_at"], batch_size=_BATCH)
+    _quotes_update(changed)
     return len(changed)
+
+
+def _quotes_update(quotes: list[Quote]) -> None:
+    """Write the derived fields of ``quotes`` (and when they changed)."""
+    now = timezone.now()
+    for quote in quotes:
+        quote.updated_at = now
+    names = [*_QUOTE_FIELDS, "updated_at"]
+    _rows_update(Quote, names, [(q.pk, [getattr(q, name) for name in names]) for q in quotes])
+
+
+def _rows_update(model: type[Model], names: list[str], rows: list[tuple[int, list]]) -> None:
+    """Set these columns of these rows (``(pk, values)``): one parametrised UPDATE run for
+    every row, where ``bulk_update`` builds a CASE per field and row that costs more in
+    Python than the write does in the database."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    pk_column = quote(model._meta.pk.column)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {pk_column} = %s"
+    params = [
+        [*(f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)), pk]
+        for pk, values in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def quotes_refresh_for_statements(*, statement_ids: Iterable[int]) -> int:
@@ -311,10 +503,10 @@ def quotes_rebuild() -> QuoteReport:
         .order_by("document_id", "pk")
         .values_list("pk", flat=True)
     )
-    report = QuoteReport()
+    placing = _Placing(QuoteReport())
     for start in range(0, len(ids), _BATCH):
         with transaction.atomic():
-            _batch_quote(ids[start : start + _BATCH], report, fresh=True)
+            _batch_quote(ids[start : start + _BATCH], placing, fresh=True)
     with transaction.atomic():
-        quotes_refresh(quote_ids=report.touched)
-    return report
+        quotes_refresh(quote_ids=placing.report.touched)
+    return placing.report
