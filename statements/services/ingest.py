@@ -74,7 +74,7 @@ from statements.models import (
     StatementType,
 )
 from statements.naming import fold_text, name_key
-from statements.nlp.records import DocumentMetadata, Extraction, StatementRecord
+from statements.nlp.records import DocumentMetadata, EventRecord, Extraction, StatementRecord
 from statements.readers import ReadError, SourceDocument, one_line, published_parse
 from statements.services.entities import (
     ResolutionCache,
@@ -648,7 +648,7 @@ def _document_write(
     # The summaries follow the document's statements: nothing to read before for a new one.
     created = outcome is IngestOutcome.CREATED
     with summaries_follow(document_ids=[document.pk], created=created):
-        _extraction_write(document, extraction, cache, counts)
+        _extraction_write(document, extraction, cache, counts, created=created)
     return outcome, document.pk
 
 
@@ -667,9 +667,17 @@ def _valid_span(start: int | None, end: int | None, length: int) -> bool:
 
 
 def _extraction_write(
-    document: Document, extraction: Extraction, cache: ResolutionCache, counts: RowCounts
+    document: Document,
+    extraction: Extraction,
+    cache: ResolutionCache,
+    counts: RowCounts,
+    *,
+    created: bool,
 ) -> None:
-    """Map the engine's records onto actors, memberships, events, mentions and statements."""
+    """Map the engine's records onto actors, memberships, events, mentions and statements.
+
+    ``created``: the document row is new in this transaction, so it has no events or
+    statements to read, match or clean up yet."""
     keys = [entity.key for entity in extraction.entities]
     records = [*extraction.entities, *role_organisations(extraction.roles, keys)]
     resolved = actors_resolve(records, cache=cache)
@@ -679,12 +687,16 @@ def _extraction_write(
     memberships = memberships_ensure(extraction.roles, actors=actors, document_id=document.pk)
     confidence = {key: link.confidence for key, link in resolved.links.items()}
 
-    events = _events_write(document, extraction, actors, counts)
+    events = _events_write(document, extraction, actors, counts, created=created)
     _mentions_write(document, extraction, actors, counts)
-    _statements_write(document, extraction, actors, confidence, memberships, events, counts)
-    # Events of an earlier extraction that nothing refers to any more.
-    kept = [event.pk for event in events.values()]
-    Event.objects.filter(document=document, statements__isnull=True).exclude(pk__in=kept).delete()
+    _statements_write(
+        document, extraction, actors, confidence, memberships, events, counts, created=created
+    )
+    if not created:
+        # Events of an earlier extraction that nothing refers to any more.
+        kept = [event.pk for event in events.values()]
+        stale = Event.objects.filter(document=document, statements__isnull=True)
+        stale.exclude(pk__in=kept).delete()
 
 
 def _events_write(
@@ -692,46 +704,67 @@ def _events_write(
     extraction: Extraction,
     actors: dict[str, Person | Organisation],
     counts: RowCounts,
+    *,
+    created: bool,
 ) -> dict[str, Event]:
-    """Events get-or-created on (document, name, start): re-extraction reuses them."""
+    """Events keyed on (document, name, start): re-extraction reuses them, and records that
+    name the same event share one row (the last one's details). New ones are inserted
+    together, in the order they were found, with all their participants."""
+    stored: dict[tuple[str, int | None], Event] = {}
+    if not created:  # a new document has no events yet: nothing to read
+        stored = {(e.name, e.start): e for e in Event.objects.filter(document=document)}
     events: dict[str, Event] = {}
+    new: list[Event] = []
+    participants: list[tuple[Event, Person | Organisation]] = []
     for record in extraction.events:
         name = clip(Event, "name", " ".join(record.name.split()))
         if not name:
             continue
         valid = _valid_span(record.start, record.end, len(document.text))
         start = record.start if valid else None
-        try:
-            date = dt.date.fromisoformat(record.date) if record.date else None
-        except ValueError:
-            date = None
-        values = {
-            "classification": record.classification
-            if record.classification in _EVENT_CLASSES
-            else EventClassification.OTHER,
-            "date": date,
-            "date_text": clip(Event, "date_text", record.date_text),
-            "location": clip(Event, "location", record.location),
-            "end": record.end if valid else None,
-        }
-        event = Event.objects.filter(document=document, name=name, start=start).first()
+        values = _event_values(record, valid)
+        event = stored.get((name, start))
         if event is None:
-            event = Event.objects.create(document=document, name=name, start=start, **values)
-            counts.events += 1
+            event = Event(document=document, name=name, start=start, **values)
+            stored[(name, start)] = event
+            new.append(event)
         elif any(getattr(event, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(event, k, v)
-            event.save()
+            if event.pk is not None:
+                event.save()
         events[record.key] = event
-        participants = []
-        for key in record.participant_keys:
-            actor = actors.get(key)
-            if isinstance(actor, Person):
-                participants.append(EventParticipant(event=event, person=actor))
-            elif isinstance(actor, Organisation):
-                participants.append(EventParticipant(event=event, organisation=actor))
-        EventParticipant.objects.bulk_create(participants, ignore_conflicts=True)
+        keys = [key for key in record.participant_keys if key in actors]
+        participants.extend((event, actors[key]) for key in keys)
+    Event.objects.bulk_create(new)
+    counts.events += len(new)
+    EventParticipant.objects.bulk_create(
+        [
+            EventParticipant(event=event, person=actor)
+            if isinstance(actor, Person)
+            else EventParticipant(event=event, organisation=actor)
+            for event, actor in participants
+        ],
+        ignore_conflicts=True,
+    )
     return events
+
+
+def _event_values(record: EventRecord, valid: bool) -> dict[str, Any]:
+    """An event row's details from its record (the key fields aside)."""
+    try:
+        date = dt.date.fromisoformat(record.date) if record.date else None
+    except ValueError:
+        date = None
+    return {
+        "classification": record.classification
+        if record.classification in _EVENT_CLASSES
+        else EventClassification.OTHER,
+        "date": date,
+        "date_text": clip(Event, "date_text", record.date_text),
+        "location": clip(Event, "location", record.location),
+        "end": record.end if valid else None,
+    }
 
 
 def _mentions_write(
@@ -770,6 +803,8 @@ def _statements_write(
     memberships: dict[tuple[int, str], Membership],
     events: dict[str, Event],
     counts: RowCounts,
+    *,
+    created: bool,
 ) -> None:
     """Store the machine's statements, keeping the id of every one read again.
 
@@ -779,12 +814,15 @@ def _statements_write(
     only a machine statement with its very span (or the span the machine first gave it),
     never a different statement that merely overlaps it.
     """
-    records = _statement_records_to_store(extraction, reviewed_statement_spans(document))
-    machine = list(
-        Statement.objects.filter(document=document, review_status=ReviewStatus.AUTO)
-        .values_list("pk", "content_start", "content_end", "speaker_text", "content")
-        .order_by()
-    )
+    if created:  # a new document has no statements to keep or avoid
+        records, machine = _statement_records_to_store(extraction, set()), []
+    else:
+        records = _statement_records_to_store(extraction, reviewed_statement_spans(document))
+        machine = list(
+            Statement.objects.filter(document=document, review_status=ReviewStatus.AUTO)
+            .values_list("pk", "content_start", "content_end", "speaker_text", "content")
+            .order_by()
+        )
     matched = statement_records_match(records, machine)
     removed = [row[0] for row in machine if row[0] not in set(matched.values())]
     removed_quotes = set(
@@ -818,7 +856,7 @@ def _statements_write(
     _statement_targets_write([*kept, *new], actors)
     # Every statement read here joins (or starts) its quote; the quotes of removed ones
     # lose a report.
-    statements_quote(statement_ids=[s.pk for s, _ in [*kept, *new]])
+    statements_quote(statement_ids=[s.pk for s, _ in [*kept, *new]], fresh=not kept)
     quotes_refresh(quote_ids=removed_quotes)
 
 
