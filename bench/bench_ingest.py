@@ -1,7 +1,7 @@
 """Ingestion benchmark: bare ``nlp.pipe`` vs ``ingest`` (1 worker) vs ``ingest --workers 2``.
 
     .venv/bin/python bench/bench_ingest.py --shared SHARED --articles 500 \\
-        --out docs/bench-ingest.md [--databases sqlite,postgres]
+        --out docs/bench-ingest.md [--databases sqlite,postgres] [--without summaries,quotes]
 
 The corpus is built at run time from the PolNeAR articles in ``<shared>/eval`` (they are
 copyrighted and never copied into the project): the first N articles are written as
@@ -15,7 +15,16 @@ dedicated PostgreSQL database ``kb_bench_ingest`` created and dropped here):
 - ``nlp.pipe`` over kb's pipeline (``load_pipeline``: the model plus kb's components), the
   parser ingestion runs: the baseline ingestion is compared with;
 - ``documents_ingest`` with one worker: read files, hash, parse, build records, write rows;
-- ``documents_ingest`` with ``workers=2`` (two forked parser processes), into an emptied database.
+- ``documents_ingest`` with ``workers=2`` (two forked parser processes), into an emptied database;
+- with ``--without summaries,quotes``: ``documents_ingest`` with one worker once more per
+  named feature, with that feature's write path left out (``features_off``), so that what
+  each costs can be read against the full ingest (the issue targets: within 5%).
+
+``features_off`` is a benchmarking knob, not a setting of kb: it swaps the store step's
+calls into the summaries or the quote clustering for no-ops inside this process only, for
+one measure, into a database that is emptied before the next one. A database ingested that
+way has incomplete summaries or quotes (``manage.py rebuild_summaries``/``rebuild_quotes``
+would repair it), which is why kb itself has no switch for it.
 
 Words are whitespace-separated tokens of the article texts, the same for every measure.
 Prints a markdown table (and writes it to ``--out``).
@@ -24,16 +33,55 @@ Prints a markdown table (and writes it to ``--out``).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgres://postgres@127.0.0.1:5432/kb_bench_ingest"
+
+
+@contextlib.contextmanager
+def _nothing_followed(**_kwargs) -> Iterator[None]:
+    yield
+
+
+def _nothing(**_kwargs) -> None:
+    return None
+
+
+# The calls the store step (statements/services/ingest.py) makes for each derived feature:
+# (module, name, stand-in). ``features_off`` replaces them there for the length of a block.
+FEATURE_CALLS = {
+    "summaries": [("statements.services.ingest", "summaries_follow", _nothing_followed)],
+    "quotes": [
+        ("statements.services.ingest", "statements_quote", _nothing),
+        ("statements.services.ingest", "quotes_refresh", _nothing),
+    ],
+}
+
+
+@contextlib.contextmanager
+def features_off(names: list[str]) -> Iterator[None]:
+    """Benchmark only: ingestion without these features' writes (see the module docstring)."""
+    saved = []
+    try:
+        for name in names:
+            for module_name, attribute, stand_in in FEATURE_CALLS[name]:
+                module = importlib.import_module(module_name)
+                saved.append((module, attribute, getattr(module, attribute)))
+                setattr(module, attribute, stand_in)
+        yield
+    finally:
+        for module, attribute, original in reversed(saved):
+            setattr(module, attribute, original)
 
 
 def corpus_write(shared: Path, articles: int, folder: Path) -> tuple[int, int]:
@@ -63,7 +111,9 @@ def corpus_write(shared: Path, articles: int, folder: Path) -> tuple[int, int]:
     return files, words
 
 
-def backend_run(folder: Path, database_url: str, batch_size: int) -> dict:
+def backend_run(
+    folder: Path, database_url: str, batch_size: int, without: list[str] | None = None
+) -> dict:
     """All measures for one database, in this process (Django set up on ``database_url``)."""
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_DEBUG", "1")
@@ -107,12 +157,15 @@ def backend_run(folder: Path, database_url: str, batch_size: int) -> dict:
 
     def empty_database() -> None:
         models.Document.objects.all().delete()
+        models.Quote.objects.all().delete()
+        for summary in (models.SummaryCount, models.SummaryDay, models.SummaryLink):
+            summary.objects.all().delete()
         models.Membership.objects.all().delete()
         for model_class in (models.Person, models.Organisation):
             model_class.objects.update(merged_into=None)
             model_class.objects.all().delete()
 
-    def ingest(workers: int) -> dict:
+    def ingest(workers: int, label: str = "") -> dict:
         empty_database()
         report = None
 
@@ -122,7 +175,7 @@ def backend_run(folder: Path, database_url: str, batch_size: int) -> dict:
                 sources_read([str(folder)]), workers=workers, batch_size=batch_size, nlp=nlp
             )
 
-        seconds = timed(run, f"ingest_{workers}")
+        seconds = timed(run, label or f"ingest_{workers}")
         assert report is not None and not report.failures, report and report.failures[:3]
         return {
             "seconds": seconds,
@@ -135,6 +188,9 @@ def backend_run(folder: Path, database_url: str, batch_size: int) -> dict:
     results: dict = {"vendor": connection.vendor, "documents": len(texts), "words": words}
     results["kb_pipe"] = timed(lambda: list(nlp.pipe(texts, batch_size=batch_size)), "kb_pipe")
     results["ingest_1"] = ingest(1)
+    for feature in without or []:
+        with features_off([feature]):
+            results[f"ingest_1_without_{feature}"] = ingest(1, f"ingest_1_without_{feature}")
     results["kb_pipe_2"] = timed(lambda: list(nlp.pipe(texts, batch_size=batch_size, n_process=2)))
     results["ingest_2"] = ingest(2)
     results["raw_pipe"] = timed(lambda: list(raw.pipe(texts, batch_size=batch_size)), "raw")
@@ -171,6 +227,10 @@ def table(results: list[dict], articles: int, batch_size: int) -> str:
             ("kb pipeline `nlp.pipe`, n_process=2", result["kb_pipe_2"]),
             ("`ingest` (1 worker)", result["ingest_1"]["seconds"]),
             ("`ingest --workers 2`", result["ingest_2"]["seconds"]),
+            *(
+                (f"`ingest` (1 worker) without {feature} (bench only)", measure["seconds"])
+                for feature, measure in _without(result)
+            ),
         ]
         for label, seconds in rows:
             rate = words / seconds
@@ -198,7 +258,30 @@ def table(results: list[dict], articles: int, batch_size: int) -> str:
             f"{result['ingest_1']['people']:,} people, "
             f"{result['ingest_1']['organisations']:,} organisations stored per run."
         )
+        checks.extend(_feature_checks(result))
     return "\n".join([*lines, "", *checks, ""])
+
+
+def _without(result: dict) -> list[tuple[str, dict]]:
+    prefix = "ingest_1_without_"
+    return [(key[len(prefix) :], value) for key, value in result.items() if key.startswith(prefix)]
+
+
+def _feature_checks(result: dict) -> list[str]:
+    """What each feature costs: ingest words/s with it against without it (target: within
+    5%), in wall seconds and in the main process's CPU seconds (steadier on a busy machine)."""
+    checks = []
+    cpu = result.get("cpu", {})
+    for feature, measure in _without(result):
+        ratio = measure["seconds"] / result["ingest_1"]["seconds"]
+        line = (
+            f"- {result['vendor']}: ingest(1) with {feature} / without = **{ratio:.3f}** of the "
+            f"words/s (target >= 0.95: {'met' if ratio >= 0.95 else 'NOT met'})"
+        )
+        if cpu.get("ingest_1") and cpu.get(f"ingest_1_without_{feature}"):
+            line += f"; CPU seconds {cpu[f'ingest_1_without_{feature}'] / cpu['ingest_1']:.3f}"
+        checks.append(line + ".")
+    return checks
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,12 +291,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--databases", default="sqlite", help="sqlite,postgres")
     parser.add_argument("--out", type=Path, help="also write the markdown here")
+    parser.add_argument(
+        "--without",
+        default="",
+        help="also ingest (1 worker) without each of these features' writes, one measure "
+        f"each, benchmarking only: {','.join(FEATURE_CALLS)}",
+    )
     parser.add_argument("--backend-run", help=argparse.SUPPRESS)  # internal: one database
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    without = [name.strip() for name in args.without.split(",") if name.strip()]
+    unknown = set(without) - set(FEATURE_CALLS)
+    if unknown:
+        parser.error(f"--without: unknown feature(s) {', '.join(sorted(unknown))}")
 
     if args.backend_run:
-        result = backend_run(args.folder, args.backend_run, args.batch_size)
+        result = backend_run(args.folder, args.backend_run, args.batch_size, without)
         print(json.dumps(result))
         return 0
 
@@ -243,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
                         str(folder),
                         "--batch-size",
                         str(args.batch_size),
+                        "--without",
+                        ",".join(without),
                     ],
                     cwd=ROOT,
                     capture_output=True,
