@@ -7,8 +7,8 @@ from bench.bench_ingest import features_off
 from statements.models import Quote, Statement, SummaryCount
 
 ARTICLE = (
-    "Senator Dana Webb spoke in Leeds on Monday. \"We will not accept this agreement as it "
-    'stands, and we will vote against it,\" Webb said. The minister, Carla Rossi, said the '
+    'Senator Dana Webb spoke in Leeds on Monday. "We will not accept this agreement as it '
+    'stands, and we will vote against it," Webb said. The minister, Carla Rossi, said the '
     "government would publish the full text next week."
 )
 

@@ -320,6 +320,10 @@ def _batch_write(batch: list[_Quotable], placing: _Placing) -> None:
     started = [pk for pk in placing.started if pk not in placing.merged]
     created = Quote.objects.bulk_create([Quote(text=placing.texts[pk]) for pk in started])
     real = {pk: quote.pk for pk, quote in zip(started, created, strict=True)}
+    for quotable in batch:
+        quote_id = placing.resolve(quotable.quote_id)
+        quotable.quote_id = real.get(quote_id, quote_id)
+    # From here on the batch's quotes are known by their stored ids only.
     for pk in placing.started:
         placing.merged.pop(pk, None)
         placing.report.touched.discard(pk)
@@ -327,9 +331,6 @@ def _batch_write(batch: list[_Quotable], placing: _Placing) -> None:
         if pk in real:
             placing.texts[real[pk]] = text
             placing.report.touched.add(real[pk])
-    for quotable in batch:
-        quote_id = placing.resolve(quotable.quote_id)
-        quotable.quote_id = real.get(quote_id, quote_id)
     placing.started.clear()
     _rows_update(Statement, ["quote"], [(q.statement_id, [q.quote_id]) for q in batch])
     QuoteFingerprint.objects.bulk_create(

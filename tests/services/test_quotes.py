@@ -12,6 +12,7 @@ from statements.models import (
     Document,
     Person,
     Quote,
+    QuoteFingerprint,
     ReviewStatus,
     Statement,
     StatementKind,
@@ -190,3 +191,85 @@ def test_a_common_line_does_not_chain_two_speeches(db):
     quotes = [Statement.objects.get(pk=s.pk).quote_id for s in statements]
     assert quotes[0] == quotes[1] != quotes[2]
     assert Quote.objects.get(pk=quotes[0]).text == texts[1]
+
+
+# Reports of two speeches and lines near them, in the order they arrive: two cuts of one
+# sentence start two quotes that the whole sentence then merges; copies, a longer report,
+# a spelling variant and an ellipsis join; a short common line and an unrelated sentence
+# stay apart.
+_BATCH_TEXTS = [
+    "we will not accept this agreement as it stands",
+    "we will vote against it on monday in the house",
+    "We will not accept this agreement as it stands and we will vote against it on monday "
+    "in the house",
+    "We will not accept this agreement as it stands.",
+    "our soldiers need the equipment that the defence budget was meant to buy them",
+    "Our soldiers need the equipment that the defense budget was meant to buy them this year",
+    "our soldiers need ... the defence budget was meant to buy them",
+    "we will vote against it",
+    "the harvest was late this year because of the long and unusually wet spring",
+    "we will not accept this agreement as it stands and we will vote against it",
+]
+
+
+def _placed(statements: list[Statement]) -> list[tuple[frozenset[int], str, int]]:
+    """The quotes as (indexes of their statements, text, statement count), id-free."""
+    index = {s.pk: n for n, s in enumerate(statements)}
+    groups: dict[int, set[int]] = {}
+    for pk, quote_id in Statement.objects.filter(pk__in=index).values_list("pk", "quote_id"):
+        if quote_id is not None:
+            groups.setdefault(quote_id, set()).add(index[pk])
+    quotes = Quote.objects.in_bulk(list(groups))
+    return sorted(
+        (frozenset(members), quotes[pk].text, quotes[pk].statement_count)
+        for pk, members in groups.items()
+    )
+
+
+def _quotes_cleared() -> None:
+    QuoteFingerprint.objects.all().delete()
+    Statement.objects.update(quote=None)
+    Quote.objects.all().delete()
+
+
+@pytest.mark.parametrize("stored_first", [0, 2, 5])
+def test_one_call_places_a_batch_as_one_call_per_statement_does(db, stored_first):
+    """Placing many statements in one call (candidates read once for the batch, quotes
+    started, joined and merged inside it) gives the quotes that placing them one call at a
+    time gives, whether the earlier statements are stored already or in the same batch."""
+    from tests.factories import StatementFactory
+
+    statements = [StatementFactory(content=text, kind="direct") for text in _BATCH_TEXTS]
+    for statement in statements:
+        statements_quote(statement_ids=[statement.pk])
+    one_by_one = _placed(statements)
+    assert any(len(members) >= 4 for members, _text, _n in one_by_one)  # the merge happened
+    assert frozenset({7}) in {members for members, _text, _n in one_by_one}
+
+    _quotes_cleared()
+    for statement in statements[:stored_first]:
+        statements_quote(statement_ids=[statement.pk])
+    report = statements_quote(statement_ids=[s.pk for s in statements[stored_first:]])
+
+    assert _placed(statements) == one_by_one
+    assert report.statements == len(statements) - stored_first
+    assert QuoteFingerprint.objects.count() > 0
+    assert not Quote.objects.filter(statement_count=0).exists()
+
+
+def test_placing_again_moves_a_statement_and_drops_its_emptied_quote(db):
+    """Re-placing statements whose words changed (not fresh: their old quotes and
+    fingerprints are undone first) leaves no empty quote and the same quotes as new."""
+    from tests.factories import StatementFactory
+
+    statements = [StatementFactory(content=text, kind="direct") for text in _BATCH_TEXTS[:4]]
+    statements_quote(statement_ids=[s.pk for s in statements], fresh=True)
+    Statement.objects.filter(pk=statements[3].pk).update(content=_BATCH_TEXTS[8])
+    statements_quote(statement_ids=[statements[3].pk, statements[1].pk])
+    again = _placed(statements)
+
+    _quotes_cleared()
+    for statement in statements:
+        statements_quote(statement_ids=[statement.pk])
+    assert again == _placed(statements)
+    assert frozenset({3}) in {members for members, _text, _n in again}
