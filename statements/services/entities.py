@@ -240,6 +240,7 @@ def _resolve_named(
 def _complete(model: type[Actor], records: list[EntityRecord], result: ResolvedActors) -> None:
     """Fill empty fields of linked records and store new aliases (rare: most have neither)."""
     done: set[int] = set()
+    new_aliases: list[tuple[Actor, list[str]]] = []
     for record in records:
         link = result.links.get(record.key)
         if link is None or link.actor is None or link.actor.pk in done:
@@ -249,7 +250,8 @@ def _complete(model: type[Actor], records: list[EntityRecord], result: ResolvedA
             _fill_blanks(link.actor, _record_fields(model, record))
         aliases = _record_aliases(model, record)
         if aliases:
-            aliases_add(link.actor, aliases)
+            new_aliases.append((link.actor, aliases))
+    aliases_add_many(new_aliases)
 
 
 def _create(model: type[Actor], fields: dict) -> tuple[Actor, bool]:
@@ -322,13 +324,43 @@ def _fill_blanks(actor: Actor, fields: dict) -> None:
 
 def aliases_add(actor: Actor, aliases: Iterable[str], *, note: str = "read from an article") -> int:
     """Store new aliases of ``actor`` as OtherName rows (acronym when all capitals)."""
-    owner_field = "person" if isinstance(actor, Person) else "organisation"
-    own_key = actor.name_key
+    return aliases_add_many([(actor, aliases)], note=note)
+
+
+def aliases_add_many(
+    pairs: Iterable[tuple[Actor, Iterable[str]]], *, note: str = "read from an article"
+) -> int:
+    """``aliases_add`` for several records of one kind (people or organisations) in one
+    read and one insert. Returns how many aliases were new."""
+    rows: list[OtherName] = []
+    owner_field = ""
+    for actor, aliases in pairs:
+        owner_field = "person" if isinstance(actor, Person) else "organisation"
+        rows.extend(_alias_rows(actor, aliases, owner_field, note))
+    if not rows:
+        return 0
+    existing = set(
+        OtherName.objects.filter(
+            **{f"{owner_field}_id__in": {getattr(row, f"{owner_field}_id") for row in rows}},
+            name_key__in={row.name_key for row in rows},
+        ).values_list(f"{owner_field}_id", "name_key")
+    )
+    rows = [
+        row for row in rows if (getattr(row, f"{owner_field}_id"), row.name_key) not in existing
+    ]
+    OtherName.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _alias_rows(
+    actor: Actor, aliases: Iterable[str], owner_field: str, note: str
+) -> list[OtherName]:
+    """One OtherName per alias of ``actor`` that is not its own name (each key once)."""
     rows, keys = [], set()
     for alias in aliases:
         alias = " ".join(alias.split())[:300]
         key = name_key(alias)
-        if not key or key == own_key or key in keys:
+        if not key or key == actor.name_key or key in keys:
             continue
         keys.add(key)
         letters = [c for c in alias if c.isalpha()]
@@ -337,18 +369,10 @@ def aliases_add(actor: Actor, aliases: Iterable[str], *, note: str = "read from 
             if letters and " " not in alias and all(c.isupper() for c in letters)
             else OtherNameKind.ALTERNATE
         )
-        row = OtherName(name=alias, name_key=key, kind=kind, note=note, **{owner_field: actor})
-        rows.append(row)
-    if not rows:
-        return 0
-    existing = set(
-        OtherName.objects.filter(**{owner_field: actor}, name_key__in=keys).values_list(
-            "name_key", flat=True
+        rows.append(
+            OtherName(name=alias, name_key=key, kind=kind, note=note, **{owner_field: actor})
         )
-    )
-    rows = [row for row in rows if row.name_key not in existing]
-    OtherName.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    return rows
 
 
 # ------------------------------------------------------------------------------ surnames
