@@ -333,14 +333,13 @@ def _batch_write(batch: list[_Quotable], placing: _Placing) -> None:
             placing.report.touched.add(real[pk])
     placing.started.clear()
     _rows_update(Statement, ["quote"], [(q.statement_id, [q.quote_id]) for q in batch])
-    QuoteFingerprint.objects.bulk_create(
-        [
-            QuoteFingerprint(statement_id=q.statement_id, fingerprint=fingerprint)
-            for q in batch
-            for fingerprint in sorted(q.fingerprints)
-        ],
-        batch_size=_BATCH * 4,
-    )
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(QuoteFingerprint._meta.db_table)} "
+            f"({quote('statement_id')}, {quote('fingerprint')}) VALUES (%s, %s)",
+            [(q.statement_id, f) for q in batch for f in sorted(q.fingerprints)],
+        )
 
 
 def _speaker_key(row: dict) -> tuple[str, int] | None:
@@ -418,7 +417,9 @@ def _batch_refresh(ids: list[int]) -> int:
     )
     for row in statements.order_by():
         rows.setdefault(row["quote_id"], []).append(row)
-    Quote.objects.filter(pk__in=[pk for pk in ids if pk not in rows]).delete()
+    emptied = [pk for pk in ids if pk not in rows]
+    if emptied:
+        Quote.objects.filter(pk__in=emptied).delete()
     quotes = list(Quote.objects.filter(pk__in=list(rows)))
     changed = []
     for quote in quotes:
