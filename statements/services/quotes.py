@@ -53,12 +53,8 @@ _BATCH = 500
 _PROBE_CHUNK = 4000
 
 
-def statement_quotable(statement: Statement) -> bool:
-    """Whether a statement takes part in quotes: a direct quotation nobody rejected."""
-    return _quotable(statement.kind, statement.review_status, quote_tokens(statement.content))
-
-
 def _quotable(kind: str, review_status: str, tokens: QuoteTokens) -> bool:
+    """Whether a statement takes part in quotes: a direct quotation nobody rejected."""
     return (
         kind == StatementKind.DIRECT
         and review_status != ReviewStatus.REJECTED

@@ -232,12 +232,18 @@ def _quotes_cleared() -> None:
     Quote.objects.all().delete()
 
 
-@pytest.mark.parametrize("stored_first", [0, 2, 5])
-def test_one_call_places_a_batch_as_one_call_per_statement_does(db, stored_first):
+@pytest.mark.parametrize(("stored_first", "probe_chunk"), [(0, 4000), (2, 4000), (5, 4000), (0, 5)])
+def test_one_call_places_a_batch_as_one_call_per_statement_does(
+    db, monkeypatch, stored_first, probe_chunk
+):
     """Placing many statements in one call (candidates read once for the batch, quotes
     started, joined and merged inside it) gives the quotes that placing them one call at a
-    time gives, whether the earlier statements are stored already or in the same batch."""
+    time gives, whether the earlier statements are stored already or in the same batch, and
+    however many queries the candidates are read in."""
+    from statements.services import quotes
     from tests.factories import StatementFactory
+
+    monkeypatch.setattr(quotes, "_PROBE_CHUNK", probe_chunk)
 
     statements = [StatementFactory(content=text, kind="direct") for text in _BATCH_TEXTS]
     for statement in statements:
