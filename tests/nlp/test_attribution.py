@@ -57,10 +57,10 @@ def test_calling_for(nlp):
 
 
 def test_according_to(nlp):
-    text = "According to the report, unemployment rose sharply in the third quarter."
+    text = "According to the study, unemployment rose sharply in the third quarter."
     statement = only(extract(text, nlp=nlp), "According to")
     assert statement.content.startswith("unemployment rose sharply")
-    assert statement.speaker_text == "the report"
+    assert statement.speaker_text == "the study"
     assert statement.cue_class == "evidence"
 
 

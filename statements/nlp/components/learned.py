@@ -19,7 +19,15 @@ from statements.nlp.components.attribution import quotes_as
 from statements.nlp.components.extensions import StatementData, doc_text, register_extensions
 from statements.nlp.learned.decode import FoundAttribution, find_attributions, trim_chars
 from statements.nlp.learned.features import NEGATIONS, doc_features
-from statements.nlp.lexicons import Cue, cue_lexicon, evidence_sources, word_list
+from statements.nlp.lexicons import (
+    Cue,
+    cue_lexicon,
+    evidence_sources,
+    org_heads,
+    role_heads,
+    speaker_nouns,
+    word_list,
+)
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 CUE_MODEL = "cues.crfsuite"
@@ -107,13 +115,18 @@ class LearnedAttributor:
         both = split_coordinated(doc, learned + rules)
         learned, rules = both[: len(learned)], both[len(learned) :]
         combined = learned + rules_not_covered(rules, learned)
-        doc._.kb_statements = [
-            statement
-            for statement in combined
-            if not in_question(doc, statement, features.in_quote)
-            and not looks_like_table(doc, statement)
-            and not is_anaphoric(doc, statement)
-        ]
+        kept = []
+        for statement in combined:
+            if (
+                in_question(doc, statement, features.in_quote)
+                or looks_like_table(doc, statement)
+                or is_anaphoric(doc, statement)
+            ):
+                continue
+            cue_class = source_cue_class(doc, statement)
+            if cue_class is not None:
+                kept.append({**statement, "cue_class": cue_class})
+        doc._.kb_statements = kept
         return doc
 
 
@@ -210,6 +223,105 @@ def in_question(doc: Doc, statement: StatementData, in_quote: list[bool]) -> boo
     return any(
         token.text == "?" and token.i > cue.i and not in_quote[token.i] for token in cue.sent
     )
+
+
+AGENT_ENTITIES = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+UNVOICED_PRONOUNS = frozenset({"it", "this", "that", "which", "these", "those"})
+
+
+def _source_root(doc: Doc, statement: StatementData) -> Token | None:
+    """The head of the source ("percent" in "42 percent"; "which" in "some of which")."""
+    if statement["speaker_start"] is None:
+        return None
+    span = doc.char_span(
+        statement["speaker_start"], statement["speaker_end"], alignment_mode="expand"
+    )
+    if span is None or len(span) == 0:
+        return None
+    root = span.root
+    of_objects = [
+        grandchild
+        for child in root.children
+        if child.dep_ == "prep" and child.lower_ == "of" and child.i < span.end
+        for grandchild in child.children
+        if grandchild.dep_ == "pobj" and grandchild.i < span.end
+    ]
+    if root.pos_ in {"PRON", "NUM", "DET"} and of_objects:
+        root = of_objects[0]  # "some of which", "many of them"
+    return _antecedent(root)
+
+
+def _antecedent(token: Token) -> Token:
+    """What a relative pronoun stands for: "the attacks, some of which ..." -> attacks."""
+    if token.lower_ not in {"which", "that", "who"}:
+        return token
+    clause = token
+    while clause.dep_ != "relcl" and clause.head is not clause:
+        clause = clause.head
+    return clause.head if clause.dep_ == "relcl" else token
+
+
+def names_people(source: Token) -> bool:
+    """A person, a personal pronoun, a speaker noun or role ("officials", "attorney
+    general")."""
+    lowered = source.lower_
+    if source.ent_type_ == "PERSON" or lowered in word_list("personal_pronouns"):
+        return True
+    if lowered in word_list("possessive_pronouns"):
+        return True  # "his promises", "their warning"
+    words = [token for token in source.lefts if token.dep_ == "compound"] + [source]
+    phrase = " ".join(token.lower_ for token in words[-2:])
+    return phrase in role_heads() or any(token.lemma_.lower() in speaker_nouns() for token in words)
+
+
+def can_speak(source: Token) -> bool:
+    """People, organisations, countries and groups: a source that can say or write."""
+    if source.lower_ in UNVOICED_PRONOUNS:
+        return False
+    if source.ent_type_ in AGENT_ENTITIES or source.pos_ == "PROPN" or names_people(source):
+        return True
+    return source.lemma_.lower() in org_heads()
+
+
+def _states_figures(doc: Doc, statement: StatementData) -> bool:
+    for start, end in statement["content_spans"]:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None and any(
+            token.text == "%" or (token.like_num and any(char.isdigit() for char in token.text))
+            for token in span
+        ):
+            return True
+    return False
+
+
+def source_cue_class(doc: Doc, statement: StatementData) -> str | None:
+    """The cue class once the source is read, or None when nobody said anything.
+
+    The cue lexicon gives a class per cue word, but evidence speaks through the same verbs
+    as people: "polls show", "the review indicates", "according to the
+    Congressional Budget Office, the top 1 percent paid 25.4 percent". A cue that names an
+    act only an agent performs ("the attacks threaten to overshadow the talks") is no
+    attribution when its source cannot speak.
+    """
+    cue_class = statement["cue_class"]
+    if cue_class not in {"speech", "writing"}:
+        return cue_class
+    source = _source_root(doc, statement)
+    if source is None:
+        return cue_class
+    if source.lower_ in evidence_sources() or source.lemma_.lower() in evidence_sources():
+        return "evidence"
+    cue = doc_text(doc)[statement["cue_start"] or 0 : statement["cue_end"] or 0].lower()
+    if cue.startswith("according") and _states_figures(doc, statement) and not names_people(source):
+        return "evidence"  # "according to the Tax Foundation, incomes rise 19.9 percent"
+    if can_speak(source):
+        return cue_class
+    lemma = statement.get("cue_lemma", "")
+    if lemma in word_list("evidence_cues_without_speaker"):
+        return "evidence"
+    if lemma in word_list("agent_only_cues"):
+        return None
+    return cue_class
 
 
 def is_anaphoric(doc: Doc, statement: StatementData) -> bool:
@@ -325,18 +437,13 @@ def _statement(doc, attribution, spans, quotes, token_key, cues) -> StatementDat
         speaker_start, speaker_end = first.idx, last.idx + len(last.text)
         source_span = doc[attribution.source[0] : attribution.source[1]]
         speaker_key = token_key.get(source_span.root.i, "")
-    cue_class = entry.cue_class if entry else "speech"
-    if attribution.source is not None and cue_class in {"speech", "writing"}:
-        root = doc[attribution.source[0] : attribution.source[1]].root
-        if root.lower_ in evidence_sources():
-            cue_class = "evidence"
     return {
         "content_spans": [list(span) for span in spans],
         "kind": _kind(quotes, spans),
         "cue_start": cue_first.idx,
         "cue_end": cue_last.idx + len(cue_last.text),
         "cue_lemma": entry.lemma if entry else cue_first.lemma_.lower(),
-        "cue_class": cue_class,
+        "cue_class": entry.cue_class if entry else "speech",
         "statement_type": entry.statement_type if entry else "statement",
         "negated": is_negated(doc, attribution.cue),
         "speaker_start": speaker_start,

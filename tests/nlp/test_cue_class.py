@@ -1,0 +1,66 @@
+"""Cue class decided from the source as well as the cue: evidence speaks through the same
+verbs as people, and some cues are no attribution without someone to speak.
+
+Every sentence here is written for these tests.
+"""
+
+from __future__ import annotations
+
+from statements.nlp import extract
+
+
+def classes_by_cue(text: str, nlp) -> dict[str, str]:
+    return {s.cue: s.cue_class for s in extract(text, nlp=nlp).statements}
+
+
+def test_inanimate_source_of_an_agent_cue_is_no_statement(nlp):
+    text = (
+        "The border clashes, some of which have hit villages, now threaten to derail "
+        "the trade talks between the two countries."
+    )
+    assert "threaten" not in " ".join(classes_by_cue(text, nlp))
+
+
+def test_person_who_threatens_keeps_the_statement(nlp):
+    text = "The finance minister threatened to resign over the budget cuts."
+    classes = classes_by_cue(text, nlp)
+    assert classes.get("threatened") == "speech", classes
+
+
+def test_document_that_indicates_is_evidence(nlp):
+    text = "An internal review indicates that the agency lost track of 300 laptops."
+    classes = classes_by_cue(text, nlp)
+    assert classes.get("indicates") == "evidence", classes
+
+
+def test_person_who_indicates_is_speech(nlp):
+    text = "Senator Collins indicated that she would vote against the nomination."
+    classes = classes_by_cue(text, nlp)
+    assert classes.get("indicated") == "speech", classes
+
+
+def test_figures_according_to_an_institute_are_evidence(nlp):
+    text = (
+        "According to the Budget Institute, household incomes would rise by 4.5 percent "
+        "under the plan."
+    )
+    classes = classes_by_cue(text, nlp)
+    assert classes.get("According to") == "evidence", classes
+
+
+def test_according_to_a_spokesman_stays_speech(nlp):
+    text = "According to a spokesman, about 2,000 people attended the rally in Denver."
+    classes = classes_by_cue(text, nlp)
+    assert classes.get("According to") == "speech", classes
+
+
+def test_according_to_a_report_is_writing_not_evidence(nlp):
+    text = "According to a report in the local paper, the mayor plans to step down."
+    classes = classes_by_cue(text, nlp)
+    assert classes.get("According to") in {"speech", "writing"}, classes
+
+
+def test_decisions_and_likings_are_beliefs(nlp):
+    text = "The governor decided to veto the bill after the hearing."
+    classes = classes_by_cue(text, nlp)
+    assert classes.get("decided") == "belief", classes
