@@ -34,3 +34,24 @@ def test_targets_exclude_the_speaker(nlp):
     assert statement.statement_type == "criticism"
     assert "Turkey" in statement.target_names
     assert "Tawfiq" not in statement.target_names
+
+
+def test_words_that_describe_things_do_not_make_a_type():
+    # "strong", "failed", "attacks" and "going to" describe events and things as often as
+    # they judge someone or announce one's own plans
+    assert classify("statement", "strong trade ties would help both countries")[0] == "statement"
+    assert classify("statement", "the meetings have failed to halt the attacks")[0] == "statement"
+    assert classify("statement", "the market is going to fall")[0] == "statement"
+    assert classify("statement", "his tax plan would cost $3 trillion")[0] == "statement"
+    assert classify("statement", "she plans to visit Ohio next week")[0] == "intention"
+
+
+def test_question_asked_is_a_statement_not_an_appeal():
+    assert classify("appeal", "whether the deal was legal")[0] == "statement"
+    assert classify("appeal", "voters to support the measure")[0] == "appeal"
+
+
+def test_claim_is_a_statement(nlp):
+    text = "The senator claimed that the vote had been close."
+    (statement,) = extract(text, nlp=nlp).statements
+    assert statement.statement_type == "statement"
