@@ -192,12 +192,12 @@ def test_it_as_the_subject_of_a_speech_verb_is_the_organisation_just_read_as_sub
     text = "The World Bank published figures on Tuesday. It said poverty had fallen."
     assert speakers(text, nlp) == {"said": "World Bank"}
     text = "The World Bank met in Lima, and Brazil hosted the talks. It said trade had grown."
-    assert speakers(text, nlp)["said"] is None  # a state in between
+    assert speakers(text, nlp).get("said") is None  # a state in between
     text = (
         "The World Bank met in Peru. Delegates arrived late. Rain fell all day. The food was "
         "cold. It said trade had grown."
     )
-    assert speakers(text, nlp)["said"] is None  # too far back
+    assert speakers(text, nlp).get("said") is None  # too far back
 
 
 def test_a_possessive_pronoun_names_the_speaker_of_a_nominal_cue(nlp):

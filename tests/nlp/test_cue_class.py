@@ -7,6 +7,7 @@ Every sentence here is written for these tests.
 from __future__ import annotations
 
 from statements.nlp import extract
+from statements.nlp.components.learned import is_unattributed
 
 
 def classes_by_cue(text: str, nlp) -> dict[str, str]:
@@ -64,3 +65,21 @@ def test_decisions_and_likings_are_beliefs(nlp):
     text = "The governor decided to veto the bill after the hearing."
     classes = classes_by_cue(text, nlp)
     assert classes.get("decided") == "belief", classes
+
+
+def _statement(kind: str, confidence: float, speaker: tuple[int, int] | None) -> dict:
+    return {
+        "content_spans": [[10, 40]],
+        "kind": kind,
+        "speaker_start": speaker[0] if speaker else None,
+        "speaker_end": speaker[1] if speaker else None,
+        "confidence": confidence,
+    }
+
+
+def test_reported_content_without_a_source_is_dropped():
+    assert is_unattributed(_statement("indirect", 0.8, None))
+    assert is_unattributed(_statement("mixed", 0.8, None))
+    assert is_unattributed(_statement("direct", 0.6, None))
+    assert not is_unattributed(_statement("direct", 0.8, None))
+    assert not is_unattributed(_statement("indirect", 0.4, (0, 8)))

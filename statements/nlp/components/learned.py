@@ -121,6 +121,7 @@ class LearnedAttributor:
                 in_question(doc, statement, features.in_quote)
                 or looks_like_table(doc, statement)
                 or is_anaphoric(doc, statement)
+                or is_unattributed(statement)
             ):
                 continue
             cue_class = source_cue_class(doc, statement)
@@ -322,6 +323,18 @@ def source_cue_class(doc: Doc, statement: StatementData) -> str | None:
     if lemma in word_list("agent_only_cues"):
         return None
     return cue_class
+
+
+SURE = 0.7  # the confidence of the taggers' and the rules' readings that measured right
+
+
+def is_unattributed(statement: StatementData) -> bool:
+    """No source found: an indirect or mixed content has a reporting clause by construction,
+    so a missing source means a misread clause (and nobody to store it on); a quotation
+    without a speaker is kept only when the reading is sure."""
+    if statement["speaker_start"] is not None:
+        return False
+    return statement["kind"] != "direct" or statement.get("confidence", 0.0) < SURE
 
 
 def is_anaphoric(doc: Doc, statement: StatementData) -> bool:
