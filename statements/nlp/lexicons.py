@@ -124,6 +124,17 @@ def negated_types() -> dict[str, str]:
 
 
 @cache
+def cue_particles() -> dict[str, dict[str, str]]:
+    """Cue lemma -> {following word: type} ("call" + "for" -> demand); "" is any other word."""
+    data = json.loads((LEXICON_DIR / "statement_types.json").read_text(encoding="utf-8"))
+    return {
+        lemma: {word: name for word, name in words.items()}
+        for lemma, words in data.get("cue_particles", {}).items()
+        if not lemma.startswith("_")
+    }
+
+
+@cache
 def word_lists() -> dict[str, frozenset[str]]:
     """The closed word lists of ``word_lists.json`` by name ("negations", "expletives")."""
     data = json.loads((LEXICON_DIR / "word_lists.json").read_text(encoding="utf-8"))

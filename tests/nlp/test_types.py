@@ -55,3 +55,16 @@ def test_claim_is_a_statement(nlp):
     text = "The senator claimed that the vote had been close."
     (statement,) = extract(text, nlp=nlp).statements
     assert statement.statement_type == "statement"
+
+
+def test_the_word_after_a_bare_call_decides_its_type(nlp):
+    cases = {
+        "The mayor called for a full inquiry into the fire.": "demand",
+        "The mayor called on residents to leave the valley.": "appeal",
+        "The mayor called the new stadium a disgrace.": "criticism",
+        "The mayor called the new stadium a welcome addition.": "statement",
+    }
+    for text, statement_type in cases.items():
+        types = {s.cue: s.statement_type for s in extract(text, nlp=nlp).statements}
+        called = [name for cue, name in types.items() if cue.startswith("called")]
+        assert called == [statement_type], (text, types)

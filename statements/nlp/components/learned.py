@@ -22,6 +22,7 @@ from statements.nlp.learned.features import NEGATIONS, doc_features
 from statements.nlp.lexicons import (
     Cue,
     cue_lexicon,
+    cue_particles,
     evidence_sources,
     org_heads,
     role_heads,
@@ -126,7 +127,8 @@ class LearnedAttributor:
                 continue
             cue_class = source_cue_class(doc, statement)
             if cue_class is not None:
-                kept.append({**statement, "cue_class": cue_class})
+                statement_type = particle_type(doc, statement)
+                kept.append({**statement, "cue_class": cue_class, "statement_type": statement_type})
         doc._.kb_statements = kept
         return doc
 
@@ -335,6 +337,19 @@ def is_unattributed(statement: StatementData) -> bool:
     if statement["speaker_start"] is not None:
         return False
     return statement["kind"] != "direct" or statement.get("confidence", 0.0) < SURE
+
+
+def particle_type(doc: Doc, statement: StatementData) -> str:
+    """'called for X' is a demand, 'called on X to' an appeal, 'called X a liar' a naming
+    whose type the content decides: the word after a bare cue gives its type."""
+    particles = cue_particles().get(statement.get("cue_lemma", ""))
+    if not particles or statement["cue_end"] is None:
+        return statement["statement_type"]
+    if doc[_token_at(doc, statement["cue_end"] - 1)].pos_ != "VERB":
+        return statement["statement_type"]  # "renewed the call for X": the noun's own type
+    following = doc_text(doc)[statement["cue_end"] : statement["cue_end"] + 20].split()
+    word = following[0].lower() if following else ""
+    return particles.get(word, particles.get("", statement["statement_type"]))
 
 
 def is_anaphoric(doc: Doc, statement: StatementData) -> bool:
