@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import (
     Count,
+    Func,
+    IntegerField,
     Q,
     QuerySet,
     Sum,
@@ -109,14 +111,26 @@ def talk_speakers(target: Q, *, limit: int = 8) -> list[TalkRow]:
     return _talk_rows(rows, "speaker_")
 
 
-def _link_rows(links: QuerySet, side: str, *, limit: int) -> list[TalkRow]:
+class TalkRows(list):
+    """Talk rows, most statements first; ``total`` adds up the statements of every actor
+    on that side, listed or not."""
+
+    total: int = 0
+
+
+def _link_rows(links: QuerySet, side: str, *, limit: int) -> TalkRows:
     """The ``limit`` actors on ``side`` ("target" or "source") of ``links`` with the most
     statements, in one query whatever the statements: the top totals are picked from the
     summary rows first, and only those few are joined with their names."""
     top = (
         links.exclude(**{f"{side}_kind": "e"})
         .values_list(f"{side}_kind", f"{side}_id")
-        .annotate(total=Sum("n"))
+        .annotate(
+            total=Sum("n"),
+            everyone=Func(
+                Sum("n"), template="SUM(%(expressions)s) OVER ()", output_field=IntegerField()
+            ),
+        )
         .order_by("-total", f"{side}_kind", f"{side}_id")[:limit]
     )
     sql, params = top.query.sql_with_params()
@@ -125,7 +139,7 @@ def _link_rows(links: QuerySet, side: str, *, limit: int) -> list[TalkRow]:
     kind, pk = quote(f"{side}_kind"), quote(f"{side}_id")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT ranked.{kind}, ranked.total, "
+            f"SELECT ranked.{kind}, ranked.total, ranked.everyone, "
             "COALESCE(p.slug, o.slug), COALESCE(p.name, o.name) "
             f"FROM ({sql}) ranked "
             f"LEFT JOIN {people} p ON ranked.{kind} = 'p' AND p.id = ranked.{pk} "
@@ -133,8 +147,9 @@ def _link_rows(links: QuerySet, side: str, *, limit: int) -> list[TalkRow]:
             params,
         )
         rows = cursor.fetchall()
-    out = []
-    for actor_kind, total, slug, name in rows:
+    out = TalkRows()
+    out.total = int(rows[0][2]) if rows else 0
+    for actor_kind, total, _everyone, slug, name in rows:
         if not slug:
             continue
         model, label = (Person, "person") if actor_kind == "p" else (Organisation, "organisation")
@@ -144,14 +159,15 @@ def _link_rows(links: QuerySet, side: str, *, limit: int) -> list[TalkRow]:
     return out
 
 
-def summary_talk_targets(subjects: list[Subject], *, limit: int = 8) -> list[TalkRow]:
+def summary_talk_targets(subjects: list[Subject], *, limit: int = 8) -> TalkRows:
     """Whom the statements of ``subjects`` are about, most often first (summary links)."""
     links = SummaryLink.objects.filter(subjects_filter(subjects, kind="source"))
     return _link_rows(links, "target", limit=limit)
 
 
-def summary_talk_speakers(subject: Subject, *, limit: int = 8) -> list[TalkRow]:
-    """Who makes statements about ``subject``, most often first (summary links)."""
+def summary_talk_speakers(subject: Subject, *, limit: int = 8) -> TalkRows:
+    """Who makes statements about ``subject``, most often first (summary links); ``total``:
+    the public statements about ``subject`` whose speaker is known."""
     kind, pk = subject
     links = SummaryLink.objects.filter(target_kind=kind, target_id=pk)
     return _link_rows(links, "source", limit=limit)

@@ -321,10 +321,11 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     filterset = StatementFilterSet(request.GET, queryset=selectors.person_statements(person))
     centre = GraphNode(f"p:{person.slug}", person.name, person.get_absolute_url(), "person")
     subject = ("p", person.pk)
+    summary = _summary_context(centre, [subject], subject)
     context = {
-        **_summary_context(centre, [subject], subject),
+        **summary,
         **_events(selectors.person_events(person)),
-        "about": selectors.person_statements_about(person),
+        "about": selectors.person_statements_about(person, about_count=summary["speakers"].total),
         "quotes": selectors.quote_most_repeated(speaker=person),
     }
     return _actor_render(request, "person", person, filterset, context)
@@ -382,7 +383,9 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         **summary,
         "own_count": selectors.statement_total([own]),
         **_events(selectors.organisation_events(organisation)),
-        "about": selectors.organisation_statements_about(organisation),
+        "about": selectors.organisation_statements_about(
+            organisation, about_count=summary["speakers"].total
+        ),
     }
     return _actor_render(request, "organisation", organisation, filterset, context)
 

@@ -56,6 +56,7 @@ from statements.selectors.quotes import (
     quote_spread,
 )
 from statements.selectors.statements import (
+    ABOUT_NEWEST_WALK_FROM,
     NEWEST_FIRST,
     UNDATED,
     removed_statement_get,
@@ -66,6 +67,7 @@ from statements.selectors.statements import (
     statement_public_qs,
     statement_rows_api,
     statement_same_quote,
+    statements_about,
 )
 from statements.selectors.summaries import (
     SUMMARY_CACHE_SECONDS,
@@ -82,6 +84,7 @@ from statements.selectors.summaries import (
 )
 
 __all__ = [
+    "ABOUT_NEWEST_WALK_FROM",
     "EVENTS_SHOWN",
     "NEWEST_FIRST",
     "SUMMARY_CACHE_SECONDS",
@@ -137,6 +140,7 @@ __all__ = [
     "statement_summary",
     "statement_total",
     "statement_type_count_field",
+    "statements_about",
     "subjects_filter",
     "summary_event_ids",
 ]

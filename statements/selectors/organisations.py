@@ -23,7 +23,7 @@ from statements.models import (
     SummaryCount,
 )
 from statements.selectors.people import EVENTS_SHOWN
-from statements.selectors.statements import NEWEST_FIRST, statement_public_qs
+from statements.selectors.statements import NEWEST_FIRST, statement_public_qs, statements_about
 from statements.selectors.summaries import summary_event_ids
 
 
@@ -122,13 +122,11 @@ def organisation_statements(organisation: Organisation) -> QuerySet[Statement]:
 
 
 def organisation_statements_about(
-    organisation: Organisation, *, limit: int = 10
+    organisation: Organisation, *, about_count: int, limit: int = 10
 ) -> list[Statement]:
-    return list(
-        statement_public_qs()
-        .filter(targets__organisation=organisation)
-        .order_by(*NEWEST_FIRST)[:limit]
-    )
+    """The newest statements about ``organisation`` (``about_count``: see
+    ``statements_about``)."""
+    return statements_about(Q(organisation=organisation), about_count=about_count, limit=limit)
 
 
 def organisation_events(organisation: Organisation, *, limit: int = EVENTS_SHOWN) -> list[Event]:

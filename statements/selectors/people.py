@@ -24,7 +24,7 @@ from statements.models import (
     SummaryCount,
     statement_public_q,
 )
-from statements.selectors.statements import NEWEST_FIRST, statement_public_qs
+from statements.selectors.statements import NEWEST_FIRST, statement_public_qs, statements_about
 from statements.selectors.summaries import summary_event_ids
 
 
@@ -157,10 +157,11 @@ def person_statements(person: Person) -> QuerySet[Statement]:
     return statement_public_qs().filter(speaker_person=person).order_by(*NEWEST_FIRST)
 
 
-def person_statements_about(person: Person, *, limit: int = 10) -> list[Statement]:
-    return list(
-        statement_public_qs().filter(targets__person=person).order_by(*NEWEST_FIRST)[:limit]
-    )
+def person_statements_about(
+    person: Person, *, about_count: int, limit: int = 10
+) -> list[Statement]:
+    """The newest statements about ``person`` (``about_count``: see ``statements_about``)."""
+    return statements_about(Q(person=person), about_count=about_count, limit=limit)
 
 
 # Events listed on a person or organisation page: the most quoted people spoke at

@@ -1,0 +1,67 @@
+"""The "statements about" lists of person and organisation pages: the newest statements
+about the actor, the same whichever way they are found (from the actor's target rows when
+it is seldom talked about, walking all statements newest first when it is often)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db.models import Q
+
+from statements.models import StatementTarget
+from statements.selectors import ABOUT_NEWEST_WALK_FROM, statements_about
+from tests.factories import OrganisationFactory, PersonFactory, StatementFactory
+
+pytestmark = pytest.mark.django_db
+
+FEW, MANY = 0, ABOUT_NEWEST_WALK_FROM
+
+
+def _about(target, dates, *, status="auto"):
+    """A statement about ``target`` for each date (None: undated), in that order."""
+    statements = [StatementFactory(date=d, review_status=status) for d in dates]
+    field = "person" if target._meta.model_name == "person" else "organisation"
+    for statement in statements:
+        StatementTarget.objects.create(statement=statement, **{field: target})
+    return statements
+
+
+@pytest.mark.parametrize("about_count", [FEW, MANY])
+def test_newest_dated_first_then_undated_newest_id_first(about_count):
+    person = PersonFactory()
+    day = datetime.date(2024, 3, 1)
+    undated_old, dated_old, dated_new, undated_new, same_day = _about(
+        person, [None, day, day + datetime.timedelta(days=30), None, day]
+    )
+    StatementFactory(date=day + datetime.timedelta(days=60))  # about nobody
+    _about(PersonFactory(), [day + datetime.timedelta(days=90)])  # about someone else
+    _about(person, [day + datetime.timedelta(days=99)], status="rejected")  # not public
+
+    found = statements_about(Q(person=person), about_count=about_count, limit=4)
+
+    assert [s.pk for s in found] == [dated_new.pk, same_day.pk, dated_old.pk, undated_new.pk]
+    assert statements_about(Q(person=person), about_count=about_count, limit=10)[-1] == (
+        undated_old
+    )
+
+
+@pytest.mark.parametrize("about_count", [FEW, MANY])
+def test_organisation_statements_about_it(client, about_count):
+    organisation = OrganisationFactory()
+    statements = _about(organisation, [datetime.date(2023, 1, d) for d in range(1, 13)])
+    found = statements_about(Q(organisation=organisation), about_count=about_count)
+    assert [s.pk for s in found] == [s.pk for s in reversed(statements)][:10]
+    # Each row carries what the list draws without another query per row.
+    assert all(s.document.title and s.speaker_person.name for s in found)
+
+
+def test_pages_list_the_statements_about_their_actor(client):
+    person, organisation = PersonFactory(), OrganisationFactory()
+    about_person = _about(person, [datetime.date(2022, 5, 5)])
+    about_organisation = _about(organisation, [datetime.date(2022, 6, 6)])
+    person_page = client.get(person.get_absolute_url())
+    organisation_page = client.get(organisation.get_absolute_url())
+    assert person_page.context["about"] == about_person
+    assert organisation_page.context["about"] == about_organisation
+    assert f"/statements/{about_person[0].pk}/" in person_page.content.decode()
