@@ -22,7 +22,7 @@ from statements.models import (
     Statement,
     SummaryCount,
 )
-from statements.selectors.people import EVENTS_SHOWN
+from statements.selectors.people import EVENTS_SHOWN, events_newest
 from statements.selectors.statements import NEWEST_FIRST, statement_public_qs, statements_about
 from statements.selectors.summaries import summary_event_ids
 
@@ -133,11 +133,7 @@ def organisation_events(organisation: Organisation, *, limit: int = EVENTS_SHOWN
     """The newest ``limit + 1`` events the organisation took part in or spoke at."""
     spoke_at = summary_event_ids([("o", organisation.pk)])
     took_part = EventParticipant.objects.filter(organisation=organisation).values("event_id")
-    return list(
-        Event.objects.filter(Q(pk__in=spoke_at) | Q(pk__in=took_part)).order_by(
-            F("date").desc(nulls_last=True), "name"
-        )[: limit + 1]
-    )
+    return events_newest(spoke_at.union(took_part), limit=limit)
 
 
 def organisation_choices(*, limit: int = 500) -> list[tuple[str, str]]:

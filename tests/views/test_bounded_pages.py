@@ -3,12 +3,15 @@ the newest events only on actor pages, summaries cached for a minute."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
 from statements import charts, selectors
-from statements.models import Statement
+from statements.models import Event, EventParticipant, Statement
+from tests.factories import OrganisationFactory
 
 
 @pytest.mark.parametrize("sample", [3, 1000])
@@ -76,3 +79,22 @@ def test_home_summary_is_cached_for_a_minute(client, make_rows):
     client.get(reverse("statements:home"))
     assert cache.get("kb:html:site-counts").statements == 1
     assert selectors.SUMMARY_CACHE_SECONDS == 60
+
+
+def test_actor_pages_list_events_spoken_at_and_taken_part_in_newest_first(client, make_rows):
+    rows = make_rows(2)
+    speaker = rows["speaker"]
+    organisation = OrganisationFactory()
+    document = rows["statements"][0].document
+    took_part = Event.objects.create(
+        name="summit", classification="summit", document=document, date=dt.date(2030, 1, 1)
+    )
+    EventParticipant.objects.create(event=took_part, person=speaker)
+    EventParticipant.objects.create(event=took_part, organisation=organisation)
+    spoke_at = [s.event for s in sorted(rows["statements"], key=lambda s: s.date, reverse=True)]
+
+    person_events = client.get(speaker.get_absolute_url()).context["events"]
+    organisation_events = client.get(organisation.get_absolute_url()).context["events"]
+
+    assert person_events == [took_part, *spoke_at]
+    assert organisation_events == [took_part]
