@@ -221,8 +221,12 @@ def statement_facets(
     the page tells the reader.
     """
     sample = sample or FACET_SAMPLE
+    # The newest matches are chosen on the statements alone, and only they are joined with
+    # their speakers' names: joining first hashed the whole people table and joined every
+    # match (tens of thousands for a common word at 1M statements).
+    newest = statements.prefetch_related(None).order_by(*NEWEST_FIRST).values("pk")
     rows = list(
-        statements.prefetch_related(None)
+        Statement.objects.filter(pk__in=newest[: sample + 1])
         .order_by(*NEWEST_FIRST)
         .values_list(
             "pk",
@@ -233,7 +237,7 @@ def statement_facets(
             "speaker_person__name",
             "speaker_organisation__slug",
             "speaker_organisation__name",
-        )[: sample + 1]
+        )
     )
     truncated = len(rows) > sample
     rows = rows[:sample]
