@@ -68,14 +68,15 @@ class EstimatedCountPaginator(Paginator):
 
     Why: Django's ``Paginator`` counts the table on every page, 350-420 ms at 1M rows
     (docs/benchmarks.md, finding 5). The page says "about N" when ``estimated``; small
-    tables and other databases keep the exact count.
+    tables and other databases keep the exact count. The estimate changes when PostgreSQL
+    analyzes the table, so it is kept a minute like the pickers: a round trip less.
     """
 
     estimated = False
 
     @cached_property
     def count(self) -> int:
-        estimate = selectors.statement_count_estimate()
+        estimate = _cached("kb:html:statement-estimate", selectors.statement_count_estimate)
         if estimate is not None and estimate >= ESTIMATE_FROM:
             self.estimated = True
             return estimate
