@@ -137,11 +137,11 @@ def person_most_quoted(*, limit: int = 8) -> list[Person]:
 
 
 def person_get(slug: str) -> Person | None:
+    """The person of ``slug`` with what their page shows: aliases and roles."""
     return (
         Person.objects.filter(slug=slug)
         .prefetch_related(
             "other_names",
-            "identifiers",
             Prefetch(
                 "memberships",
                 queryset=Membership.objects.select_related("organisation", "document")

@@ -46,7 +46,7 @@ def test_detail_pages_query_count_does_not_grow(
     rows = make_rows(n)
     statement = rows["statements"][-1]
     pages = [
-        (rows["speaker"].get_absolute_url(), 14),  # its most repeated quotes: one query
+        (rows["speaker"].get_absolute_url(), 13),  # its most repeated quotes: one query
         (rows["organisation"].get_absolute_url(), 14),
         (statement.get_absolute_url(), 3),
         (statement.document.get_absolute_url(), 5),
