@@ -368,8 +368,6 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No organisation with this address.")
     if organisation.merged_into_id:
         return redirect(organisation.resolve(), permanent=True)
-    statements = selectors.organisation_statements(organisation)
-    filterset = StatementFilterSet(request.GET, queryset=statements)
     centre = GraphNode(
         f"o:{organisation.slug}",
         organisation.name,
@@ -380,6 +378,10 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Its own statements and those of everyone holding (or having held) a role in it.
     members = {("p", m.person_id) for m in organisation.memberships.all() if m.person_id}
     summary = _summary_context(centre, [own, *sorted(members)], own)
+    statements = selectors.organisation_statements(
+        organisation, statement_count=summary["statement_count"]
+    )
+    filterset = StatementFilterSet(request.GET, queryset=statements)
     context = {
         **summary,
         "own_count": selectors.statement_total([own]),

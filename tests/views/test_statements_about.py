@@ -9,8 +9,12 @@ import datetime
 import pytest
 from django.db.models import Q
 
-from statements.models import StatementTarget
-from statements.selectors import ABOUT_NEWEST_WALK_FROM, statements_about
+from statements.models import Membership, StatementTarget
+from statements.selectors import (
+    ABOUT_NEWEST_WALK_FROM,
+    organisation_statements,
+    statements_about,
+)
 from tests.factories import OrganisationFactory, PersonFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +69,25 @@ def test_pages_list_the_statements_about_their_actor(client):
     assert person_page.context["about"] == about_person
     assert organisation_page.context["about"] == about_organisation
     assert f"/statements/{about_person[0].pk}/" in person_page.content.decode()
+
+
+@pytest.mark.parametrize("statement_count", [FEW, MANY])
+def test_organisation_statements_are_its_own_and_its_members_newest_first(statement_count):
+    organisation, member = OrganisationFactory(), PersonFactory()
+    Membership.objects.create(person=member, organisation=organisation, role="Spokesperson")
+    day = datetime.date(2021, 1, 1)
+    own = StatementFactory(
+        speaker_person=None, speaker_organisation=organisation, speaker_text="It", date=day
+    )
+    by_member = StatementFactory(speaker_person=member, date=day + datetime.timedelta(days=1))
+    undated = StatementFactory(speaker_person=member, date=None)
+    StatementFactory(speaker_person=member, date=day, review_status="rejected")
+    StatementFactory(date=day + datetime.timedelta(days=2))  # someone else's
+
+    found = organisation_statements(organisation, statement_count=statement_count)
+
+    assert list(found) == [by_member, own, undated]
+    assert list(found.filter(statement_type=own.statement_type, date__isnull=False)) == [
+        by_member,
+        own,
+    ]
