@@ -325,7 +325,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     summary = _summary_context(centre, [subject], subject)
     context = {
         **summary,
-        **_events(selectors.person_events(person)),
+        **_events(selectors.person_events(person, statement_count=summary["statement_count"])),
         "about": selectors.person_statements_about(person, about_count=summary["speakers"].total),
         "quotes": selectors.quote_most_repeated(speaker=person),
     }
@@ -382,10 +382,11 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         organisation, statement_count=summary["statement_count"]
     )
     filterset = StatementFilterSet(request.GET, queryset=statements)
+    own_count = selectors.statement_total([own])
     context = {
         **summary,
-        "own_count": selectors.statement_total([own]),
-        **_events(selectors.organisation_events(organisation)),
+        "own_count": own_count,
+        **_events(selectors.organisation_events(organisation, statement_count=own_count)),
         "about": selectors.organisation_statements_about(
             organisation, about_count=summary["speakers"].total
         ),

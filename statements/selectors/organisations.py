@@ -155,11 +155,14 @@ def organisation_statements_about(
     return statements_about(Q(organisation=organisation), about_count=about_count, limit=limit)
 
 
-def organisation_events(organisation: Organisation, *, limit: int = EVENTS_SHOWN) -> list[Event]:
-    """The newest ``limit + 1`` events the organisation took part in or spoke at."""
+def organisation_events(
+    organisation: Organisation, *, statement_count: int, limit: int = EVENTS_SHOWN
+) -> list[Event]:
+    """The newest ``limit + 1`` events the organisation took part in or spoke at;
+    ``statement_count``: its own statements (see ``events_newest``)."""
     spoke_at = summary_event_ids([("o", organisation.pk)])
     took_part = EventParticipant.objects.filter(organisation=organisation).values("event_id")
-    return events_newest(spoke_at.union(took_part), limit=limit)
+    return events_newest(spoke_at, took_part, statement_count=statement_count, limit=limit)
 
 
 def organisation_choices(*, limit: int = 500) -> list[tuple[str, str]]:

@@ -98,3 +98,12 @@ def test_actor_pages_list_events_spoken_at_and_taken_part_in_newest_first(client
 
     assert person_events == [took_part, *spoke_at]
     assert organisation_events == [took_part]
+
+
+@pytest.mark.parametrize("statement_count", [0, selectors.ABOUT_NEWEST_WALK_FROM])
+def test_newest_events_are_the_same_however_they_are_found(make_rows, statement_count):
+    rows = make_rows(selectors.EVENTS_SHOWN + 2)
+    speaker = rows["speaker"]
+    newest = sorted((s.event for s in rows["statements"]), key=lambda e: e.date, reverse=True)
+    events = selectors.person_events(speaker, statement_count=statement_count)
+    assert events == newest[: selectors.EVENTS_SHOWN + 1]
