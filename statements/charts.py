@@ -206,6 +206,30 @@ class Facet:
 FACET_SAMPLE = 2000
 
 
+def _facet_rows(statements: QuerySet[Statement], limit: int) -> list[tuple]:
+    """The newest ``limit`` of ``statements`` with the columns the facets count.
+
+    The newest are chosen on the statements alone, and only they are joined with their
+    speakers' names: joining first hashed the whole people table and joined every match
+    (tens of thousands for a common word at 1M statements).
+    """
+    newest = statements.prefetch_related(None).order_by(*NEWEST_FIRST).values("pk")
+    return list(
+        Statement.objects.filter(pk__in=newest[:limit])
+        .order_by(*NEWEST_FIRST)
+        .values_list(
+            "pk",
+            "statement_type",
+            "date",
+            "speaker_person_id",
+            "speaker_person__slug",
+            "speaker_person__name",
+            "speaker_organisation__slug",
+            "speaker_organisation__name",
+        )
+    )
+
+
 def statement_facets(
     statements: QuerySet[Statement], *, limit: int = 10, sample: int | None = None
 ) -> dict:
@@ -221,24 +245,7 @@ def statement_facets(
     the page tells the reader.
     """
     sample = sample or FACET_SAMPLE
-    # The newest matches are chosen on the statements alone, and only they are joined with
-    # their speakers' names: joining first hashed the whole people table and joined every
-    # match (tens of thousands for a common word at 1M statements).
-    newest = statements.prefetch_related(None).order_by(*NEWEST_FIRST).values("pk")
-    rows = list(
-        Statement.objects.filter(pk__in=newest[: sample + 1])
-        .order_by(*NEWEST_FIRST)
-        .values_list(
-            "pk",
-            "statement_type",
-            "date",
-            "speaker_person_id",
-            "speaker_person__slug",
-            "speaker_person__name",
-            "speaker_organisation__slug",
-            "speaker_organisation__name",
-        )
-    )
+    rows = _facet_rows(statements, sample + 1)
     truncated = len(rows) > sample
     rows = rows[:sample]
     type_counts: dict[str, int] = {}
