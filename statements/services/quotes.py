@@ -206,15 +206,15 @@ def _stored_candidates(probes: list[set[int]]) -> list[list[tuple[int, int]]]:
 
 def _stored_contents(statement_ids: set[int], placing: _Placing) -> dict[int, _Candidate]:
     """The stored candidates' quotes and words, and (into ``placing.texts``) the texts of
-    their quotes not known yet: two queries."""
-    contents = {
-        pk: _Candidate(pk, quote_id, quote_tokens(content))
-        for pk, quote_id, content in Statement.objects.filter(pk__in=sorted(statement_ids))
-        .values_list("pk", "quote_id", "content")
-        .order_by()
-    }
-    unknown = {c.quote_id for c in contents.values()} - set(placing.texts) - {None}
-    placing.texts.update(Quote.objects.filter(pk__in=sorted(unknown)).values_list("pk", "text"))
+    their quotes not known yet (what this run placed it knows better): one query."""
+    contents = {}
+    rows = Statement.objects.filter(pk__in=sorted(statement_ids)).values_list(
+        "pk", "quote_id", "content", "quote__text"
+    )
+    for pk, quote_id, content, quote_text in rows.order_by():
+        contents[pk] = _Candidate(pk, quote_id, quote_tokens(content))
+        if quote_id is not None:
+            placing.texts.setdefault(quote_id, quote_text)
     return contents
 
 
@@ -409,6 +409,8 @@ def _batch_refresh(ids: list[int]) -> int:
             "document_id",
             "document__publisher",
             "document__published_at",
+            # The quote's stored fields come along, to be compared with the recomputed ones.
+            *(f"quote__{name}" for name in _QUOTE_FIELDS),
         )
     )
     for row in statements.order_by():
@@ -416,11 +418,13 @@ def _batch_refresh(ids: list[int]) -> int:
     emptied = [pk for pk in ids if pk not in rows]
     if emptied:
         Quote.objects.filter(pk__in=emptied).delete()
-    quotes = list(Quote.objects.filter(pk__in=list(rows)))
     changed = []
-    for quote in quotes:
+    for quote_id, quote_rows in rows.items():
+        quote = Quote(
+            pk=quote_id, **{name: quote_rows[0][f"quote__{name}"] for name in _QUOTE_FIELDS}
+        )
         members = sorted(
-            rows[quote.pk],
+            quote_rows,
             key=lambda r: (
                 r["document__published_at"] is None,
                 r["document__published_at"],
