@@ -362,6 +362,9 @@ def _actor_page(request: HttpRequest, filterset: StatementFilterSet, count: int)
     return paginator.get_page(request.GET.get("page"))
 
 
+ORGANISATION_ROLES_SHOWN = 50
+
+
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = selectors.organisation_get(slug)
     if organisation is None:
@@ -375,8 +378,9 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "organisation",
     )
     own = ("o", organisation.pk)
+    roles = list(organisation.memberships.all())
     # Its own statements and those of everyone holding (or having held) a role in it.
-    members = {("p", m.person_id) for m in organisation.memberships.all() if m.person_id}
+    members = {("p", m.person_id) for m in roles if m.person_id}
     summary = _summary_context(centre, [own, *sorted(members)], own)
     statements = selectors.organisation_statements(
         organisation, statement_count=summary["statement_count"]
@@ -385,6 +389,10 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     own_count = selectors.statement_total([own])
     context = {
         **summary,
+        # A national government has thousands of roles: the page lists the first ones and
+        # links to the people list filtered by the organisation for the rest.
+        "roles": roles[:ORGANISATION_ROLES_SHOWN],
+        "role_total": len(roles),
         "own_count": own_count,
         **_events(selectors.organisation_events(organisation, statement_count=own_count)),
         "about": selectors.organisation_statements_about(

@@ -390,3 +390,26 @@ def test_server_error_page_renders_without_a_request():
 
     html = render_to_string("500.html")
     assert "Something went wrong" in html and 'href="/"' in html
+
+
+def test_an_organisation_with_many_roles_lists_the_first_and_links_to_the_rest(client):
+    from statements.models import Membership
+    from tests.factories import OrganisationFactory
+
+    big, small = OrganisationFactory(name="Ministry of Many"), OrganisationFactory()
+    people = [PersonFactory(name=f"Member {index:02d}") for index in range(53)]
+    Membership.objects.bulk_create(
+        Membership(person=person, organisation=big, role="adviser") for person in people
+    )
+    Membership.objects.create(person=people[0], organisation=small, role="chair")
+
+    page = client.get(big.get_absolute_url()).content.decode()
+    rows = re.findall(r'<th scope="row"><a href="/people/[^"]+/">(Member \d+)</a>', page)
+    assert rows == [f"Member {index:02d}" for index in range(50)]
+    assert "The first 50 of 53 roles." in page
+    assert f'href="/people/?organisation={big.slug}"' in page
+    listed = client.get(f"/people/?organisation={big.slug}").context["page"].paginator
+    assert listed.count == 53
+
+    page = client.get(small.get_absolute_url()).content.decode()
+    assert "Member 00" in page and "roles." not in page
