@@ -1,6 +1,7 @@
 """Load runs for `make bench`: which URLs, how many queries, and wrk against each.
 
-For one corpus size, ``scale_run`` generates the corpus, counts each endpoint's SQL queries
+For one corpus size, ``scale_run`` generates the corpus (or copies it from a template
+database), counts each endpoint's SQL queries
 in-process (with EXPLAIN of the slowest at the largest size), starts the server and loads
 every endpoint with wrk, each request's path drawn at random from URLs taken from the
 corpus. ``side_bench`` runs the ingestion and extraction benchmarks, which print their own
@@ -157,6 +158,7 @@ class ScaleRun:
     worker_peak_mb: float
     worker_rss_end_mb: list[float]
     plans: dict[str, str]
+    corpus_template: str = ""  # the database the corpus was copied from, if not generated
 
 
 def log(message: str) -> None:
@@ -317,13 +319,42 @@ def explain(sql: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def corpus_load(args: argparse.Namespace, scale: int):
+    """The corpus of ``scale`` statements in the bench database: generated, or copied from
+    the template database ``--corpus-template`` names for this scale and brought up to date
+    (migrations, summaries, quotes). Returns ``bench.synthetic.CorpusReport``."""
+    import time
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.server import database_recreate
+    from bench.synthetic import corpus_generate, corpus_rederive
+
+    template = args.corpus_templates.get(scale)
+    if template is None:
+        log(f"scale {scale:,}: generating the corpus")
+        return corpus_generate(statements=scale, seed=args.seed, clear=True)
+    log(f"scale {scale:,}: copying the corpus from database {template}")
+    started = time.perf_counter()
+    connection.close()
+    database_recreate(args.database_url, template=template)
+    ContentType.objects.clear_cache()  # the copy numbers its content types its own way
+    call_command("migrate", interactive=False, verbosity=0)
+    report = corpus_rederive(copied_from=template, started=started)
+    if report.statements != scale:
+        raise SystemExit(
+            f"database {template} holds {report.statements:,} statements, not {scale:,}: "
+            "give --corpus-template a database generated at that scale"
+        )
+    return report
+
+
 def scale_run(args: argparse.Namespace, scale: int, env: dict[str, str], script: Path) -> ScaleRun:
     from django.db import connection
 
-    from bench.synthetic import corpus_generate
-
-    log(f"scale {scale:,}: generating the corpus")
-    report = corpus_generate(statements=scale, seed=args.seed, clear=True)
+    report = corpus_load(args, scale)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # visibility map + statistics, as autovacuum would
     log(f"scale {scale:,}: {report}")
@@ -386,7 +417,16 @@ def scale_run(args: argparse.Namespace, scale: int, env: dict[str, str], script:
         server.sample()
         peak_mb = max(server.peak_kb.values(), default=0) / 1024
         rss_end = [server.memory_kb(pid).get("VmRSS", 0) / 1024 for pid in server.workers()]
-    return ScaleRun(scale, str(report), report.seconds, results, peak_mb, rss_end, plans)
+    return ScaleRun(
+        scale,
+        str(report),
+        report.seconds,
+        results,
+        peak_mb,
+        rss_end,
+        plans,
+        corpus_template=report.copied_from,
+    )
 
 
 def side_bench(script: str, args: argparse.Namespace, env: dict[str, str]) -> str | None:

@@ -104,6 +104,7 @@ def raw_write(runs: list[ScaleRun]) -> None:
             "worker_peak_mb": run.worker_peak_mb,
             "worker_rss_end_mb": run.worker_rss_end_mb,
             "plans": run.plans,
+            "corpus_template": run.corpus_template,
             "results": {
                 key: {k: v for k, v in vars(result).items() if k != "endpoint"}
                 for key, result in run.results.items()
@@ -133,6 +134,7 @@ def raw_read(paths: list[Path]) -> list[ScaleRun]:
                     data["worker_peak_mb"],
                     data.get("worker_rss_end_mb", []),
                     data.get("plans", {}),
+                    corpus_template=data.get("corpus_template", ""),
                 )
             )
     return runs
@@ -179,7 +181,7 @@ def report_write(
     """docs/benchmarks.md's own part: set-up, method, tables, targets, findings, plans."""
     lines = [
         *_header_lines(machine, stack, started),
-        *_method_lines(args),
+        *_method_lines(args, runs),
         *_throughput_lines(runs),
         *(targets_lines(runs) if runs else []),
         *_findings_lines(),
@@ -213,7 +215,7 @@ def _header_lines(
     return lines
 
 
-def _method_lines(args: argparse.Namespace) -> list[str]:
+def _method_lines(args: argparse.Namespace, runs: list[ScaleRun]) -> list[str]:
     """How the corpus, the server, the load, the baseline and the figures were made."""
     lines: list[str] = []
     add = lines.append
@@ -226,6 +228,18 @@ def _method_lines(args: argparse.Namespace) -> list[str]:
         "0-2 targets per statement; every index and constraint in place; `VACUUM ANALYZE` "
         "after loading."
     )
+    copied = {run.scale: run.corpus_template for run in runs if run.corpus_template}
+    if copied:
+        which = ", ".join(f"{fmt_scale(s)} from `{name}`" for s, name in copied.items())
+        add(
+            f"- Corpora not generated in this run ({which}): the bench database was created "
+            "from a database `generate_corpus` had filled earlier (`--corpus-template`, "
+            "`CREATE DATABASE ... TEMPLATE`), then migrated, its summaries compared with a "
+            "recount by the current code (and rebuilt if they differed), every quote's "
+            "fields recomputed, and analysed. Which statements "
+            "share a quote, and every row the generator wrote, are as that earlier run made "
+            "them."
+        )
     add(
         f"- Server: gunicorn ({args.workers} sync workers, `kb/gunicorn.conf.py`, worker "
         "recycling off during the run), `DJANGO_DEBUG=0`, `DJANGO_SETTINGS_MODULE=bench.settings` "

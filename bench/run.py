@@ -11,6 +11,11 @@
 3. Runs the ingestion and extraction benchmarks (bench/bench_ingest.py,
    bench/bench_extract.py) when they exist, and adds what they print.
 
+Generating the 1M corpus takes a quarter of an hour; ``--corpus-template 1000000=kb_1m``
+copies it instead from a database ``generate_corpus`` filled earlier (``CREATE DATABASE
+... TEMPLATE``), then migrates it and rebuilds what the current code derives (summaries,
+quotes' fields), which takes a few minutes.
+
 Only 127.0.0.1 is ever loaded, and every wrk run is bounded in time. Run from the project
 root: ``.venv/bin/python bench/run.py [--scales 10000,100000] [--duration 10]``.
 Needs PostgreSQL (``--database-url``, default postgres://postgres@127.0.0.1:5432/kb_bench)
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -71,6 +77,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--keep-database", action="store_true", help="Do not drop it after.")
     parser.add_argument(
+        "--corpus-template",
+        action="append",
+        default=[],
+        metavar="SCALE=DATABASE",
+        help="Take this scale's corpus from DATABASE (on the same server, filled earlier by "
+        "`manage.py generate_corpus --statements SCALE`) instead of generating it: the bench "
+        "database is created from it with CREATE DATABASE ... TEMPLATE (retried while "
+        "someone is connected to it; DATABASE itself is only read), migrated, its summaries "
+        "checked against a recount (rebuilt if they differ) and its quotes' fields "
+        "recomputed by the current code. Repeat for several "
+        "scales, e.g. --corpus-template 1000000=kb_1m. The report's Method says which.",
+    )
+    parser.add_argument(
         "--render-from",
         type=Path,
         nargs="+",
@@ -88,7 +107,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
     if args.duration > 120:
         parser.error("--duration is capped at 120 s")
+    args.corpus_templates = _corpus_templates(parser, args.corpus_template, args.scales)
     return args
+
+
+def _corpus_templates(
+    parser: argparse.ArgumentParser, given: list[str], scales: list[int]
+) -> dict[int, str]:
+    """``{scale: template database}`` from ``--corpus-template SCALE=DATABASE`` options."""
+    templates: dict[int, str] = {}
+    for option in given:
+        scale, _, name = option.partition("=")
+        try:
+            size = int(scale.replace("_", ""))
+        except ValueError:
+            parser.error(f"--corpus-template wants SCALE=DATABASE, got {option!r}")
+        if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+            parser.error(f"--corpus-template: {name!r} is not a plain database name")
+        if size not in scales:
+            parser.error(f"--corpus-template: {size} is not one of --scales")
+        templates[size] = name
+    return templates
 
 
 def main(argv: list[str] | None = None) -> int:

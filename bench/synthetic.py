@@ -57,7 +57,7 @@ from statements.models import (
 from statements.naming import name_key, slug_base
 from statements.quoting import quote_fingerprints, quote_tokens
 from statements.services.quotes import quotes_refresh
-from statements.services.summaries import summaries_rebuild
+from statements.services.summaries import summaries_check, summaries_rebuild
 
 EXTRACTOR_VERSION = "synthetic-1"
 STATEMENTS_PER_DOCUMENT = 8
@@ -241,15 +241,25 @@ class CorpusReport:
     events: int
     targets: int
     seconds: float
+    # Set when the corpus was not generated but copied (``corpus_rederive``): from where,
+    # and whether its summaries differed from a recount by the current code.
+    copied_from: str = ""
+    summaries_rebuilt: bool = False
 
     def __str__(self) -> str:
-        rate = self.statements / self.seconds if self.seconds else 0.0
-        return (
+        counts = (
             f"{self.statements} statements, {self.documents} documents, {self.people} people, "
             f"{self.organisations} organisations, {self.memberships} memberships, "
-            f"{self.events} events, {self.targets} targets in {self.seconds:.1f} s "
-            f"({rate:,.0f} statements/s)"
+            f"{self.events} events, {self.targets} targets"
         )
+        if self.copied_from:
+            summaries = "rebuilt" if self.summaries_rebuilt else "checked exact"
+            return (
+                f"{counts}, copied from database {self.copied_from} and brought up to date "
+                f"(migrations, summaries {summaries}, quotes refreshed) in {self.seconds:.1f} s"
+            )
+        rate = self.statements / self.seconds if self.seconds else 0.0
+        return f"{counts} in {self.seconds:.1f} s ({rate:,.0f} statements/s)"
 
 
 # Tables emptied by ``--clear``, children first (SQLite has no TRUNCATE ... CASCADE).
@@ -566,6 +576,40 @@ def _sequence_reset(model: type[models.Model]) -> None:
             f"FROM {connection.ops.quote_name(table)}))",
             [connection.ops.quote_name(table), pk],
         )
+
+
+def corpus_rederive(*, copied_from: str, started: float) -> CorpusReport:
+    """Bring a corpus made earlier (a copy of an older ``generate_corpus`` database, already
+    migrated) up to what the current code derives from its statements, and report it.
+
+    The summaries are compared with a recount and rebuilt if they differ, and every
+    quote's fields (text, speaker, first report, counts, conflict) recomputed, as
+    ``corpus_generate`` does at its end; which statements share a quote stays as generated
+    (the synthetic words are random, so matching them again would group nothing).
+    ``started`` is when the copy began (``time.perf_counter``).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+    # A recount is a third of a rebuild's time (which also deletes and writes every row).
+    summaries_rebuilt = not summaries_check().ok
+    if summaries_rebuilt:
+        summaries_rebuild()
+    quote_ids = list(Quote.objects.order_by("pk").values_list("pk", flat=True))
+    quotes_refresh(quote_ids=quote_ids)
+    _tables_analyze()
+    return CorpusReport(
+        statements=Statement.objects.count(),
+        documents=Document.objects.count(),
+        people=Person.objects.count(),
+        organisations=Organisation.objects.count(),
+        memberships=Membership.objects.count(),
+        events=Event.objects.count(),
+        targets=StatementTarget.objects.count(),
+        seconds=time.perf_counter() - started,
+        copied_from=copied_from,
+        summaries_rebuilt=summaries_rebuilt,
+    )
 
 
 def _tables_analyze() -> None:

@@ -8,13 +8,14 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from bench.synthetic import corpus_generate
+from bench.synthetic import corpus_generate, corpus_rederive
 from statements.models import (
     Document,
     Event,
     Membership,
     Organisation,
     Person,
+    Quote,
     Statement,
     StatementTarget,
     SummaryCount,
@@ -88,3 +89,30 @@ def test_growing_a_corpus_and_clearing_it():
     # Primary keys keep working for ordinary saves after explicit ids were written.
     person = Person.objects.create(name="Zz Saved Normally")
     assert Person.objects.filter(pk=person.pk).exists()
+
+
+def test_a_copied_corpus_is_brought_up_to_what_the_code_derives():
+    generated = corpus_generate(statements=400, seed=4, clear=True)
+    repeated = Quote.objects.filter(document_count__gte=2).order_by("pk").first()
+    expected = Quote.objects.values().get(pk=repeated.pk)
+    # What an older version of the code might have left: stale quote fields, and a
+    # summary row missing.
+    Quote.objects.filter(pk=repeated.pk).update(text="stale", outlet_count=0, document_count=0)
+    SummaryCount.objects.filter(pk=SummaryCount.objects.order_by("pk").first().pk).delete()
+    assert not summaries_check().ok
+
+    report = corpus_rederive(copied_from="kb_template", started=0.0)
+
+    assert summaries_check().ok
+    refreshed = Quote.objects.values().get(pk=repeated.pk)
+    assert {k: v for k, v in refreshed.items() if k != "updated_at"} == {
+        k: v for k, v in expected.items() if k != "updated_at"
+    }
+    assert (report.statements, report.documents, report.people) == (
+        generated.statements,
+        generated.documents,
+        generated.people,
+    )
+    assert report.summaries_rebuilt
+    assert "copied from database kb_template" in str(report)
+    assert "summaries rebuilt" in str(report)
