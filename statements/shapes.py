@@ -285,14 +285,17 @@ def _event(row: Row, links: Links) -> dict[str, Any] | None:
     }
 
 
-def _document(row: Row, links: Links) -> dict[str, Any]:
-    document_id = row["document_id"]
+def _document(row: Row, links: Links, relation: str = "document") -> dict[str, Any] | None:
+    """The document ``relation`` (``document``, or a quote's ``first_document``) names."""
+    document_id = row[f"{relation}_id"]
+    if document_id is None:
+        return None
     return {
         "id": document_id,
-        "title": row["document__title"],
-        "url": row["document__url"],
-        "publisher": row["document__publisher"],
-        "published_at": iso(row["document__published_at"]),
+        "title": row[f"{relation}__title"],
+        "url": row[f"{relation}__url"],
+        "publisher": row[f"{relation}__publisher"],
+        "published_at": iso(row[f"{relation}__published_at"]),
         "api_url": links.url("api:document-detail", "pk", document_id),
         "html_url": links.url("statements:document-detail", "pk", document_id),
     }
@@ -524,3 +527,83 @@ def statement_instance_row(statement: Statement) -> dict[str, Any]:
         {column: _path(target, column) for column in TARGET_COLUMNS} for target in targets
     ]
     return row
+
+
+# --- quotes --------------------------------------------------------------------------------
+
+# The columns of a quote's row (``selectors.quote_rows_api``): the quote's own, and its
+# speaker's and first document's, named as in a statement's row.
+QUOTE_COLUMNS = (
+    "id",
+    "text",
+    "speaker_person_id",
+    "speaker_person__name",
+    "speaker_person__slug",
+    "speaker_organisation_id",
+    "speaker_organisation__name",
+    "speaker_organisation__slug",
+    "first_reported",
+    "first_document_id",
+    "first_document__title",
+    "first_document__url",
+    "first_document__publisher",
+    "first_document__published_at",
+    "outlet_count",
+    "document_count",
+    "statement_count",
+    "speaker_count",
+    "conflicting",
+)
+
+# The columns of one report of a quote (a statement's row, cut to what a report shows).
+QUOTE_REPORT_COLUMNS = (
+    "id",
+    "speaker_person_id",
+    "speaker_person__name",
+    "speaker_person__slug",
+    "speaker_organisation_id",
+    "speaker_organisation__name",
+    "speaker_organisation__slug",
+    "speaker_text",
+    "content",
+    "date",
+    "document_id",
+    "document__title",
+    "document__url",
+    "document__publisher",
+    "document__published_at",
+)
+
+
+def quote_represent(row: Row, links: Links) -> dict[str, Any]:
+    """A quote's API representation (``api.serializers.QuoteSerializer`` describes it)."""
+    quote_id = row["id"]
+    return {
+        "id": quote_id,
+        "url": links.url("api:quote-detail", "pk", quote_id),
+        "html_url": links.url("statements:quote-detail", "pk", quote_id),
+        "text": row["text"],
+        "speaker": _speaker(row, links),
+        "first_reported": iso(row["first_reported"]),
+        "first_document": _document(row, links, "first_document"),
+        "outlet_count": row["outlet_count"],
+        "document_count": row["document_count"],
+        "statement_count": row["statement_count"],
+        "speaker_count": row["speaker_count"],
+        "conflicting": row["conflicting"],
+    }
+
+
+def quote_report_represent(row: Row, links: Links) -> dict[str, Any]:
+    """One report of a quote (``api.serializers.QuoteReportSerializer`` describes it)."""
+    statement_id = row["id"]
+    return {
+        "id": statement_id,
+        "url": links.url("api:statement-detail", "pk", statement_id),
+        "html_url": links.url("statements:statement-detail", "pk", statement_id),
+        "speaker": _speaker(row, links),
+        "speaker_text": row["speaker_text"],
+        "content": row["content"],
+        "date": iso(row["date"]),
+        "document": _document(row, links),
+    }

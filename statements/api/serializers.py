@@ -522,22 +522,12 @@ class QuoteReportSerializer(serializers.Serializer):
     document = DocumentRefSerializer()
 
 
-def quote_report(statement: Statement, request) -> dict[str, Any]:
-    links = _links(request)
-    return {
-        "id": statement.pk,
-        "url": links.url("api:statement-detail", "pk", statement.pk),
-        "html_url": links.url("statements:statement-detail", "pk", statement.pk),
-        "speaker": actor_ref(statement.speaker, request),
-        "speaker_text": statement.speaker_text,
-        "content": statement.content,
-        "date": iso(statement.date),
-        "document": document_ref(statement.document, request),
-    }
-
-
 class QuoteSerializer(_LinkedMixin, serializers.ModelSerializer):
-    """A quotation and how far it travelled: its words, speaker, first report, outlets."""
+    """A quotation and how far it travelled: its words, speaker, first report, outlets.
+
+    Describes the representation in the OpenAPI schema; the API builds it from rows
+    (``selectors.quote_rows_api``) with ``shapes.quote_represent``.
+    """
 
     api_detail = ("quote-detail", "pk")
     speaker = serializers.SerializerMethodField()
@@ -562,14 +552,15 @@ class QuoteSerializer(_LinkedMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(ActorRefSerializer(allow_null=True))
-    def get_speaker(self, obj: Quote) -> dict[str, Any] | None:
-        return actor_ref(obj.speaker, self.context.get("request"))
+    def get_speaker(self, obj) -> dict[str, Any] | None:
+        raise NotImplementedError  # only for the schema: see to_representation
 
     @extend_schema_field(DocumentRefSerializer(allow_null=True))
-    def get_first_document(self, obj: Quote) -> dict[str, Any] | None:
-        if obj.first_document is None:
-            return None
-        return document_ref(obj.first_document, self.context.get("request"))
+    def get_first_document(self, obj) -> dict[str, Any] | None:
+        raise NotImplementedError  # only for the schema: see to_representation
+
+    def to_representation(self, instance: dict) -> dict[str, Any]:
+        return shapes.quote_represent(instance, _links(self.context.get("request")))
 
 
 class QuoteDetailSerializer(QuoteSerializer):
@@ -582,6 +573,19 @@ class QuoteDetailSerializer(QuoteSerializer):
         read_only_fields = fields
 
     @extend_schema_field(QuoteReportSerializer(many=True))
-    def get_reports(self, obj: Quote) -> list[dict[str, Any]]:
-        request = self.context.get("request")
-        return [quote_report(statement, request) for statement in obj.reports]
+    def get_reports(self, obj) -> list[dict[str, Any]]:
+        raise NotImplementedError  # only for the schema: see quote_detail_represent
+
+
+def quote_rows_represent(rows: list[dict], request) -> list[dict[str, Any]]:
+    """API representations of ``selectors.quote_rows_api`` rows."""
+    links = _links(request)
+    return [shapes.quote_represent(row, links) for row in rows]
+
+
+def quote_detail_represent(row: dict, reports: list[dict], request) -> dict[str, Any]:
+    """A quote's row with its reports' rows (``selectors.quote_report_rows``)."""
+    links = _links(request)
+    body = shapes.quote_represent(row, links)
+    body["reports"] = [shapes.quote_report_represent(report, links) for report in reports]
+    return body

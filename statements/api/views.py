@@ -265,9 +265,21 @@ class QuoteViewSet(ReadOnlyViewSet):
         return serializers.QuoteSerializer
 
     def get_queryset(self):
-        if self.action == "retrieve":
-            return selectors.quote_detail_api()
-        return selectors.quote_list_api()
+        return selectors.quote_rows_api()
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """Pages of plain rows (``selectors.quote_rows_api``), not model instances."""
+        quotes = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(quotes)
+        return self.get_paginated_response(serializers.quote_rows_represent(page, request))
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        quotes = self.filter_queryset(self.get_queryset()).filter(pk=self.kwargs["pk"])
+        rows = list(quotes[:1])
+        if not rows:
+            raise Http404
+        reports = selectors.quote_report_rows(rows[0]["id"])
+        return Response(serializers.quote_detail_represent(rows[0], reports, request))
 
 
 class StatementOrderingFilter(KbOrderingFilter):

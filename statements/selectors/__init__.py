@@ -53,6 +53,8 @@ from statements.selectors.quotes import (
     quote_get,
     quote_list_api,
     quote_most_repeated,
+    quote_report_rows,
+    quote_rows_api,
     quote_spread,
 )
 from statements.selectors.statements import (
@@ -125,6 +127,8 @@ __all__ = [
     "quote_get",
     "quote_list_api",
     "quote_most_repeated",
+    "quote_report_rows",
+    "quote_rows_api",
     "quote_spread",
     "removed_statement_get",
     "site_counts",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import F, Prefetch, QuerySet
 
+from statements import shapes
 from statements.models import Organisation, Person, Quote, Statement
 
 # A quote's reports, as its page, its API detail and the admin show them: public only,
@@ -35,6 +38,29 @@ def _reports_prefetch() -> Prefetch:
         )
         .order_by(*_REPORT_ORDER),
         to_attr="reports",
+    )
+
+
+def quote_rows_api() -> QuerySet:
+    """Public quotes as rows over ``shapes.QUOTE_COLUMNS`` (speaker and first document
+    joined), one query a page, no model instances; filter and order it like a model
+    queryset. Built once per process and cloned, as ``statement_rows_api``."""
+    return _quote_rows_base().all()
+
+
+@functools.cache
+def _quote_rows_base() -> QuerySet:
+    return Quote.objects.public().values(*shapes.QUOTE_COLUMNS)
+
+
+def quote_report_rows(quote_id: int) -> list[dict]:
+    """The quote's public reports as rows over ``shapes.QUOTE_REPORT_COLUMNS``, first
+    published first (one query)."""
+    return list(
+        Statement.objects.public()
+        .filter(quote_id=quote_id)
+        .order_by(*_REPORT_ORDER)
+        .values(*shapes.QUOTE_REPORT_COLUMNS)
     )
 
 

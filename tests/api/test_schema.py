@@ -28,6 +28,7 @@ LIST_PATHS = [
     "/api/memberships/",
     "/api/events/",
     "/api/documents/",
+    "/api/quotes/",
     "/api/statements/",
 ]
 EXPORT_PATHS = [
@@ -159,7 +160,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(kb, wsgi_app
 
 def test_real_records_conform_to_the_schema(kb, wsgi_app):
     """Every detail endpoint, called with stored records, answers as the schema says."""
-    from statements.models import Event, Membership, Organisation, Person, Statement
+    from statements.models import Event, Membership, Organisation, Person, Quote, Statement
 
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app)
     operations = {
@@ -172,6 +173,7 @@ def test_real_records_conform_to_the_schema(kb, wsgi_app):
         "/api/events/{id}/": [{"id": e.pk} for e in Event.objects.all()],
         "/api/documents/{id}/": [{"id": kb.seed.pk}, {"id": kb.third.pk}],
         "/api/statements/{id}/": [{"id": s.pk} for s in Statement.objects.all()],
+        "/api/quotes/{id}/": [{"id": q.pk} for q in Quote.objects.public()],
     }
     for path, parameters in records.items():
         assert parameters, path

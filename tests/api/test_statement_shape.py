@@ -120,3 +120,13 @@ def test_people_and_organisations_carry_their_declared_fields(
     assert rows and all(list(row) == names for row in rows)
     detail = api_client.get(rows[0]["url"]).json()
     assert list(detail) == names
+
+
+def test_quotes_carry_the_fields_their_schema_declares(kb, api_client):
+    listed = fetch_all(api_client, "/api/quotes/")
+    names = _schema_properties(api_client, "Quote")
+    assert listed and all(list(row) == names for row in listed)
+    detail = api_client.get(listed[0]["url"]).json()
+    assert list(detail) == _schema_properties(api_client, "QuoteDetail")
+    report_names = _schema_properties(api_client, "QuoteReport")
+    assert detail["reports"] and all(list(r) == report_names for r in detail["reports"])
