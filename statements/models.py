@@ -280,7 +280,12 @@ class Document(models.Model):
     @property
     def display_name(self) -> str:
         """The one name of a document on every page: its title, else its first sentence."""
-        return self.title or self.lead or f"Document {self.pk}"
+        return document_name(self.pk, self.title, self.lead)
+
+
+def document_name(pk: int, title: str, lead: str) -> str:
+    """``Document.display_name`` from a row's columns (pages drawn from rows, not models)."""
+    return title or lead or f"Document {pk}"
 
 
 def _unique_live_name(model_name: str, a_noun: str) -> models.UniqueConstraint:

@@ -548,6 +548,7 @@ QUOTE_COLUMNS = (
     "first_document__url",
     "first_document__publisher",
     "first_document__published_at",
+    "first_document__lead",  # its name on the quote page when it has no title
     "outlet_count",
     "document_count",
     "statement_count",
@@ -555,7 +556,8 @@ QUOTE_COLUMNS = (
     "conflicting",
 )
 
-# The columns of one report of a quote (a statement's row, cut to what a report shows).
+# The columns of one report of a quote (a statement's row, cut to what a report shows), for
+# the API and the quote page.
 QUOTE_REPORT_COLUMNS = (
     "id",
     "speaker_person_id",
@@ -572,6 +574,7 @@ QUOTE_REPORT_COLUMNS = (
     "document__url",
     "document__publisher",
     "document__published_at",
+    "document__lead",  # the document's name on the quote page when it has no title
 )
 
 

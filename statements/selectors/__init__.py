@@ -49,7 +49,6 @@ from statements.selectors.people import (
     statement_type_count_field,
 )
 from statements.selectors.quotes import (
-    quote_detail_api,
     quote_get,
     quote_list_api,
     quote_most_repeated,
@@ -123,7 +122,6 @@ __all__ = [
     "person_statements",
     "person_statements_about",
     "popolo_export_sections",
-    "quote_detail_api",
     "quote_get",
     "quote_list_api",
     "quote_most_repeated",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django import template
 from django.template.defaultfilters import date as date_filter
-from django.template.defaultfilters import truncatewords
+from django.template.defaultfilters import truncatechars, truncatewords
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
@@ -19,7 +19,7 @@ from statements.highlight import (
     spans_render,
     statement_fragments,
 )
-from statements.models import Event, Mention, Statement
+from statements.models import Event, Mention, Statement, document_name
 
 register = template.Library()
 
@@ -294,3 +294,46 @@ def statement_items(statements: Iterable[Statement]) -> SafeString:
     same.
     """
     return SafeString("".join(_statement_item(statement) for statement in statements))
+
+
+# -- quote pages ------------------------------------------------------------------------------
+
+
+def _quote_report_row(report: dict) -> str:
+    """One ``<tr>`` of a quote's reports, from a ``selectors.quote_report_rows`` row."""
+    published = report["document__published_at"]
+    if published:
+        when = (
+            f'<time datetime="{date_filter(published, "Y-m-d")}">'
+            f"{date_filter(published, 'j M Y')}</time>"
+        )
+    else:
+        when = '<span class="muted">undated</span>'
+    outlet = report["document__publisher"] or document_name(
+        report["document_id"], report["document__title"], report["document__lead"]
+    )
+    if report["speaker_person_id"]:
+        url = _url("statements:person-detail", report["speaker_person__slug"])
+        speaker = f'<a href="{url}">{escape(report["speaker_person__name"])}</a>'
+    elif report["speaker_organisation_id"]:
+        url = _url("statements:organisation-detail", report["speaker_organisation__slug"])
+        speaker = f'<a href="{url}">{escape(report["speaker_organisation__name"])}</a>'
+    else:
+        speaker = f"<i>{escape(report['speaker_text'] or 'unknown')}</i>"
+    document_url = _url("statements:document-detail", report["document_id"])
+    statement_url = _url("statements:statement-detail", report["id"])
+    content = escape(truncatechars(report["content"], 160))
+    return (
+        f'<tr>\n        <td data-label="Published">{when}</td>\n'
+        f'        <td data-label="Outlet"><a href="{document_url}">{escape(outlet)}</a></td>\n'
+        f'        <td data-label="Attributed to">{speaker}</td>\n'
+        f'        <td data-label="As printed"><a href="{statement_url}">\u201c{content}\u201d</a>'
+        f"</td>\n      </tr>"
+    )
+
+
+@register.simple_tag
+def quote_report_rows(reports: Iterable[dict]) -> SafeString:
+    """The ``<tr>`` rows of a quote's reports, rendered in Python like ``statement_items``:
+    a template loop resolved some 20 variables and reversed three addresses per report."""
+    return SafeString("".join(_quote_report_row(report) for report in reports))

@@ -264,6 +264,6 @@ def test_quote_counts_agree_with_the_public_statements(rejected_quotation, api_c
         assert row["statement_count"] == len(detail["reports"]) == reports.count()
         assert row["document_count"] == reports.values("document").distinct().count()
         page = site.get(f"/quotes/{pk}/")
-        assert len(page.context["quote"].reports) == reports.count()
+        assert len(page.context["quote"]["reports"]) == reports.count()
     statements = fetch_all(api_client, "/api/statements/")
     assert {s["quote"]["id"] for s in statements if s["quote"]} == set(listed)
