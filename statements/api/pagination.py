@@ -7,10 +7,16 @@ client pages through never shift what it sees. Bad page numbers and bad cursors 
 
 from __future__ import annotations
 
+import hashlib
+from functools import cached_property
+
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import DataError
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+from statements.selectors import cached_summary
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -22,6 +28,29 @@ class KbPageNumberPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     page_size_query_description = PAGE_SIZE_HELP
     max_page_size = MAX_PAGE_SIZE
+
+
+class MinuteCountPaginator(Paginator):
+    """Django's paginator, with the count of its rows kept a minute (``cached_summary``).
+
+    Why: the count of the quote list is of every public quote, a parallel scan of the
+    whole table (25 ms at 1M statements, 150,000 quotes) on every page, while the page
+    itself reads 50 rows through an index. The rows stay live; the total may lag writes
+    by a minute, as the home page's counts do. The key is the query's SQL and parameters,
+    so every filter has its own count.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        sql, params = self.object_list.query.sql_with_params()
+        digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        return cached_summary(f"kb:count:{digest}", self.object_list.count)
+
+
+class MinuteCountPageNumberPagination(KbPageNumberPagination):
+    """Page numbers whose total (``count``) may lag writes by a minute."""
+
+    django_paginator_class = MinuteCountPaginator
 
 
 class StatementCursorPagination(CursorPagination):

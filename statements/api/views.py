@@ -33,7 +33,11 @@ from rest_framework.throttling import AnonRateThrottle
 
 from statements import filters, selectors
 from statements.api import serializers
-from statements.api.pagination import KbPageNumberPagination, StatementCursorPagination
+from statements.api.pagination import (
+    KbPageNumberPagination,
+    MinuteCountPageNumberPagination,
+    StatementCursorPagination,
+)
 from statements.models import Person, Statement, StatementQuerySet
 from statements.search import RANK_ANNOTATION
 from statements.services.export_files import (
@@ -255,6 +259,7 @@ class DocumentViewSet(ReadOnlyViewSet):
     retrieve=extend_schema(summary="One quote, with every report of it"),
 )
 class QuoteViewSet(ReadOnlyViewSet):
+    pagination_class = MinuteCountPageNumberPagination
     filterset_class = filters.QuoteFilterSet
     ordering_fields = ["id", "first_reported", "outlet_count", "document_count"]
     ordering = ["-outlet_count", "-document_count", "-id"]

@@ -125,3 +125,17 @@ def test_a_rejected_report_leaves_every_quote_surface(corpus, api_client):
     assert body["conflicting"] is False and body["outlet_count"] == 4
     html = Client().get(quote.get_absolute_url()).content.decode()
     assert wrong.get_absolute_url() not in html and "Coastal Times" not in html
+
+
+def test_the_list_total_is_counted_once_a_minute_per_filter(
+    corpus, api_client, django_assert_num_queries
+):
+    public = Quote.objects.public()
+    first = api_client.get("/api/quotes/", {"page_size": 2}).json()
+    assert first["count"] == public.count() and first["next"]
+    with django_assert_num_queries(1):  # the page's rows; the total is the one just counted
+        again = api_client.get("/api/quotes/", {"page_size": 2, "page": 2}).json()
+    assert again["count"] == first["count"]
+    assert {row["id"] for row in again["results"]}.isdisjoint(r["id"] for r in first["results"])
+    repeated = api_client.get("/api/quotes/", {"min_outlets": 2}).json()
+    assert repeated["count"] == public.filter(outlet_count__gte=2).count() < first["count"]
