@@ -254,7 +254,8 @@ class DocumentViewSet(ReadOnlyViewSet):
     list=extend_schema(
         summary="List quotes",
         description="Quotations grouped across documents (the same words, cut or spelled "
-        "differently), most repeated first; each with its speaker, first report and outlets.",
+        "differently), most repeated first; each with its speaker, first report and outlets. "
+        "The rows are live; the total (`count`) is counted once a minute per filter.",
     ),
     retrieve=extend_schema(summary="One quote, with every report of it"),
 )
