@@ -83,3 +83,34 @@ def test_reported_content_without_a_source_is_dropped():
     assert is_unattributed(_statement("direct", 0.6, None))
     assert not is_unattributed(_statement("direct", 0.8, None))
     assert not is_unattributed(_statement("indirect", 0.4, (0, 8)))
+
+
+def _learned_stage_over(nlp, text: str, rule_statement: dict) -> list[dict]:
+    """Run the pipeline up to the rules, replace their statements with one written for the
+    test, then run the learned stage on it."""
+    doc = nlp.make_doc(text)
+    for name, component in nlp.pipeline:
+        if name == "kb_learned_attribution":
+            doc._.kb_statements = [rule_statement]
+            return component(doc)._.kb_statements
+        doc = component(doc)
+    raise AssertionError("no learned stage in the pipeline")
+
+
+def test_weak_rule_reading_of_reported_content_needs_the_taggers(nlp):
+    text = "The council voiced its unease over the new bridge during the evening session."
+    rule = {
+        "content_spans": [[text.index("the new bridge"), text.index(" during")]],
+        "kind": "indirect",
+        "cue_start": None,
+        "cue_end": None,
+        "cue_lemma": "",
+        "cue_class": "speech",
+        "statement_type": "statement",
+        "speaker_start": 0,
+        "speaker_end": len("The council"),
+        "speaker_key": "",
+    }
+    assert _learned_stage_over(nlp, text, {**rule, "confidence": 0.4}) == []
+    kept = _learned_stage_over(nlp, text, {**rule, "confidence": 0.6})
+    assert [s["content_spans"] for s in kept] == [rule["content_spans"]]
