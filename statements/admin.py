@@ -703,19 +703,26 @@ class OrganisationMembershipInline(PersonMembershipInline):
     autocomplete_fields = ["person"]
 
 
-class MergedListFilter(admin.SimpleListFilter):
-    title = "merged"
-    parameter_name = "merged"
+class _ChoiceListFilter(admin.SimpleListFilter):
+    """A list filter whose options are declared as ``{value: (label, condition)}``."""
+
+    options: dict[str, tuple[str, Q]] = {}
 
     def lookups(self, request, model_admin):
-        return [("live", "live records"), ("merged", "merged into another")]
+        return [(value, label) for value, (label, _) in self.options.items()]
 
     def queryset(self, request, queryset):
-        if self.value() == "live":
-            return queryset.filter(merged_into__isnull=True)
-        if self.value() == "merged":
-            return queryset.filter(merged_into__isnull=False)
-        return queryset
+        chosen = self.options.get(self.value() or "")
+        return queryset.filter(chosen[1]) if chosen else queryset
+
+
+class MergedListFilter(_ChoiceListFilter):
+    title = "merged"
+    parameter_name = "merged"
+    options = {
+        "live": ("live records", Q(merged_into__isnull=True)),
+        "merged": ("merged into another", Q(merged_into__isnull=False)),
+    }
 
 
 class ActorAdminForm(forms.ModelForm):
@@ -1123,19 +1130,13 @@ class IngestRunAdmin(admin.ModelAdmin):
 # -- quotes ---------------------------------------------------------------------------------
 
 
-class ConflictingListFilter(admin.SimpleListFilter):
+class ConflictingListFilter(_ChoiceListFilter):
     title = "attributions"
     parameter_name = "attributions"
-
-    def lookups(self, request, model_admin):
-        return [("conflicting", "conflicting"), ("agreeing", "agreeing")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "conflicting":
-            return queryset.filter(conflicting=True)
-        if self.value() == "agreeing":
-            return queryset.filter(conflicting=False)
-        return queryset
+    options = {
+        "conflicting": ("conflicting", Q(conflicting=True)),
+        "agreeing": ("agreeing", Q(conflicting=False)),
+    }
 
 
 @admin.register(models.Quote)

@@ -99,3 +99,28 @@ def test_the_ingest_run_list_counts_each_runs_items(admin_client):
     page = response.content.decode()
     for label in ("inputs", "queued", "pending", "created", "unchanged", "failed"):
         assert f">{label.capitalize()}</a>" in page  # a sortable column header
+
+
+def test_the_merged_and_attribution_filters_narrow_the_lists(admin_client):
+    from statements.models import Person, Quote
+
+    live, gone = PersonFactory(name="Live Person"), PersonFactory(name="Gone Person")
+    Person.objects.filter(pk=gone.pk).update(merged_into=live)
+    changelist = reverse("admin:statements_person_changelist")
+
+    def people(**query: str) -> set[str]:
+        return {p.name for p in admin_client.get(changelist, query).context["cl"].result_list}
+
+    assert people(merged="live") == {"Live Person"}
+    assert people(merged="merged") == {"Gone Person"}
+    assert people() == {"Live Person", "Gone Person"}
+
+    agreed = Quote.objects.create(text="we agree", conflicting=False)
+    disputed = Quote.objects.create(text="who said it", conflicting=True)
+    changelist = reverse("admin:statements_quote_changelist")
+
+    def quotes(**query: str) -> set[int]:
+        return {q.pk for q in admin_client.get(changelist, query).context["cl"].result_list}
+
+    assert quotes(attributions="conflicting") == {disputed.pk}
+    assert quotes(attributions="agreeing") == {agreed.pk}
