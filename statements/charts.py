@@ -14,7 +14,6 @@ from django.db.models import (
     Count,
     Func,
     IntegerField,
-    Q,
     QuerySet,
     Sum,
 )
@@ -24,7 +23,6 @@ from statements.models import (
     Organisation,
     Person,
     Statement,
-    StatementTarget,
     StatementType,
     SummaryLink,
 )
@@ -58,57 +56,6 @@ class TalkRow:
 
     node: GraphNode
     count: int
-
-
-def _talk_rows(rows, prefix: str) -> list[TalkRow]:
-    out = []
-    for row in rows:
-        if row[f"{prefix}person__slug"]:
-            node = GraphNode(
-                key=f"p:{row[f'{prefix}person__slug']}",
-                name=row[f"{prefix}person__name"],
-                url=Person(slug=row[f"{prefix}person__slug"]).get_absolute_url(),
-                kind="person",
-            )
-        elif row[f"{prefix}organisation__slug"]:
-            node = GraphNode(
-                key=f"o:{row[f'{prefix}organisation__slug']}",
-                name=row[f"{prefix}organisation__name"],
-                url=Organisation(slug=row[f"{prefix}organisation__slug"]).get_absolute_url(),
-                kind="organisation",
-            )
-        else:
-            continue
-        out.append(TalkRow(node=node, count=row["n"]))
-    return out
-
-
-def talk_targets(statements: QuerySet[Statement], *, limit: int = 8) -> list[TalkRow]:
-    """Whom ``statements`` are about, most often first."""
-    rows = (
-        StatementTarget.objects.filter(statement__in=statements.order_by().values("pk"))
-        .values("person__slug", "person__name", "organisation__slug", "organisation__name")
-        .annotate(n=Count("id"))
-        .order_by("-n", "person__name", "organisation__name")[:limit]
-    )
-    return _talk_rows(rows, "")
-
-
-def talk_speakers(target: Q, *, limit: int = 8) -> list[TalkRow]:
-    """Who makes statements about the actor selected by ``target`` (a StatementTarget Q)."""
-    rows = (
-        Statement.objects.public()
-        .filter(pk__in=StatementTarget.objects.filter(target).values("statement_id"))
-        .values(
-            "speaker_person__slug",
-            "speaker_person__name",
-            "speaker_organisation__slug",
-            "speaker_organisation__name",
-        )
-        .annotate(n=Count("id"))
-        .order_by("-n")[:limit]
-    )
-    return _talk_rows(rows, "speaker_")
 
 
 class TalkRows(list):
