@@ -284,3 +284,24 @@ def test_a_surname_the_tagger_missed_keeps_its_given_name(nlp):
     found = {s.cue: s.speaker_resolved for s in extract(text, nlp=nlp).statements}
     assert found["noted"] == "Ivanka Trump"
     assert found["said"] == "Ivanka Trump"
+
+
+def test_a_description_with_a_party_is_not_a_person_of_another_party(nlp):
+    text = (
+        "Democratic nominee Jane Ellery spoke in Iowa. Republican nominee Tom Harker spoke "
+        "in Ohio. The Democratic nominee said taxes would fall."
+    )
+    assert speakers(text, nlp)["said"] == "Jane Ellery"
+    text = (
+        "Republican nominee Tom Harker spoke in Ohio. The Democratic nominee said taxes would fall."
+    )
+    assert speakers(text, nlp)["said"] is None  # the only nominee named is a Republican
+
+
+def test_a_possessive_in_front_of_an_apposition_gives_the_name_no_gender(nlp):
+    text = (
+        "Tom Harker spoke in Ohio. He attacked his Democratic opponent, Jane Ellery, on "
+        "Monday. Ellery said the attack was a distraction."
+    )
+    genders = {e.name: e.gender for e in extract(text, nlp=nlp).entities}
+    assert genders["Jane Ellery"] == "female"

@@ -456,7 +456,11 @@ def _apposition_titles(span: Span) -> tuple[set[str], Token | None]:
     named_noun = None
     if root.dep_ == "appos" and root.head.pos_ in {"NOUN", "PROPN"} and root.head.i < span.start:
         named_noun = root.head
-        words |= {t.lemma_.lower() for t in named_noun.subtree if t.i < span.start}
+        words |= {  # not "his" of "his opponent, Hillary Clinton": his gender is not hers
+            t.lemma_.lower()
+            for t in named_noun.subtree
+            if t.i < span.start and t.pos_ in {"NOUN", "PROPN", "ADJ"}
+        }
     for child in root.children:
         if child.dep_ == "appos" and child.pos_ == "NOUN":
             words |= {t.lemma_.lower() for t in child.subtree if t.pos_ in {"NOUN", "ADJ"}}
@@ -644,8 +648,9 @@ def _description_target(state: _State, noun: Token) -> str | None:
     one organisation whose name ends with the noun (or of the noun's kind: "the newspaper"),
     else, for a person noun, the document's protagonist when one stands out."""
     word = noun.lemma_.lower()
+    names, parties = _description_modifiers(state, noun)
     for key in reversed(state.recent_people):
-        if word in state.titles[key]:
+        if word in state.titles[key] and _fits_modifiers(state, key, names, parties):
             return key
     if description_nouns().get(word) == "organisation" or word in org_heads():
         return _organisation_described(state, word)
@@ -653,7 +658,31 @@ def _description_target(state: _State, noun: Token) -> str | None:
     person_nouns = {noun for noun, kind in description_nouns().items() if kind == "person"}
     if protagonist and state.titles[protagonist] & (person_nouns | role_heads()) - {word}:
         return None  # "the nominee" is not the protagonist the document calls a judge
+    if protagonist and not _fits_modifiers(state, protagonist, names, parties):
+        return None
     return protagonist
+
+
+def _description_modifiers(state: _State, noun: Token) -> tuple[set[str], set[str]]:
+    """The capitalised modifiers of a description ("the Democratic nominee", "the Indiana
+    governor") that the document gave someone as a title, and its party words."""
+    words = _with_synonyms(
+        {
+            child.lemma_.lower()
+            for child in noun.children
+            if child.dep_ in {"amod", "compound"} and child.text[:1].isupper()
+        }
+    )
+    given = set().union(*state.titles.values()) if state.titles else set()
+    return words & given, words & word_list("party_words")
+
+
+def _fits_modifiers(state: _State, key: str, names: set[str], parties: set[str]) -> bool:
+    """The person has the description's titled modifiers and no other party (the
+    Republican nominee is not "the Democratic nominee")."""
+    titles = state.titles[key]
+    other_parties = (titles & word_list("party_words")) - parties
+    return names <= titles and not (parties and other_parties)
 
 
 def _organisation_described(state: _State, word: str) -> str | None:
