@@ -125,3 +125,28 @@ def test_the_pipeline_resolves_the_newspaper(nlp):
     )
     speakers = {s.speaker_text: s.speaker_resolved for s in extract(text, nlp=nlp).statements}
     assert speakers["The newspaper"] == "Daily Post"
+
+
+def test_a_work_naming_one_actor_is_that_actors(nlp):
+    text = (
+        "Reporters at the Harbour Gazette counted the shootings. "
+        "A Harbour Gazette database shows that most victims were armed."
+    )
+    key, actors = resolved_key(nlp, text, "A Harbour Gazette database")
+    assert actors[key]["name"] == "Harbour Gazette"
+
+
+def test_an_owner_or_a_body_modifying_a_person_is_not_the_speaker(nlp):
+    text = "Bryan Pagliano refused to testify. Pagliano's lawyer said he would not appear."
+    assert resolved_key(nlp, text, "Pagliano's lawyer")[0] == ""
+    text = "The Republican Party met in Ohio. The Republican Party nominee said taxes would fall."
+    assert resolved_key(nlp, text, "The Republican Party nominee")[0] == ""
+
+
+def test_a_phrase_whose_name_runs_on_past_the_actor_names_no_one(nlp):
+    text = (
+        "Officials in Kenya met donors. "
+        "A Kenya Harbour Gazette analysis shows that most donors stayed away."
+    )
+    doc_key, _ = resolved_key(nlp, text, "A Kenya Harbour Gazette analysis")
+    assert doc_key == ""

@@ -206,7 +206,7 @@ def split_honorific(span: Span) -> tuple[str, Span]:
     return honorific, doc[start : span.end]
 
 
-def _headline_lines(text: str) -> list[tuple[int, int]]:
+def headline_lines(text: str) -> list[tuple[int, int]]:
     """Character ranges of lines set in title case: the first line (the title), and others
     without a sentence's final punctuation (section titles)."""
     ranges, offset = [], 0
@@ -262,7 +262,7 @@ def _corrected_label(span: Span, label: str, heads: dict[str, str]) -> tuple[Spa
 
 def _candidates(doc: Doc) -> list[_Candidate]:
     heads = org_heads()
-    headlines = _headline_lines(doc.text)
+    headlines = headline_lines(doc.text)
     candidates = []
     for ent in doc.ents:
         if ent.label_ not in ENTITY_LABELS or _is_dateline(ent):
@@ -865,7 +865,7 @@ def _headline_names(doc: Doc, state: _State) -> None:
     """Names in headline lines create no actor ("Obama Says ..."), but one the body names
     is that actor: the whole name, else a surname of the body's people (the most
     mentioned namesake)."""
-    for start, end in _headline_lines(doc.text):
+    for start, end in headline_lines(doc.text):
         for ent in doc.char_span(start, end, alignment_mode="expand").ents:
             key = state.by_name.get(document_name_key(ent.text)) or state.by_name.get(
                 fold_name(ent.text)

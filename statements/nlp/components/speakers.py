@@ -7,6 +7,8 @@ the document itself settles and nothing more:
 * a name spaCy did not tag, in any case ("Trump predicts ...", "TAPPER:"), to the actor
   of that full name, alias or surname (one owner only);
 * a relative pronoun ("Beck, who has said ...") to the actor its clause hangs from;
+* a work or a title line that names one actor and no other ("a Washington Post
+  database", "Obama on Climate Change") to that actor;
 * "the newspaper", "the union" to the organisation of that name or kind, the one just
   named when several fit (none when two were);
 * a transcript line with no speaker ("WALLACE: Let's start ...") to the label, which
@@ -24,10 +26,11 @@ from statements.nlp.components.coreference import (
     SUBJECT_DEPS,
     EntityData,
     document_name_key,
+    headline_lines,
     organisation_fits,
 )
 from statements.nlp.components.extensions import StatementData, doc_text, register_extensions
-from statements.nlp.lexicons import description_nouns, honorifics, org_heads
+from statements.nlp.lexicons import description_nouns, honorifics, org_heads, word_list
 
 RELATIVE_PRONOUNS = {"who", "which", "that"}
 # "WALLACE: Let's start" at a line's start: a transcript's speaker label (one to four words)
@@ -114,10 +117,35 @@ def resolve_speakers(doc: Doc) -> list[StatementData]:
 def _span_actor(span: Span, actors: _Actors) -> str:
     if len(span) == 1 and span[0].lower_ in RELATIVE_PRONOUNS:
         return _antecedent(span[0], actors)
-    key = actors.named(_name_words(span))
-    if key:
-        return key
-    return _organisation_described(span, actors)
+    key = actors.named(_name_words(span)) or _organisation_described(span, actors)
+    return key or _one_actor_inside(span, actors, headline_lines(span.doc.text))
+
+
+def _one_actor_inside(span: Span, actors: _Actors, headlines: list[tuple[int, int]]) -> str:
+    """A title line naming one actor and no other ("Obama on Climate Change") is that
+    actor's, and so is a work the phrase names one actor's ("a Washington Post
+    database"); an owner is not ("Pagliano's lawyer"), nor a body that only modifies a
+    person ("the GOP nominee")."""
+    in_headline = any(start <= span.start_char < end for start, end in headlines)
+    if not in_headline and span.root.lemma_.lower() not in word_list("authored_works"):
+        return ""
+    if any(token.dep_ in {"poss", "case"} for token in span):
+        return ""
+    keys = {actors.token_keys[token.i] for token in span if token.i in actors.token_keys}
+    return keys.pop() if len(keys) == 1 and not _name_runs_on(span, actors) else ""
+
+
+def _name_runs_on(span: Span, actors: _Actors) -> bool:
+    """Whether a name word beside the actor's words is not the actor's: "USA TODAY" is not
+    the United States its first word was read as."""
+    keyed = {index for index in actors.token_keys if span.start <= index < span.end}
+    return any(
+        token.i not in keyed
+        and token.pos_ in {"PROPN", "NOUN", "ADJ"}
+        and token.text[:1].isupper()
+        and {token.i - 1, token.i + 1} & keyed
+        for token in span
+    )
 
 
 def _name_words(span: Span) -> list[str]:
