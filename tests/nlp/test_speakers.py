@@ -150,3 +150,11 @@ def test_a_phrase_whose_name_runs_on_past_the_actor_names_no_one(nlp):
     )
     doc_key, _ = resolved_key(nlp, text, "A Kenya Harbour Gazette analysis")
     assert doc_key == ""
+
+
+def test_a_dateline_before_a_work_names_no_speaker(nlp):
+    text = (
+        "CONCORD, N.H. (AP) — Report 3: Maria Lopez of the Finance Ministry said on "
+        "Monday that the budget would be cut."
+    )
+    assert resolved_key(nlp, text, "CONCORD, N.H. (AP) — Report")[0] == ""

@@ -33,6 +33,7 @@ from statements.nlp.components.extensions import StatementData, doc_text, regist
 from statements.nlp.lexicons import description_nouns, honorifics, org_heads, word_list
 
 RELATIVE_PRONOUNS = {"who", "which", "that"}
+PHRASE_BREAKS = {"(", ")", "—", "–", "--", ":"}  # never inside one noun phrase
 # "WALLACE: Let's start" at a line's start: a transcript's speaker label (one to four words)
 OPENING_QUOTES = '"“ '
 TRANSCRIPT_LABEL_RE = re.compile(r"([A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}):[ \t]+")
@@ -129,8 +130,8 @@ def _one_actor_inside(span: Span, actors: _Actors, headlines: list[tuple[int, in
     in_headline = any(start <= span.start_char < end for start, end in headlines)
     if not in_headline and span.root.lemma_.lower() not in word_list("authored_works"):
         return ""
-    if any(token.dep_ in {"poss", "case"} for token in span):
-        return ""
+    if any(token.dep_ in {"poss", "case"} or token.text in PHRASE_BREAKS for token in span):
+        return ""  # nor a phrase over a dateline: "CONCORD, N.H. (AP) — Report"
     keys = {actors.token_keys[token.i] for token in span if token.i in actors.token_keys}
     return keys.pop() if len(keys) == 1 and not _name_runs_on(span, actors) else ""
 
