@@ -114,3 +114,32 @@ def test_weak_rule_reading_of_reported_content_needs_the_taggers(nlp):
     assert _learned_stage_over(nlp, text, {**rule, "confidence": 0.4}) == []
     kept = _learned_stage_over(nlp, text, {**rule, "confidence": 0.6})
     assert [s["content_spans"] for s in kept] == [rule["content_spans"]]
+
+
+def _antecedent_within(token, seconds: float = 10.0):
+    """``_antecedent(token)``, or None if it has not returned in time (a walk up the tree
+    that never stops would otherwise hang the suite)."""
+    import threading
+
+    from statements.nlp.components.learned import _antecedent
+
+    found = []
+    walk = threading.Thread(target=lambda: found.append(_antecedent(token)), daemon=True)
+    walk.start()
+    walk.join(timeout=seconds)
+    return found[0] if found else None
+
+
+def test_a_relative_pronoun_source_stands_for_the_noun_its_clause_hangs_from(nlp_pipeline):
+    doc = nlp_pipeline("The officials who said the vote was rigged resigned on Monday.")
+    who = next(token for token in doc if token.lower_ == "who")
+    antecedent = _antecedent_within(who)
+    assert antecedent is not None and antecedent.text == "officials"
+
+
+def test_a_question_word_source_outside_any_relative_clause_is_itself(nlp_pipeline):
+    # Its walk up the tree reaches the sentence's root, whose head is itself.
+    doc = nlp_pipeline("Who said the budget would pass?")
+    antecedent = _antecedent_within(doc[0])
+    assert antecedent is not None, "the walk up the tree did not stop at the root"
+    assert antecedent.i == 0

@@ -266,7 +266,9 @@ def _antecedent(token: Token) -> Token:
     if token.lower_ not in {"which", "that", "who"}:
         return token
     clause = token
-    while clause.dep_ != "relcl" and clause.head is not clause:
+    # Tokens are made afresh on each access, so the root is found by index (its head is
+    # itself), never by identity.
+    while clause.dep_ != "relcl" and clause.head.i != clause.i:
         clause = clause.head
     return clause.head if clause.dep_ == "relcl" else token
 
