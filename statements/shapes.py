@@ -208,6 +208,17 @@ def _help(field: str) -> str:
     return str(Statement._meta.get_field(field).help_text)
 
 
+# The columns a row needs for its speaker (``_speaker``): statements and quotes alike.
+SPEAKER_COLUMNS = (
+    "speaker_person_id",
+    "speaker_person__name",
+    "speaker_person__slug",
+    "speaker_organisation_id",
+    "speaker_organisation__name",
+    "speaker_organisation__slug",
+)
+
+
 def _speaker(row: Row, links: Links) -> dict[str, Any] | None:
     if (person_id := row["speaker_person_id"]) is not None:
         return actor_ref(
@@ -361,14 +372,7 @@ STATEMENT_FIELDS: tuple[PublicField, ...] = (
     ),
     PublicField(
         "speaker",
-        (
-            "speaker_person_id",
-            "speaker_person__name",
-            "speaker_person__slug",
-            "speaker_organisation_id",
-            "speaker_organisation__name",
-            "speaker_organisation__slug",
-        ),
+        SPEAKER_COLUMNS,
         _speaker,
         lambda: ActorRefSerializer(
             allow_null=True,
@@ -536,12 +540,7 @@ def statement_instance_row(statement: Statement) -> dict[str, Any]:
 QUOTE_COLUMNS = (
     "id",
     "text",
-    "speaker_person_id",
-    "speaker_person__name",
-    "speaker_person__slug",
-    "speaker_organisation_id",
-    "speaker_organisation__name",
-    "speaker_organisation__slug",
+    *SPEAKER_COLUMNS,
     "first_reported",
     "first_document_id",
     "first_document__title",
@@ -560,12 +559,7 @@ QUOTE_COLUMNS = (
 # the API and the quote page.
 QUOTE_REPORT_COLUMNS = (
     "id",
-    "speaker_person_id",
-    "speaker_person__name",
-    "speaker_person__slug",
-    "speaker_organisation_id",
-    "speaker_organisation__name",
-    "speaker_organisation__slug",
+    *SPEAKER_COLUMNS,
     "speaker_text",
     "content",
     "date",
