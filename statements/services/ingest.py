@@ -477,7 +477,7 @@ def planned_extractions(
     one batch is what makes the queue as fast as a local run. After a failure the batch's
     remaining documents are parsed one by one, so that only the culprit fails.
     """
-    from statements.nlp import extract, extract_many
+    from statements.nlp import extract_many
 
     done = 0
     try:
@@ -489,10 +489,17 @@ def planned_extractions(
     except Exception:  # the engine failed on one of the batch: retried alone below
         pass
     for document in documents[done:]:
-        try:
-            yield extract(document.text, document.metadata, nlp=nlp)
-        except Exception as error:  # one document, reported by name
-            yield f"extraction failed: {one_line(error)}"
+        yield _extract_alone(document, nlp)
+
+
+def _extract_alone(document: PlannedDocument, nlp: Any) -> Extraction | str:
+    """One document through the engine on its own; its one-line failure reason if it fails."""
+    from statements.nlp import extract
+
+    try:
+        return extract(document.text, document.metadata, nlp=nlp)
+    except Exception as error:  # one document, reported by name
+        return f"extraction failed: {one_line(error)}"
 
 
 def extraction_ingest(
@@ -577,15 +584,12 @@ def _extract_one_by_one(
     queue: _PlanQueue, nlp: Any, error: Exception, *, force: bool, cache: ResolutionCache
 ) -> None:
     """After the engine failed on a batch, retry its documents alone to fail only the culprit."""
-    from statements.nlp import extract
-
     while queue.pending:
         planned = queue.pending.popleft()
-        try:
-            extraction = extract(planned.text, planned.metadata, nlp=nlp)
-        except Exception as single_error:  # one document, reported by name
-            reason = f"extraction failed: {one_line(single_error)}"
-            queue.report.record(InputResult(planned.path, IngestOutcome.FAILED, reason=reason))
+        extraction = _extract_alone(planned, nlp)
+        if isinstance(extraction, str):
+            failed = InputResult(planned.path, IngestOutcome.FAILED, reason=extraction)
+            queue.report.record(failed)
         else:
             queue.report.record(document_store(planned, extraction, force=force, cache=cache))
         queue.progress_tell()
