@@ -106,3 +106,19 @@ def test_plan_writes_nothing_and_skips_what_is_stored(db, seed_text):
     assert isinstance(forced, PlannedDocument) and forced.existing_id == 42
     assert len(calls) == 2
     assert models.Document.objects.count() == 0
+
+
+def test_the_local_driver_fails_only_the_document_the_engine_cannot_read(db, nlp_pipeline):
+    too_long = "x" * (nlp_pipeline.max_length + 1)  # the engine refuses it
+    sources = [
+        SourceDocument("a.txt", "Oxfam said the cuts would cost lives."),
+        SourceDocument("long.txt", too_long),
+        SourceDocument("b.txt", "The mayor said the bridge would reopen in May."),
+    ]
+
+    report = documents_ingest(sources, nlp=nlp_pipeline, batch_size=3)
+
+    assert (report.created, report.failed) == (2, 1)
+    assert report.failures[0][0] == "long.txt"
+    assert report.failures[0][1].startswith("extraction failed:")
+    assert set(models.Document.objects.values_list("source_path", flat=True)) == {"a.txt", "b.txt"}
