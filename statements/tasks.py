@@ -1,7 +1,11 @@
 """Celery tasks: thin, like the commands. The work is ``services.ingest_queue``'s.
 
-A worker process loads the spaCy pipeline once, when it starts (``worker_process_init``),
-and every task it runs reuses it: loading takes seconds and most of a worker's memory.
+The spaCy pipeline is loaded, and run once over a short text, in the worker's main process
+before it forks its pool (``worker_init``): every pool process then starts with it ready,
+and the model's pages are shared between them rather than copied, as the local driver's
+forked workers share them. A pool process that finds none (a pool that does not fork)
+loads its own when it starts (``worker_process_init``). Every task reuses it: loading takes
+seconds and most of a worker's memory.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import functools
 from typing import Any
 
 from celery import shared_task
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 from django.conf import settings
 
 from statements.services.ingest import IngestOutcome
@@ -23,6 +27,17 @@ def worker_pipeline(model_name: str) -> Any:
     from statements.nlp import load_pipeline
 
     return load_pipeline(model_name)
+
+
+# Parsing a text the first time allocates the parser's work buffers: done before the fork,
+# no pool process pays for it in its first task.
+_WARM_UP_TEXT = "The minister said on Monday that the talks would resume. “We are ready,” she said."
+
+
+@worker_init.connect
+def _pipeline_preload_before_fork(**_kwargs: Any) -> None:
+    nlp = worker_pipeline(settings.KB_SPACY_MODEL)
+    nlp(_WARM_UP_TEXT)
 
 
 @worker_process_init.connect

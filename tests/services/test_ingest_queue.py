@@ -437,9 +437,10 @@ def test_failures_are_retried_then_recorded(db, settings):
 def test_a_worker_process_loads_the_pipeline_once():
     from django.conf import settings
 
-    from statements.tasks import _pipeline_preload, worker_pipeline
+    from statements.tasks import _pipeline_preload, _pipeline_preload_before_fork, worker_pipeline
 
     worker_pipeline.cache_clear()
-    _pipeline_preload()  # what worker_process_init runs in each new pool process
+    _pipeline_preload_before_fork()  # worker_init, in the main process before the fork
+    _pipeline_preload()  # worker_process_init, in each pool process: already there
     assert worker_pipeline(settings.KB_SPACY_MODEL) is worker_pipeline(settings.KB_SPACY_MODEL)
     assert worker_pipeline.cache_info().misses == 1
