@@ -280,6 +280,9 @@ CELERY_TASK_IGNORE_RESULT = True
 # or a completion, never a duplicate.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task over its hard time limit (its pool process is killed) is sent again too, not
+# dropped: the next delivery sees that the one before it was lost and acts on it.
+CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
 # Tasks each worker pool process holds at once, the one it runs included (acknowledged
 # late, a running task still counts): 1 keeps documents spread evenly over machines (a
 # parse takes a second or more, the broker round trip a millisecond).
@@ -299,6 +302,10 @@ KB_QUEUE_MAX_RETRIES = env.int("KB_QUEUE_MAX_RETRIES", default=3)
 # tasks of a run keep every worker busy.
 KB_QUEUE_BATCH_SIZE = env.int("KB_QUEUE_BATCH_SIZE", default=8)
 KB_QUEUE_RETRY_BACKOFF = env.float("KB_QUEUE_RETRY_BACKOFF", default=10.0)
+# Seconds the engine may spend on one document (a task gets this times its documents,
+# then a hard limit 30 s later that kills its pool process): a text that makes the engine
+# hang is recorded as failed instead of holding a worker for ever. 0: no limit.
+KB_QUEUE_DOCUMENT_TIME_LIMIT = env.float("KB_QUEUE_DOCUMENT_TIME_LIMIT", default=300.0)
 
 LOGGING = {
     "version": 1,

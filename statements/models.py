@@ -1082,7 +1082,14 @@ class IngestRunItem(models.Model):
         help_text="pending until a worker stores it or gives up.",
     )
     reason = models.TextField(blank=True, help_text="Why it failed (or last failed, if retried).")
-    attempts = models.PositiveIntegerField(default=0, help_text="Times a worker tried it.")
+    attempts = models.PositiveIntegerField(
+        default=0, help_text="Times a worker tried it and recorded a failure."
+    )
+    deliveries = models.PositiveIntegerField(
+        default=0,
+        help_text="Times a worker began it. More beginnings than settled attempts mean a "
+        "worker was lost on it (killed, out of memory, over its time limit).",
+    )
     # SET_NULL: the run's record outlives a document deleted later.
     document = models.ForeignKey(
         Document,

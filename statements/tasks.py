@@ -14,11 +14,17 @@ import functools
 from typing import Any
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_init, worker_process_init
 from django.conf import settings
 
 from statements.services.ingest import IngestOutcome
-from statements.services.ingest_queue import run_items_give_up, run_items_ingest
+from statements.services.ingest_queue import (
+    run_items_give_up,
+    run_items_ingest,
+    run_items_interrupted,
+    run_items_pending,
+)
 
 
 @functools.cache
@@ -51,22 +57,29 @@ def ingest_items_task(
 ) -> list[str | None]:
     """Extract and store a few queued documents; failures are retried with a doubling delay
     (``KB_QUEUE_RETRY_BACKOFF``) up to ``KB_QUEUE_MAX_RETRIES`` times, then recorded. A
-    retry runs only the documents still pending."""
+    retry runs only the documents still pending. A batch over its time limit sends its
+    pending documents on one per task; a single document over it is recorded as failed."""
     retries, most = self.request.retries, settings.KB_QUEUE_MAX_RETRIES
     countdown = settings.KB_QUEUE_RETRY_BACKOFF * 2**retries
+    item_ids = [entry["item_id"] for entry in items]
     try:
         outcomes = run_items_ingest(
             items=items,
             force=force,
             nlp=worker_pipeline(model_name or settings.KB_SPACY_MODEL),
             final_attempt=retries >= most,
+            interrupts=(SoftTimeLimitExceeded,),
         )
+    except SoftTimeLimitExceeded:
+        seconds = settings.KB_QUEUE_DOCUMENT_TIME_LIMIT
+        run_items_interrupted(item_ids=item_ids, seconds=seconds)
+        return [None] * len(items)
     except Exception as error:  # the database went away mid-task, say: try again later
         if retries >= most:
             reason = f"{type(error).__name__}: {error}"
-            run_items_give_up(item_ids=[entry["item_id"] for entry in items], reason=reason)
+            run_items_give_up(item_ids=item_ids, reason=reason)
             raise
         raise self.retry(exc=error, countdown=countdown, max_retries=most) from error
-    if IngestOutcome.FAILED in outcomes and retries < most:
+    if IngestOutcome.FAILED in outcomes and retries < most and run_items_pending(item_ids):
         raise self.retry(countdown=countdown, max_retries=most)
     return [outcome.value if outcome else None for outcome in outcomes]

@@ -468,7 +468,11 @@ def _queue_ingest(
 
 
 def planned_extractions(
-    documents: Sequence[PlannedDocument], *, nlp: Any, batch_size: int
+    documents: Sequence[PlannedDocument],
+    *,
+    nlp: Any,
+    batch_size: int,
+    interrupts: tuple[type[BaseException], ...] = (),
 ) -> Iterator[Extraction | str]:
     """Each planned document's extraction, in order, parsed together through ``nlp.pipe``;
     for a document the engine fails on, its one-line failure reason instead.
@@ -476,6 +480,8 @@ def planned_extractions(
     The extraction step of a task-queue job that carries a few documents: parsing them as
     one batch is what makes the queue as fast as a local run. After a failure the batch's
     remaining documents are parsed one by one, so that only the culprit fails.
+    ``interrupts`` are exceptions that are not the engine failing (a task's time limit,
+    say): they reach the caller.
     """
     from statements.nlp import extract_many
 
@@ -486,18 +492,24 @@ def planned_extractions(
             done += 1
             yield extraction
         return
+    except interrupts:
+        raise
     except Exception:  # the engine failed on one of the batch: retried alone below
         pass
     for document in documents[done:]:
-        yield _extract_alone(document, nlp)
+        yield _extract_alone(document, nlp, interrupts=interrupts)
 
 
-def _extract_alone(document: PlannedDocument, nlp: Any) -> Extraction | str:
+def _extract_alone(
+    document: PlannedDocument, nlp: Any, *, interrupts: tuple[type[BaseException], ...] = ()
+) -> Extraction | str:
     """One document through the engine on its own; its one-line failure reason if it fails."""
     from statements.nlp import extract
 
     try:
         return extract(document.text, document.metadata, nlp=nlp)
+    except interrupts:
+        raise
     except Exception as error:  # one document, reported by name
         return f"extraction failed: {one_line(error)}"
 

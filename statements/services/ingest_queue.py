@@ -29,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from statements.models import IngestItemState, IngestRun, IngestRunItem
@@ -188,12 +189,14 @@ def _items_send(run: IngestRun, batch: list[tuple[IngestRunItem, PlannedDocument
     _tasks_send(run, [item for item, (_, planned) in zip(stored, batch, strict=True) if planned])
 
 
-def _tasks_send(run: IngestRun, items: list[IngestRunItem]) -> None:
-    """One task per ``KB_QUEUE_BATCH_SIZE`` items, their planned documents as JSON;
-    ``_SendFailed`` names the items whose task was not sent."""
+def _tasks_send(
+    run: IngestRun, items: list[IngestRunItem], *, batch_size: int | None = None
+) -> None:
+    """One task per ``KB_QUEUE_BATCH_SIZE`` items (or ``batch_size``), their planned
+    documents as JSON; ``_SendFailed`` names the items whose task was not sent."""
     from kb.celery import app
 
-    size = max(1, settings.KB_QUEUE_BATCH_SIZE)
+    size = max(1, settings.KB_QUEUE_BATCH_SIZE if batch_size is None else batch_size)
     batches = [items[start : start + size] for start in range(0, len(items), size)]
     sent = 0
     try:
@@ -208,11 +211,26 @@ def _tasks_send(run: IngestRun, items: list[IngestRunItem]) -> None:
                     },
                     connection=connection,
                     queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+                    **_time_limits(len(batch)),
                 )
                 sent += 1
     except Exception as error:  # kombu raises the transport's own errors
         unsent = [item.pk for batch in batches[sent:] for item in batch]
         raise _SendFailed(unsent, error) from error
+
+
+# Between a task's soft time limit (the task stops itself) and its hard one (its pool
+# process is killed): time to roll back and record what happened.
+_HARD_LIMIT_GRACE = 30.0
+
+
+def _time_limits(documents: int) -> dict[str, float]:
+    """A task's time limits for its documents (``KB_QUEUE_DOCUMENT_TIME_LIMIT`` each)."""
+    per_document = settings.KB_QUEUE_DOCUMENT_TIME_LIMIT
+    if per_document <= 0:
+        return {}
+    soft = per_document * documents
+    return {"soft_time_limit": soft, "time_limit": soft + _HARD_LIMIT_GRACE}
 
 
 def ingest_run_requeue(*, run: IngestRun) -> int:
@@ -241,28 +259,78 @@ def ingest_run_requeue(*, run: IngestRun) -> int:
 
 
 def run_items_ingest(
-    *, items: list[dict[str, Any]], force: bool, nlp: Any, final_attempt: bool
+    *,
+    items: list[dict[str, Any]],
+    force: bool,
+    nlp: Any,
+    final_attempt: bool,
+    interrupts: tuple[type[BaseException], ...] = (),
 ) -> list[IngestOutcome | None]:
     """A worker's body for one queued batch: extract its documents together, store each.
 
     ``items`` are ``{"item_id", "planned"}`` pairs. Returns each item's outcome in order, or
-    ``None`` for an item already settled (a redelivery: no work done for it). A failure is
-    recorded as final only on the ``final_attempt``; before that the item keeps its reason
-    and attempt count, and the caller retries the batch (whose settled items it skips).
+    ``None`` for an item not settled here (a redelivery of a settled item, or an item sent
+    on in a task of its own). A failure is recorded as final only on the ``final_attempt``;
+    before that the item keeps its reason and attempt count, and the caller retries the
+    batch (whose settled items it skips). ``interrupts`` (the task's time limit) reach the
+    caller, which hands them to ``run_items_interrupted``.
+
+    A worker lost on a batch (killed, out of memory, over its hard time limit) leaves its
+    items begun but neither stored nor failed. The next delivery of such a batch sends each
+    of its pending documents on in a task of its own, so that the others do not share the
+    culprit's fate; a document whose worker was lost ``KB_QUEUE_MAX_RETRIES`` times is
+    recorded as failed instead of being parsed again.
     """
     ids = [entry["item_id"] for entry in items]
-    rows = IngestRunItem.objects.filter(pk__in=ids).values("id", "state", "run_id")
+    rows = IngestRunItem.objects.filter(pk__in=ids).values(
+        "id", "state", "run_id", "deliveries", "attempts"
+    )
     found = {row["id"]: row for row in rows}
-    pending = IngestItemState.PENDING
-    todo = [entry for entry in items if found.get(entry["item_id"], {}).get("state") == pending]
+    todo = [e for e in items if found.get(e["item_id"], {}).get("state") == IngestItemState.PENDING]
+    losses = {e["item_id"]: _losses(found[e["item_id"]]) for e in todo}
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    outcomes: dict[int, IngestOutcome | None] = {}
+    if len(todo) > 1 and any(losses.values()):
+        _items_send_alone([e["item_id"] for e in todo])
+        todo = []
+    elif todo and losses[todo[0]["item_id"]] >= settings.KB_QUEUE_MAX_RETRIES:
+        item_id = todo[0]["item_id"]
+        reason = f"its worker was lost {losses[item_id]} times while working on it ({_LOST})"
+        _item_fail(item_id, reason, worker, final=True)
+        outcomes[item_id], todo = IngestOutcome.FAILED, []
     IngestRunItem.objects.filter(
         pk__in=[entry["item_id"] for entry in todo], state=IngestItemState.PENDING
-    ).update(started_at=timezone.now(), worker=worker)
+    ).update(started_at=timezone.now(), worker=worker, deliveries=F("deliveries") + 1)
+    outcomes |= _items_extract_store(todo, force, nlp, worker, final_attempt, interrupts)
+    for run_id in sorted({row["run_id"] for row in found.values()}):
+        run_finish_if_complete(run_id=run_id)
+    return [outcomes.get(item_id) for item_id in ids]
+
+
+_LOST = "killed, out of memory, or over KB_QUEUE_DOCUMENT_TIME_LIMIT"
+
+
+def _losses(row: dict[str, Any]) -> int:
+    """Deliveries of an item that ended neither settled nor with a recorded failure."""
+    return max(0, row["deliveries"] - row["attempts"])
+
+
+def _items_extract_store(
+    todo: list[dict[str, Any]],
+    force: bool,
+    nlp: Any,
+    worker: str,
+    final_attempt: bool,
+    interrupts: tuple[type[BaseException], ...],
+) -> dict[int, IngestOutcome | None]:
+    if not todo:
+        return {}
     documents = [PlannedDocument.from_json(entry["planned"]) for entry in todo]
     outcomes: dict[int, IngestOutcome | None] = {}
     cache = ResolutionCache()
-    extractions = planned_extractions(documents, nlp=nlp, batch_size=len(documents) or 1)
+    extractions = planned_extractions(
+        documents, nlp=nlp, batch_size=len(documents) or 1, interrupts=interrupts
+    )
     for entry, document, extraction in zip(todo, documents, extractions, strict=True):
         item_id = entry["item_id"]
         if isinstance(extraction, str):
@@ -272,9 +340,45 @@ def run_items_ingest(
         if result is not None and result.outcome is IngestOutcome.FAILED:
             _item_fail(item_id, result.reason, worker, final=final_attempt)
         outcomes[item_id] = result.outcome if result else None
-    for run_id in sorted({row["run_id"] for row in found.values()}):
+    return outcomes
+
+
+def run_items_pending(item_ids: list[int]) -> bool:
+    """Whether any of these items is still to be stored (a failure not yet final)."""
+    return IngestRunItem.objects.filter(pk__in=item_ids, state=IngestItemState.PENDING).exists()
+
+
+def run_items_interrupted(*, item_ids: list[int], seconds: float) -> None:
+    """A batch stopped by its time limit: its documents still pending go on in tasks of
+    their own; a document alone in its task is recorded as failed (the engine would only
+    run out of time on it again)."""
+    pending = list(
+        IngestRunItem.objects.filter(pk__in=item_ids, state=IngestItemState.PENDING)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    if len(pending) > 1:
+        _items_send_alone(pending)
+        return
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    reason = f"the engine did not finish it in {seconds:g} s (KB_QUEUE_DOCUMENT_TIME_LIMIT)"
+    for item_id in pending:
+        _item_fail(item_id, reason, worker, final=True)
+    run_ids = IngestRunItem.objects.filter(pk__in=item_ids).values_list("run_id", flat=True)
+    for run_id in sorted(set(run_ids)):
         run_finish_if_complete(run_id=run_id)
-    return [outcomes.get(item_id) for item_id in ids]
+
+
+def _items_send_alone(item_ids: list[int]) -> None:
+    """Send each of these pending items again in a task of its own."""
+    items = list(
+        IngestRunItem.objects.filter(pk__in=item_ids, state=IngestItemState.PENDING)
+        .select_related("run")
+        .order_by("id")
+    )
+    for run_id in sorted({item.run_id for item in items}):
+        of_run = [item for item in items if item.run_id == run_id]
+        _tasks_send(of_run[0].run, of_run, batch_size=1)
 
 
 def _item_store(

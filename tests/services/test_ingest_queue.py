@@ -330,6 +330,67 @@ def test_a_stalled_run_is_sent_again_and_finishes(redis_worker):
     assert "0 pending document(s) sent again" in out.getvalue()
 
 
+def _queued_messages(url: str, queue: str) -> list[dict]:
+    """The task messages waiting in ``queue`` (taken off it), as the worker would get them."""
+    from kombu import Connection
+
+    messages = []
+    with Connection(url, connect_timeout=3) as connection:
+        waiting = connection.SimpleQueue(queue)
+        while True:
+            try:
+                message = waiting.get(timeout=1)
+            except waiting.Empty:
+                break
+            messages.append({"kwargs": message.payload[1], "headers": message.headers})
+            message.ack()
+        waiting.close()
+    return messages
+
+
+def test_a_batch_whose_worker_was_lost_goes_on_one_document_per_task(redis_queue, settings):
+    from statements.tasks import ingest_items_task
+
+    first, _ = _queued_item(SourceDocument("a.txt", ARTICLES["a.txt"]))
+    planned = document_plan(SourceDocument("b.txt", ARTICLES["b.txt"]))
+    second = models.IngestRunItem.objects.create(
+        run=first.run, path="b.txt", sha256=planned.sha256, queued=True, payload=planned.to_json()
+    )
+    # A worker began the batch and was lost: neither document stored, no failure recorded.
+    models.IngestRunItem.objects.filter(pk__in=[first.pk, second.pk]).update(deliveries=1)
+
+    assert ingest_items_task.apply(kwargs=_task_payload(first, second)).get() == [None, None]
+
+    assert not models.Document.objects.exists()  # nothing parsed in this delivery
+    messages = _queued_messages(REDIS_URL, redis_queue)
+    sent = [[entry["item_id"] for entry in m["kwargs"]["items"]] for m in messages]
+    assert sent == [[first.pk], [second.pk]]
+    # Each goes with one document's time limits.
+    limit = settings.KB_QUEUE_DOCUMENT_TIME_LIMIT
+    assert all(m["headers"]["timelimit"] == [limit + 30, limit] for m in messages)
+
+
+def test_a_document_over_its_time_limit_fails_and_its_batch_goes_on(redis_queue, settings):
+    settings.KB_QUEUE_DOCUMENT_TIME_LIMIT = 2
+    worker = Worker(REDIS_URL, redis_queue, KB_QUEUE_DOCUMENT_TIME_LIMIT="2").start()
+    try:
+        small = [SourceDocument(name, ARTICLES[name]) for name in ("a.txt", "c.txt")]
+        # Tens of thousands of words: many seconds of parsing, on any machine.
+        huge = SourceDocument("huge.txt", "\n\n".join([long_article()] * 4))
+        run = ingest_enqueue(sources=[small[0], huge, small[1]])
+        run_finished_wait(run.pk, [worker], timeout=300)
+    finally:
+        worker.stop()
+    states = dict(run.items.values_list("path", "state"))
+    assert states == {"a.txt": "created", "huge.txt": "failed", "c.txt": "created"}
+    failed = run.items.get(path="huge.txt")
+    assert "did not finish it in 2 s" in failed.reason
+    assert sorted(models.Document.objects.values_list("source_path", flat=True)) == [
+        "a.txt",
+        "c.txt",
+    ]
+
+
 # ------------------------------------------------------------------- without a broker
 
 
@@ -407,6 +468,34 @@ def test_one_failing_document_of_a_batch_does_not_hold_the_others_back(db, setti
     assert (good.state, good.attempts) == ("created", 0)
     assert (bad.state, bad.attempts) == ("failed", 2) and "out of range" in bad.reason
     assert list(models.Document.objects.values_list("source_path", flat=True)) == ["good.txt"]
+
+
+def test_a_document_whose_worker_was_lost_again_and_again_is_recorded_as_failed(db, settings):
+    from statements.tasks import ingest_items_task
+
+    settings.KB_QUEUE_MAX_RETRIES = 3
+    item, payload = _queued_item(SourceDocument("a.txt", ARTICLES["a.txt"]))
+    # Three workers began it and none came back (each killed: memory, time limit).
+    models.IngestRunItem.objects.filter(pk=item.pk).update(deliveries=3)
+
+    assert ingest_items_task.apply(kwargs=payload).get() == ["failed"]
+
+    item.refresh_from_db()
+    assert item.state == "failed" and "worker was lost 3 times" in item.reason
+    assert not models.Document.objects.exists()
+    assert item.run.finished_at is not None
+
+
+def test_a_document_lost_fewer_times_is_parsed_again(db, settings):
+    from statements.tasks import ingest_items_task
+
+    settings.KB_QUEUE_MAX_RETRIES = 3
+    item, payload = _queued_item(SourceDocument("a.txt", ARTICLES["a.txt"]))
+    models.IngestRunItem.objects.filter(pk=item.pk).update(deliveries=2)
+
+    assert ingest_items_task.apply(kwargs=payload).get() == ["created"]
+    item.refresh_from_db()
+    assert (item.state, item.deliveries) == ("created", 3)
 
 
 def test_a_second_run_of_the_same_text_is_unchanged(db):
