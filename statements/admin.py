@@ -1054,6 +1054,7 @@ class IngestRunItemInline(admin.TabularInline):
         "path",
         "state",
         "attempts",
+        "deliveries",
         "reason",
         "document",
         "words",
