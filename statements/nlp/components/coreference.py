@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from typing import NamedTuple, TypedDict
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from statements.nlp.components.extensions import register_extensions
+from statements.nlp.components.extensions import doc_text, register_extensions
 from statements.nlp.lexicons import (
     cue_lexicon,
     demonyms,
@@ -206,9 +207,13 @@ def split_honorific(span: Span) -> tuple[str, Span]:
     return honorific, doc[start : span.end]
 
 
-def headline_lines(text: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=8)
+def headline_lines(text: str) -> tuple[tuple[int, int], ...]:
     """Character ranges of lines set in title case: the first line (the title), and others
-    without a sentence's final punctuation (section titles)."""
+    without a sentence's final punctuation (section titles).
+
+    Cached: stages ask it of the same text once per speaker span, and the text is the one
+    string ``doc_text`` keeps per Doc, whose hash Python computes once."""
     ranges, offset = [], 0
     lines = text.split("\n")
     for number, line in enumerate(lines):
@@ -221,7 +226,7 @@ def headline_lines(text: str) -> list[tuple[int, int]]:
         if len(words) >= 3 and capitals >= 0.8 * len(words) and not sentence:
             ranges.append((offset, offset + len(line)))
         offset += len(line) + 1
-    return ranges
+    return tuple(ranges)
 
 
 def _is_dateline(span: Span) -> bool:
@@ -262,7 +267,7 @@ def _corrected_label(span: Span, label: str, heads: dict[str, str]) -> tuple[Spa
 
 def _candidates(doc: Doc) -> list[_Candidate]:
     heads = org_heads()
-    headlines = headline_lines(doc.text)
+    headlines = headline_lines(doc_text(doc))
     candidates = []
     for ent in doc.ents:
         if ent.label_ not in ENTITY_LABELS or _is_dateline(ent):
@@ -582,7 +587,7 @@ def _resolve_organisation(state: _State, candidate: _Candidate) -> str:
     if re.fullmatch(r"(?:[A-Z]\.){2,}[A-Z]?", text):  # "F.B.I." is "FBI"
         aliases.append(text.replace(".", ""))
     acronym = _acronym(text)
-    if acronym and re.search(rf"\b{acronym}\b", span.doc.text):
+    if acronym and re.search(rf"\b{acronym}\b", doc_text(span.doc)):
         # only an acronym the document writes: a computed one ("CPD") names other bodies too
         aliases.append(acronym)
     aliases.extend(_parenthesised(span))
@@ -865,7 +870,7 @@ def _headline_names(doc: Doc, state: _State) -> None:
     """Names in headline lines create no actor ("Obama Says ..."), but one the body names
     is that actor: the whole name, else a surname of the body's people (the most
     mentioned namesake)."""
-    for start, end in headline_lines(doc.text):
+    for start, end in headline_lines(doc_text(doc)):
         for ent in doc.char_span(start, end, alignment_mode="expand").ents:
             key = state.by_name.get(document_name_key(ent.text)) or state.by_name.get(
                 fold_name(ent.text)

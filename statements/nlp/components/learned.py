@@ -457,7 +457,7 @@ def _after_cue(doc: Doc, spans: list, cue_end: int) -> list:
     if not spans or not spans[0][0] < cue_end < spans[0][1]:
         return spans
     start = cue_end
-    text = doc.text
+    text = doc_text(doc)
     while start < spans[0][1] and text[start].isspace():
         start += 1
     return [(start, spans[0][1]), *spans[1:]]

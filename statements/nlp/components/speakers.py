@@ -119,10 +119,10 @@ def _span_actor(span: Span, actors: _Actors) -> str:
     if len(span) == 1 and span[0].lower_ in RELATIVE_PRONOUNS:
         return _antecedent(span[0], actors)
     key = actors.named(_name_words(span)) or _organisation_described(span, actors)
-    return key or _one_actor_inside(span, actors, headline_lines(span.doc.text))
+    return key or _one_actor_inside(span, actors, headline_lines(doc_text(span.doc)))
 
 
-def _one_actor_inside(span: Span, actors: _Actors, headlines: list[tuple[int, int]]) -> str:
+def _one_actor_inside(span: Span, actors: _Actors, headlines: tuple[tuple[int, int], ...]) -> str:
     """A title line naming one actor and no other ("Obama on Climate Change") is that
     actor's, and so is a work the phrase names one actor's ("a Washington Post
     database"); an owner is not ("Pagliano's lawyer"), nor a body that only modifies a
