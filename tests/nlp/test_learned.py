@@ -18,9 +18,14 @@ from statements.nlp.components.learned import (
     PROVENANCE,
     SPAN_MODEL,
     LearnedAttributor,
+    is_hesitant,
     model_available,
     read_provenance,
+    without_nested_reports,
 )
+from statements.nlp.learned.decode import find_attributions
+from statements.nlp.learned.features import doc_features
+from statements.nlp.lexicons import cue_lexicon
 from statements.nlp.train import main as train_main
 
 
@@ -108,6 +113,62 @@ def test_direct_quote_is_typed_from_its_content(nlp):
     statement = statement_with_cue(extract(text, nlp=nlp), "said")
     assert statement.kind == "direct"
     assert statement.statement_type == "criticism"
+
+
+def test_what_a_reporting_verb_reports_is_one_statement(nlp):
+    text = "The mayor told reporters that the council promised to repair every bridge."
+    extraction = extract(text, nlp=nlp)
+    assert [(s.cue, s.content) for s in extraction.statements] == [
+        ("told", "the council promised to repair every bridge")
+    ]
+
+
+def test_a_report_of_a_report_is_two_statements(nlp):
+    text = "Officials said the senator told donors that he would run for governor."
+    cues = [s.cue for s in extract(text, nlp=nlp).statements]
+    assert cues == ["said", "told"]
+
+
+def _said(content: tuple[int, int], cue: tuple[int, int], speaker: tuple[int, int], lemma: str):
+    return {
+        "content_spans": [list(content)],
+        "kind": "indirect",
+        "cue_start": cue[0],
+        "cue_end": cue[1],
+        "cue_lemma": lemma,
+        "speaker_start": speaker[0],
+        "speaker_end": speaker[1],
+    }
+
+
+def test_nested_lesser_cue_is_dropped_only_inside_one_paragraph():
+    text = "Aides said the governor decided to veto the bill."
+    outer = _said((11, 49), (6, 10), (0, 5), "say")
+    inner = _said((29, 49), (21, 28), (11, 20), "decide")
+    assert without_nested_reports(text, [outer, inner]) == [outer]
+    broken = "Aides said\n\nthe governor decided to veto the bill."
+    outer_across = _said((10, 51), (6, 10), (0, 5), "say")
+    inner_across = _said((31, 51), (23, 30), (12, 22), "decide")
+    assert without_nested_reports(broken, [outer_across, inner_across]) == [
+        outer_across,
+        inner_across,
+    ]
+
+
+def test_hesitant_cue_is_dropped_only_when_the_taggers_alone_read_it():
+    learned_only = {"kind": "indirect", "confidence": 0.6, "cue_marginal": 0.7}
+    assert is_hesitant(learned_only)
+    assert not is_hesitant({**learned_only, "cue_marginal": 0.999})
+    assert not is_hesitant({**learned_only, "confidence": 0.8})
+    assert not is_hesitant({**learned_only, "kind": "direct"})
+
+
+def test_taggers_report_how_sure_they_are_of_each_cue(nlp):
+    doc = _rule_doc(nlp, "The minister said that the bridge would reopen in May.")
+    attributor = LearnedAttributor()
+    found = find_attributions(doc_features(doc, cue_lexicon()), *attributor.taggers)
+    assert [doc[attribution.cue[0]].text for attribution in found] == ["said"]
+    assert 0.98 <= found[0].cue_marginal <= 1.0
 
 
 TINY_CORPUS = [

@@ -27,6 +27,9 @@ class FoundAttribution:
     confidence: (
         float  # the rules finding the same cue raise it (perceptron scores are no probabilities)
     )
+    # the cue tagger's marginal probability of its least sure cue token: not calibrated, but
+    # the cues it hesitates on are more often actions than reports ("summoned his adviser")
+    cue_marginal: float = 1.0
 
 
 def _runs(indices: list[int]) -> list[tuple[int, int]]:
@@ -82,14 +85,15 @@ def find_attributions(features: DocFeatures, cue_tagger, span_tagger) -> list[Fo
     for number, (start, _end) in enumerate(features.sentences):
         labels = cue_tagger.tag(cue_sequence(features, number))
         for cue in cue_runs(labels, start):
-            attribution = _attribution_for_cue(features, cue, span_tagger)
+            marginal = min(cue_tagger.marginal(labels[i - start], i - start) for i in cue)
+            attribution = _attribution_for_cue(features, cue, span_tagger, marginal)
             if attribution is not None:
                 found.append(attribution)
     return found
 
 
 def _attribution_for_cue(
-    features: DocFeatures, cue: tuple[int, ...], span_tagger
+    features: DocFeatures, cue: tuple[int, ...], span_tagger, cue_marginal: float = 1.0
 ) -> FoundAttribution | None:
     window = span_window(features, list(cue))
     labels = span_tagger.tag(span_sequence(features, list(cue), window))
@@ -103,6 +107,7 @@ def _attribution_for_cue(
         content=tuple(fragments),
         source=_source_run(_runs(source), cue),
         confidence=0.8 if cue[0] in features.rule_cues else 0.6,
+        cue_marginal=cue_marginal,
     )
 
 
