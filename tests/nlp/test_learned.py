@@ -75,6 +75,18 @@ def test_coordinated_cues_are_two_statements(nlp):
     assert denied.speaker_text == "The governor"
 
 
+def test_participle_cue_between_two_quoted_fragments_keeps_both(nlp):
+    text = (
+        "“Every time you repeat that,” the senator said, referring to the excuse, "
+        "“you hand ammunition to the people who want to close the banks.”"
+    )
+    statement = statement_with_cue(extract(text, nlp=nlp), "said")
+    assert statement.content == (
+        "Every time you repeat that, ... you hand ammunition to the people who want to "
+        "close the banks."
+    )
+
+
 def test_speech_verb_after_an_aspectual_verb_is_the_cue(nlp):
     text = "Residents continue to demand answers from the council about the closures."
     statement = statement_with_cue(extract(text, nlp=nlp), "demand")

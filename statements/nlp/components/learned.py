@@ -448,10 +448,12 @@ def split_coordinated(doc: Doc, statements: list[StatementData]) -> list[Stateme
     }
     for position, statement in enumerate(statements):
         spans = statement["content_spans"]
-        start, end = spans[0][0], spans[-1][1]
+        start = spans[0][0]
         for index, other in cue_tokens.items():
             token = doc[index]
-            if other == position or not start <= token.idx < end:
+            # a cue between two fragments of a quotation ('"A," he said, adding, "B."') is
+            # outside what was said: only a cue inside a fragment ends it
+            if other == position or not any(a <= token.idx < b for a, b in spans):
                 continue
             cut = _clause_break_before(token)
             if cut is None or cut <= start:
