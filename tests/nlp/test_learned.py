@@ -141,6 +141,14 @@ def test_a_report_of_a_report_is_two_statements(nlp):
     assert cues == ["said", "told"]
 
 
+def test_an_act_around_a_report_is_not_a_second_statement(nlp):
+    text = "The group endorsed the mayor, who says he is honored by the support."
+    extraction = extract(text, nlp=nlp)
+    assert [(s.cue, s.content) for s in extraction.statements] == [
+        ("says", "he is honored by the support")
+    ]
+
+
 def _said(content: tuple[int, int], cue: tuple[int, int], speaker: tuple[int, int], lemma: str):
     return {
         "content_spans": [list(content)],

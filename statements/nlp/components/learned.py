@@ -167,33 +167,41 @@ def _inside(position: int | None, extent: tuple[int, int]) -> bool:
     return position is not None and extent[0] <= position < extent[1]
 
 
+def _holds(text: str, outer: StatementData, inner: StatementData) -> bool:
+    """Does the outer statement's content, within one paragraph, hold the inner one whole:
+    its cue, its source and its content?"""
+    extent, inner_extent = _extent(outer), _extent(inner)
+    return (
+        inner is not outer
+        and "\n" not in text[extent[0] : extent[1]]
+        and _inside(inner["cue_start"], extent)
+        and extent[0] <= inner_extent[0]
+        and inner_extent[1] <= extent[1]
+        and (inner["speaker_start"] is None or _inside(inner["speaker_start"], extent))
+    )
+
+
 def without_nested_reports(text: str, statements: list[StatementData]) -> list[StatementData]:
-    """'Officials said the senator decided to run': what a plain reporting verb ("said",
-    "told", "according to") reports is one statement; a lesser cue inside it, with its
-    source inside it too ("decided", "promised", "described"), is part of what was said,
-    not a second statement. A reporting verb inside ("X said Y told Z") stays: reports of
-    reports are annotated as such."""
+    """One statement where two readings nest, the one a plain reporting verb ("said",
+    "told", "according to") makes.
+
+    'Officials said the senator decided to run': a lesser cue inside what was said, with
+    its source inside it too ("decided", "promised", "described"), is part of what was said.
+    'The campaign released a letter that says he is healthy': a lesser cue whose content
+    holds a plain report is an action around the report. A reporting verb inside another
+    ("X said Y told Z") stays: reports of reports are annotated as such.
+    """
     framing = word_list("framing_cues")
     nested = set()
-    for outer in statements:
-        extent = _extent(outer)
-        if (
-            outer["kind"] != "indirect"
-            or outer.get("cue_lemma", "") not in framing
-            or "\n" in text[extent[0] : extent[1]]
-        ):
+    for outer_position, outer in enumerate(statements):
+        outer_frames = outer.get("cue_lemma", "") in framing
+        if outer["kind"] == "direct" or (outer_frames and outer["kind"] != "indirect"):
             continue
         for position, inner in enumerate(statements):
-            inner_extent = _extent(inner)
-            if (
-                inner is not outer
-                and inner.get("cue_lemma", "") not in framing
-                and _inside(inner["cue_start"], extent)
-                and extent[0] <= inner_extent[0]
-                and inner_extent[1] <= extent[1]
-                and (inner["speaker_start"] is None or _inside(inner["speaker_start"], extent))
-            ):
-                nested.add(position)
+            inner_frames = inner.get("cue_lemma", "") in framing
+            if outer_frames == inner_frames or not _holds(text, outer, inner):
+                continue
+            nested.add(position if outer_frames else outer_position)
     return [statement for position, statement in enumerate(statements) if position not in nested]
 
 
