@@ -21,6 +21,7 @@ from statements.nlp.components.learned import (
     is_hesitant,
     model_available,
     read_provenance,
+    reported_across_paragraphs,
     without_nested_reports,
 )
 from statements.nlp.learned.decode import find_attributions
@@ -173,6 +174,16 @@ def test_nested_lesser_cue_is_dropped_only_inside_one_paragraph():
         outer_across,
         inner_across,
     ]
+
+
+def test_reported_content_shares_a_paragraph_with_its_cue_or_source():
+    text = "Mayor opens new bridge\n\nThe mayor said on Monday that traffic would ease."
+    headline = _said((0, 22), (35, 39), (24, 33), "say")
+    assert reported_across_paragraphs(text, headline)
+    assert not reported_across_paragraphs(text, _said((58, 77), (35, 39), (24, 33), "say"))
+    sourced_here = _said((0, 22), (35, 39), (0, 5), "say")
+    assert not reported_across_paragraphs(text, sourced_here)
+    assert not reported_across_paragraphs(text, {**headline, "kind": "direct"})
 
 
 def test_hesitant_cue_is_dropped_only_when_the_taggers_alone_read_it():

@@ -139,6 +139,7 @@ class LearnedAttributor:
                 or looks_like_table(doc, statement)
                 or is_anaphoric(doc, statement)
                 or is_unattributed(statement)
+                or reported_across_paragraphs(doc_text(doc), statement)
             ):
                 continue
             cue_class = source_cue_class(doc, statement)
@@ -424,6 +425,25 @@ def particle_type(doc: Doc, statement: StatementData) -> str:
     following = doc_text(doc)[statement["cue_end"] : statement["cue_end"] + 20].split()
     word = following[0].lower() if following else ""
     return particles.get(word, particles.get("", statement["statement_type"]))
+
+
+def _apart(text: str, position: int | None, extent: tuple[int, int]) -> bool:
+    """Is a paragraph break between ``position`` and the content's extent?"""
+    if position is None or extent[0] <= position < extent[1]:
+        return False
+    return "\n" in text[min(position, extent[0]) : max(position, extent[1])]
+
+
+def reported_across_paragraphs(text: str, statement: StatementData) -> bool:
+    """Reported speech is one sentence, its reporting clause and its content together: an
+    indirect content whose cue and source both lie in another paragraph (a headline read
+    as the object of the first sentence's verb) is a misread sentence boundary."""
+    if statement["kind"] != "indirect" or statement["cue_start"] is None:
+        return False
+    extent = _extent(statement)
+    return _apart(text, statement["cue_start"], extent) and (
+        statement["speaker_start"] is None or _apart(text, statement["speaker_start"], extent)
+    )
 
 
 def is_anaphoric(doc: Doc, statement: StatementData) -> bool:
