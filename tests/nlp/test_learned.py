@@ -178,11 +178,16 @@ def test_nested_lesser_cue_is_dropped_only_inside_one_paragraph():
 
 def test_reported_content_shares_a_paragraph_with_its_cue_or_source():
     text = "Mayor opens new bridge\n\nThe mayor said on Monday that traffic would ease."
-    headline = _said((0, 22), (35, 39), (24, 33), "say")
+
+    def at(part: str) -> tuple[int, int]:
+        return text.index(part), text.index(part) + len(part)
+
+    headline = _said(at("Mayor opens new bridge"), at("said"), at("The mayor"), "say")
     assert reported_across_paragraphs(text, headline)
-    assert not reported_across_paragraphs(text, _said((58, 77), (35, 39), (24, 33), "say"))
-    sourced_here = _said((0, 22), (35, 39), (0, 5), "say")
-    assert not reported_across_paragraphs(text, sourced_here)
+    said_here = _said(at("traffic would ease"), at("said"), at("The mayor"), "say")
+    assert not reported_across_paragraphs(text, said_here)
+    sourced_there = _said(at("Mayor opens new bridge"), at("said"), at("Mayor"), "say")
+    assert not reported_across_paragraphs(text, sourced_there)
     assert not reported_across_paragraphs(text, {**headline, "kind": "direct"})
 
 
