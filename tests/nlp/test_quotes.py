@@ -15,6 +15,26 @@ def test_straight_and_curly_quotes():
     assert inner_texts(text) == [["we will win this race."], ["we will not give up now."]]
 
 
+def test_two_apostrophes_are_a_quotation_mark():
+    text = "''We will win this race,'' she said. ''Nobody doubts it.'' The voters' mood was calm."
+    assert inner_texts(text) == [["We will win this race,"], ["Nobody doubts it."]]
+    quote = find_quotes(text)[0]
+    assert text[quote.start : quote.end] == "''We will win this race,''"
+
+
+def test_quotation_in_two_apostrophes_is_one_direct_statement(nlp):
+    text = (
+        "''This plan is a gift to the banks,'' said Maria Lopez, an economist who once ran "
+        "the budget office and now teaches at a state university. ''It will not create a "
+        "single job.''"
+    )
+    statement = extract(text, nlp=nlp).statements[0]
+    assert statement.kind == "direct"
+    assert statement.content == (
+        "This plan is a gift to the banks, ... It will not create a single job."
+    )
+
+
 def test_multi_sentence_quote_is_one_quote():
     text = "“We came. We saw. We won the vote,” she said."
     assert inner_texts(text) == [["We came. We saw. We won the vote,"]]

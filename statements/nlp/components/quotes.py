@@ -19,7 +19,10 @@ from statements.nlp.lexicons import word_list
 
 OPENERS = "“«„"
 CLOSERS = "”»“"
-QUOTE_CHAR_RE = re.compile(r"[\"“”«»„]")
+# Two apostrophes stand for a double quotation mark, opening and closing alike, in
+# typewriter-style news text ("''It is over,'' she said."), as '"' does.
+TWO_APOSTROPHES = "''"
+QUOTE_CHAR_RE = re.compile(r"''|[\"“”«»„]")
 WORD_RE = re.compile(r"\w+")
 NAME_JOINERS = word_list("name_joiners")
 PARAGRAPH_RE = re.compile(r"\n")
@@ -62,6 +65,11 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _after_mark(text: str, position: int) -> int:
+    """Where a quotation's text starts after the opening mark at ``position``."""
+    return position + (2 if text.startswith(TWO_APOSTROPHES, position) else 1)
+
+
 def find_quotes(text: str) -> list[Quote]:
     """All quotation-mark pairs in ``text``, in order.
 
@@ -78,7 +86,7 @@ def find_quotes(text: str) -> list[Quote]:
         first_mark = True
         for match in QUOTE_CHAR_RE.finditer(text, para_start, para_end):
             pos = match.start()
-            char = text[pos]
+            char = '"' if match.group() == TWO_APOSTROPHES else text[pos]
             if first_mark and pending and open_at < 0 and char in OPENERS + '"':
                 # continuation paragraph of a pending multi-paragraph quotation
                 open_at = pos
@@ -96,19 +104,19 @@ def find_quotes(text: str) -> list[Quote]:
                     # two openers in a row: the first was unbalanced
                     open_at = pos
                     continue
-                inner = _strip_span(text, open_at + 1, pos)
+                inner = _strip_span(text, _after_mark(text, open_at), pos)
                 if pending:
                     fragments = (*pending, inner)
-                    quotes.append(Quote(pending_start, pos + 1, tuple(fragments)))
+                    quotes.append(Quote(pending_start, match.end(), tuple(fragments)))
                     pending, pending_start = [], -1
                 elif inner[1] > inner[0]:
-                    quotes.append(Quote(open_at, pos + 1, (inner,)))
+                    quotes.append(Quote(open_at, match.end(), (inner,)))
                 open_at = -1
         if first_mark and pending:
             # a paragraph without any mark ends a pending quotation: drop it
             pending, pending_start = [], -1
         if open_at >= 0:
-            inner = _strip_span(text, open_at + 1, para_end)
+            inner = _strip_span(text, _after_mark(text, open_at), para_end)
             if inner[1] > inner[0]:
                 if not pending:
                     pending_start = open_at
