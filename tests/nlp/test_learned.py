@@ -88,6 +88,12 @@ def test_participle_cue_between_two_quoted_fragments_keeps_both(nlp):
     )
 
 
+def test_when_and_where_a_cue_was_said_is_not_content(nlp):
+    text = "The union called for more school funding in a statement on Thursday."
+    statement = statement_with_cue(extract(text, nlp=nlp), "called for")
+    assert statement.content == "more school funding"
+
+
 def test_speech_verb_after_an_aspectual_verb_is_the_cue(nlp):
     text = "Residents continue to demand answers from the council about the closures."
     statement = statement_with_cue(extract(text, nlp=nlp), "demand")

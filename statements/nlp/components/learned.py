@@ -129,7 +129,7 @@ class LearnedAttributor:
             and (rule["cue_start"] is None or rule["cue_start"] not in learned_cues)
             and (rule["kind"] == "direct" or rule["confidence"] >= UNCONFIRMED_RULE_FLOOR)
         ]
-        both = split_coordinated(doc, learned + rules)
+        both = [without_cue_adjuncts(doc, s) for s in split_coordinated(doc, learned + rules)]
         learned, rules = both[: len(learned)], both[len(learned) :]
         combined = learned + rules_not_covered(rules, learned)
         kept = []
@@ -491,6 +491,50 @@ def split_coordinated(doc: Doc, statements: list[StatementData]) -> list[Stateme
                 keys = ("speaker_start", "speaker_end", "speaker_key")
                 out[other] = {**out[other], **{key: statement[key] for key in keys}}
     return out
+
+
+TIME_ENTITIES = frozenset({"DATE", "TIME"})
+
+
+def _is_cue_adjunct(child: Token) -> bool:
+    """When, where and on what occasion the cue was said ('during a campaign stop', 'in a
+    statement on Thursday', 'after hackers struck'): the reporter's words, not the source's."""
+    lowered = child.lower_
+    if child.dep_ == "prep":
+        if lowered in word_list("adjunct_prepositions"):
+            return True
+        objects = [grandchild for grandchild in child.children if grandchild.dep_ == "pobj"]
+        return lowered in {"in", "at", "on"} and any(
+            obj.ent_type_ in TIME_ENTITIES or obj.lemma_.lower() in word_list("occasion_nouns")
+            for obj in objects
+        )
+    if child.dep_ in {"npadvmod", "advmod"}:
+        return child.ent_type_ in TIME_ENTITIES
+    if child.dep_ == "advcl":
+        return any(
+            grandchild.dep_ == "mark" and grandchild.lower_ in word_list("adjunct_prepositions")
+            for grandchild in child.children
+        )
+    return False
+
+
+def without_cue_adjuncts(doc: Doc, statement: StatementData) -> StatementData:
+    """An indirect content ends before a modifier of its cue that follows it ('criticized
+    the plan as a failure during a campaign stop')."""
+    if statement["kind"] != "indirect" or statement["cue_start"] is None:
+        return statement
+    cue = doc[_token_at(doc, statement["cue_start"])]
+    start, end = _extent(statement)
+    cuts = [
+        child.left_edge.idx
+        for child in cue.rights
+        if start < child.left_edge.idx < end and _is_cue_adjunct(child)
+    ]
+    if not cuts:
+        return statement
+    cut_statement = _cut_content(doc, statement, min(cuts))
+    spans = cut_statement["content_spans"]
+    return cut_statement if spans[-1][1] - spans[0][0] >= 2 else statement
 
 
 def _clause_break_before(cue: Token) -> int | None:
