@@ -94,6 +94,15 @@ def test_when_and_where_a_cue_was_said_is_not_content(nlp):
     assert statement.content == "more school funding"
 
 
+def test_an_aside_on_a_nominal_content_is_not_content(nlp):
+    text = (
+        "The senator acknowledged the reality of climate change, which makes him an "
+        "outlier in his party."
+    )
+    statement = statement_with_cue(extract(text, nlp=nlp), "acknowledged")
+    assert statement.content == "the reality of climate change"
+
+
 def test_speech_verb_after_an_aspectual_verb_is_the_cue(nlp):
     text = "Residents continue to demand answers from the council about the closures."
     statement = statement_with_cue(extract(text, nlp=nlp), "demand")

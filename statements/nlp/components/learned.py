@@ -518,6 +518,22 @@ def _is_cue_adjunct(child: Token) -> bool:
     return False
 
 
+def _aside_starts(doc: Doc, start: int, end: int) -> list[int]:
+    """Where a nominal content's trailing aside begins: ', which ...' on its noun ('the
+    reality of climate change, which makes him an outlier')."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or span.root.pos_ not in {"NOUN", "PROPN", "PRON"}:
+        return []
+    return [
+        doc[token.left_edge.i - 1].idx
+        for token in span
+        if token.dep_ == "relcl"
+        and token.left_edge.i > span.start
+        and doc[token.left_edge.i - 1].text == ","
+        and token.right_edge.i >= span.end - 2
+    ]
+
+
 def without_cue_adjuncts(doc: Doc, statement: StatementData) -> StatementData:
     """An indirect content ends before a modifier of its cue that follows it ('criticized
     the plan as a failure during a campaign stop')."""
@@ -530,6 +546,7 @@ def without_cue_adjuncts(doc: Doc, statement: StatementData) -> StatementData:
         for child in cue.rights
         if start < child.left_edge.idx < end and _is_cue_adjunct(child)
     ]
+    cuts += _aside_starts(doc, start, end)
     if not cuts:
         return statement
     cut_statement = _cut_content(doc, statement, min(cuts))
