@@ -431,7 +431,8 @@ def _apart(text: str, position: int | None, extent: tuple[int, int]) -> bool:
     """Is a paragraph break between ``position`` and the content's extent?"""
     if position is None or extent[0] <= position < extent[1]:
         return False
-    return "\n" in text[min(position, extent[0]) : max(position, extent[1])]
+    between = text[position : extent[0]] if position < extent[0] else text[extent[1] : position]
+    return "\n" in between
 
 
 def reported_across_paragraphs(text: str, statement: StatementData) -> bool:
