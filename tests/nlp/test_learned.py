@@ -208,7 +208,18 @@ def test_reported_content_shares_a_paragraph_with_its_cue_or_source():
     assert not reported_across_paragraphs(text, said_here)
     sourced_there = _said(at("Mayor opens new bridge"), at("said"), at("Mayor"), "say")
     assert not reported_across_paragraphs(text, sourced_there)
-    assert not reported_across_paragraphs(text, {**headline, "kind": "direct"})
+
+
+def test_a_quotation_may_follow_its_cue_into_the_next_paragraph_never_precede_it():
+    text = "The mayor said:\n\n“Traffic will ease.”\n\nLater the chief explained the plan."
+
+    def at(part: str) -> tuple[int, int]:
+        return text.index(part), text.index(part) + len(part)
+
+    after_cue = _said(at("Traffic will ease."), at("said"), at("The mayor"), "say")
+    assert not reported_across_paragraphs(text, {**after_cue, "kind": "direct"})
+    before_cue = _said(at("Traffic will ease."), at("explained"), at("the chief"), "explain")
+    assert reported_across_paragraphs(text, {**before_cue, "kind": "direct"})
 
 
 def test_hesitant_cue_is_dropped_only_when_the_taggers_alone_read_it():

@@ -438,11 +438,16 @@ def _apart(text: str, position: int | None, extent: tuple[int, int]) -> bool:
 def reported_across_paragraphs(text: str, statement: StatementData) -> bool:
     """Reported speech is one sentence, its reporting clause and its content together: an
     indirect content whose cue and source both lie in another paragraph (a headline read
-    as the object of the first sentence's verb) is a misread sentence boundary."""
-    if statement["kind"] != "indirect" or statement["cue_start"] is None:
+    as the object of the first sentence's verb) is a misread sentence boundary. A quotation
+    may follow its cue into the next paragraph ('He said:' then the quotation), never
+    precede it: a cue in a later paragraph belongs to something else."""
+    cue = statement["cue_start"]
+    if cue is None:
         return False
     extent = _extent(statement)
-    return _apart(text, statement["cue_start"], extent) and (
+    if statement["kind"] != "indirect" and cue < extent[1]:
+        return False
+    return _apart(text, cue, extent) and (
         statement["speaker_start"] is None or _apart(text, statement["speaker_start"], extent)
     )
 
