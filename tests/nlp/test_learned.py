@@ -136,6 +136,14 @@ def test_table_line_is_not_a_statement(nlp):
     assert extract(text, nlp=nlp).statements == ()
 
 
+def test_an_editors_note_is_not_a_statement(nlp):
+    body = "The mayor has repeatedly promised to cut taxes for\nevery family in the city.\n"
+    text = "The mayor said the bridge would reopen in May.\n\n"
+    assert "promised" in [s.cue for s in extract(text + body, nlp=nlp).statements]
+    cues = [s.cue for s in extract(text + "Editor’s note: " + body, nlp=nlp).statements]
+    assert cues == ["said"]
+
+
 def test_direct_quote_is_typed_from_its_content(nlp):
     text = "“This agreement is a betrayal of our workers,” the union leader said on Monday."
     statement = statement_with_cue(extract(text, nlp=nlp), "said")

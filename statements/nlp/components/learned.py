@@ -133,9 +133,11 @@ class LearnedAttributor:
         learned, rules = both[: len(learned)], both[len(learned) :]
         combined = learned + rules_not_covered(rules, learned)
         kept = []
+        notes = boilerplate_ranges(doc_text(doc))
         for statement in combined:
             if (
-                in_question(doc, statement, features.in_quote)
+                any(start <= statement["content_spans"][0][0] < end for start, end in notes)
+                or in_question(doc, statement, features.in_quote)
                 or looks_like_table(doc, statement)
                 or is_anaphoric(doc, statement)
                 or is_unattributed(statement)
@@ -450,6 +452,24 @@ def reported_across_paragraphs(text: str, statement: StatementData) -> bool:
     return _apart(text, cue, extent) and (
         statement["speaker_start"] is None or _apart(text, statement["speaker_start"], extent)
     )
+
+
+def boilerplate_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges of a publication's standing notes ("Editor's note: ..."), from the
+    heading that opens a line to the next blank line: the same words repeated under every
+    article, attributed to nobody in it."""
+    headings = word_list("boilerplate_headings")
+    ranges = []
+    line_start = 0
+    while line_start < len(text):
+        line_end = text.find("\n", line_start)
+        line_end = len(text) if line_end < 0 else line_end
+        opening = text[line_start:line_end].lstrip().replace("’", "'").lower()
+        if any(opening.startswith(heading) for heading in headings):
+            block_end = text.find("\n\n", line_start)
+            ranges.append((line_start, len(text) if block_end < 0 else block_end))
+        line_start = line_end + 1
+    return ranges
 
 
 def is_anaphoric(doc: Doc, statement: StatementData) -> bool:
