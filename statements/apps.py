@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _search_tables_ensure(using, **kwargs) -> None:
@@ -18,3 +18,14 @@ class StatementsConfig(AppConfig):
     def ready(self) -> None:
         # SQLite's full-text tables and triggers (statements/search.py), after every migrate.
         post_migrate.connect(_search_tables_ensure, sender=self)
+        # Organisations' members' summaries follow every membership written one by one;
+        # bulk writes (ingest) call the sync themselves.
+        from statements.models import Membership
+        from statements.services.summaries import summaries_membership_changed
+
+        for name, signal in (("saved", post_save), ("deleted", post_delete)):
+            signal.connect(
+                summaries_membership_changed,
+                sender=Membership,
+                dispatch_uid=f"summaries-membership-{name}",
+            )

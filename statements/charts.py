@@ -116,7 +116,8 @@ def summary_talk_speakers(subject: Subject, *, limit: int = 8) -> TalkRows:
     """Who makes statements about ``subject``, most often first (summary links); ``total``:
     the public statements about ``subject`` whose speaker is known."""
     kind, pk = subject
-    links = SummaryLink.objects.filter(target_kind=kind, target_id=pk)
+    # Members' summaries (source kind "m") repeat their people's and organisation's links.
+    links = SummaryLink.objects.filter(target_kind=kind, target_id=pk).exclude(source_kind="m")
     return _link_rows(links, "source", limit=limit)
 
 

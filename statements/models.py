@@ -1126,11 +1126,13 @@ class IngestRunItem(models.Model):
 
 class SummarySubject(models.TextChoices):
     """What a summary row describes: a person or an organisation as the speaker (its own
-    statements), or an event (the statements made at it)."""
+    statements), an event (the statements made at it), or an organisation with its members
+    (its own statements and those of everyone counted in ``SummaryMember``)."""
 
     PERSON = "p", "person"
     ORGANISATION = "o", "organisation"
     EVENT = "e", "event"
+    MEMBERS = "m", "organisation with its members"
 
 
 # ``SummaryCount.month`` of undated statements.
@@ -1217,3 +1219,29 @@ class SummaryLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_kind}{self.source_id} -> {self.target_kind}{self.target_id}: {self.n}"
+
+
+class SummaryMember(models.Model):
+    """A person whose statements count in an organisation's members' summary (subject kind
+    ``m``): one row per organisation and person holding any role in it, past or present.
+
+    Why a table of its own: the members' summary adds up thousands of people's rows for a
+    national government, so it is kept as data; these rows say whose rows it holds, so that
+    a membership added, moved or deleted adds or takes away exactly that person's share
+    (``services/summaries.py``, ``summaries_members_sync``) whatever order a change makes
+    its writes in.
+    """
+
+    organisation_id = models.BigIntegerField(help_text="Id of the organisation.")
+    person_id = models.BigIntegerField(help_text="Id of a person holding a role in it.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation_id", "person_id"], name="summarymember_unique_pair"
+            )
+        ]
+        indexes = [models.Index(fields=["person_id"], name="summarymember_person_idx")]
+
+    def __str__(self) -> str:
+        return f"o{self.organisation_id} counts p{self.person_id}"

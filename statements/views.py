@@ -378,21 +378,22 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "organisation",
     )
     own = ("o", organisation.pk)
-    roles = list(organisation.memberships.all())
-    # Its own statements and those of everyone holding (or having held) a role in it.
-    members = {("p", m.person_id) for m in roles if m.person_id}
-    summary = _summary_context(centre, [own, *sorted(members)], own)
+    # Its own statements and those of everyone holding (or having held) a role in it: its
+    # members' summary, kept as data (adding up thousands of members' rows on every view
+    # was most of a national government's page).
+    summary = _summary_context(centre, [("m", organisation.pk)], own)
     statements = selectors.organisation_statements(
         organisation, statement_count=summary["statement_count"]
     )
     filterset = StatementFilterSet(request.GET, queryset=statements)
     own_count = selectors.statement_total([own])
+    # A national government has thousands of roles: the page lists the first ones and
+    # links to the people list filtered by the organisation for the rest.
+    roles, role_total = selectors.organisation_roles(organisation, limit=ORGANISATION_ROLES_SHOWN)
     context = {
         **summary,
-        # A national government has thousands of roles: the page lists the first ones and
-        # links to the people list filtered by the organisation for the rest.
-        "roles": roles[:ORGANISATION_ROLES_SHOWN],
-        "role_total": len(roles),
+        "roles": roles,
+        "role_total": role_total,
         "own_count": own_count,
         **_events(selectors.organisation_events(organisation, statement_count=own_count)),
         "about": selectors.organisation_statements_about(

@@ -29,6 +29,7 @@ from statements.selectors.organisations import (
     organisation_list_api,
     organisation_list_qs,
     organisation_most_quoted,
+    organisation_roles,
     organisation_statements,
     organisation_statements_about,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "organisation_list_api",
     "organisation_list_qs",
     "organisation_most_quoted",
+    "organisation_roles",
     "organisation_statements",
     "organisation_statements_about",
     "paragraph_bounds",

@@ -44,6 +44,7 @@ from statements.models import (
 from statements.naming import name_key, person_match_key, slug_base, surname_key
 from statements.nlp.lexicons import name_particles
 from statements.nlp.records import EntityRecord, RoleRecord
+from statements.services.summaries import summaries_members_sync
 
 _ORG_CLASSIFICATIONS = set(OrganisationClassification.values)
 _GENDERS = set(PersonGender.values)
@@ -564,6 +565,7 @@ def memberships_ensure(
             new.append(row)
     if new:
         Membership.objects.bulk_create(new, ignore_conflicts=True)
+        summaries_members_sync(person_ids=[row.person_id for row in new])
         existing = stored()
     by_role: dict[tuple[int, str], Membership] = {}
     for membership in existing:  # current before former: "-status" sorts current first

@@ -13,8 +13,12 @@ What is counted is what the public sees: statements not rejected by a reviewer
 (``PUBLIC_REVIEW_STATUSES``). A statement contributes to its speaker (a person or an
 organisation) and to its event: a count per (month, type, kind), a count per (day, type)
 when dated, a link to each of its targets, and a link from its speaker to its event.
-An organisation's page adds its members' person summaries when it is read, so a new
-membership needs no write here.
+An organisation also has a members' summary (kind ``m``): its own rows plus the rows of
+every person counted as its member in ``SummaryMember``. Every difference written for a
+person is written for the organisations counting them too, and ``summaries_members_sync``
+(called when memberships change) adds or takes away a whole person's rows when that person
+starts or stops being counted, so its page reads one subject's rows however many members
+it has.
 
 ``summaries_rebuild`` recounts everything (or some subjects) with grouped queries, a path
 independent of the differences; ``summaries_check`` compares the tables with that recount.
@@ -35,18 +39,21 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from statements.models import (
     PUBLIC_REVIEW_STATUSES,
     UNDATED_MONTH,
+    Membership,
     Statement,
     StatementTarget,
     SummaryCount,
     SummaryDay,
     SummaryLink,
+    SummaryMember,
     SummarySubject,
 )
 
-PERSON, ORGANISATION, EVENT = (
+PERSON, ORGANISATION, EVENT, MEMBERS = (
     SummarySubject.PERSON,
     SummarySubject.ORGANISATION,
     SummarySubject.EVENT,
+    SummarySubject.MEMBERS,
 )
 _PUBLIC = frozenset(PUBLIC_REVIEW_STATUSES)
 _CHUNK = 500
@@ -175,8 +182,62 @@ _TABLES = (
 
 
 def summaries_apply(tally: Tally) -> None:
-    """Add ``tally`` to the tables: one additive upsert per table and chunk (keys sorted,
-    so that concurrent writers lock rows in the same order), then drop rows that reached 0."""
+    """Add ``tally`` (rows of people, organisations and events) to the tables, and to the
+    members' summaries of the organisations it concerns."""
+    _write(_with_members(tally))
+
+
+def _with_members(tally: Tally) -> Tally:
+    """``tally`` and what it adds to members' summaries (one query for the organisations
+    counting its people)."""
+    person_ids = {key[1] for counter in _counters(tally) for key in counter if key[0] == PERSON}
+    pairs = set()
+    if person_ids:
+        pairs = set(
+            SummaryMember.objects.filter(person_id__in=sorted(person_ids)).values_list(
+                "organisation_id", "person_id"
+            )
+        )
+    out = Tally()
+    out.add(tally)
+    out.add(_members_share(tally, pairs))
+    return out.nonzero()
+
+
+def _members_share(
+    tally: Tally, pairs: Iterable[tuple[int, int]], organisations: set[int] | None = None
+) -> Tally:
+    """The members' summary rows ``tally`` makes: an organisation's rows (of
+    ``organisations``, default all) go to its own, a person's to those of the organisations
+    counting them (``(organisation, person)`` ``pairs``). Links to events stay out: the
+    organisation page lists the events it spoke at itself."""
+    counted_in: dict[int, list[int]] = {}
+    for organisation_id, person_id in pairs:
+        counted_in.setdefault(person_id, []).append(organisation_id)
+    out = Tally()
+    for mine, theirs in zip(_counters(out), _counters(tally), strict=True):
+        for key, n in theirs.items():
+            if key[0] == ORGANISATION:
+                owners = (key[1],) if organisations is None or key[1] in organisations else ()
+            elif key[0] == PERSON:
+                owners = counted_in.get(key[1], ())
+            else:
+                continue
+            if mine is out.links and key[2] == EVENT:
+                continue
+            for organisation_id in owners:
+                mine[(MEMBERS, organisation_id, *key[2:])] += n
+    return out
+
+
+def _counters(tally: Tally) -> tuple[Counter, Counter, Counter]:
+    return tally.counts, tally.days, tally.links
+
+
+def _write(tally: Tally) -> None:
+    """Add ``tally`` to the tables as it is: one additive upsert per table and chunk (keys
+    sorted, so that concurrent writers lock rows in the same order), then drop rows that
+    reached 0."""
     quote = connection.ops.quote_name
     for model, columns, name in _TABLES:
         changes = sorted(getattr(tally, name).items(), key=lambda item: _sortable(item[0]))
@@ -284,6 +345,112 @@ def summaries_follow_created(*, statement_ids: Iterable[int]) -> None:
         pass
 
 
+# --------------------------------------------------------------------- members' summaries
+
+
+def _held_pairs(condition: models.Q | None = None) -> set[tuple[int, int]]:
+    """``(organisation, person)`` of every role held in an organisation, past or present
+    (or of those matching ``condition``)."""
+    rows = Membership.objects.filter(organisation__isnull=False)
+    if condition is not None:
+        rows = rows.filter(condition)
+    return set(rows.order_by().values_list("organisation_id", "person_id").distinct())
+
+
+def summaries_members_sync(
+    *, person_ids: Iterable[int | None] = (), organisation_ids: Iterable[int | None] = ()
+) -> None:
+    """After memberships of these people or organisations changed: count in the members'
+    summaries exactly the people holding a role. A person who starts being counted adds
+    their stored rows to the organisation's, one who stops takes them away.
+
+    Right at any moment, inside a followed change or outside one: what a person's rows
+    gain later is added for the organisations counting them at that time
+    (``_with_members``), and what they held until then is what is added or taken here.
+    """
+    people = sorted({pk for pk in person_ids if pk is not None})
+    organisations = sorted({pk for pk in organisation_ids if pk is not None})
+    if not people and not organisations:
+        return
+    scope = models.Q(person_id__in=people) | models.Q(organisation_id__in=organisations)
+    with transaction.atomic():
+        held = _held_pairs(scope)
+        counted = set(
+            SummaryMember.objects.filter(scope).values_list("organisation_id", "person_id")
+        )
+        added, removed = sorted(held - counted), sorted(counted - held)
+        if not added and not removed:
+            return
+        stored = summaries_stored(subjects=[(PERSON, pk) for _, pk in added + removed])
+        tally = _members_share(stored, added)
+        tally.add(_members_share(stored, removed), -1)
+        SummaryMember.objects.bulk_create(
+            [SummaryMember(organisation_id=o, person_id=p) for o, p in added],
+            ignore_conflicts=True,
+        )
+        for start in range(0, len(removed), _CHUNK):
+            condition = models.Q(pk__in=[])
+            for organisation_id, person_id in removed[start : start + _CHUNK]:
+                condition |= models.Q(organisation_id=organisation_id, person_id=person_id)
+            SummaryMember.objects.filter(condition).delete()
+        _write(tally.nonzero())
+
+
+def summaries_membership_changed(
+    sender: type, instance: Membership, raw: bool = False, **kwargs: object
+) -> None:
+    """Receiver of ``Membership`` saves and deletes (connected in apps.py): memberships are
+    written by the admin's forms and inlines, merges, imports and cascades, and each of
+    them must move the members' summaries. A person or organisation the row no longer
+    names is found through the other: syncing both sides finds every pair that changed.
+    A restored backup (``raw``) counts its summaries afresh at its end instead."""
+    if raw:
+        return
+    summaries_members_sync(
+        person_ids=[instance.person_id], organisation_ids=[instance.organisation_id]
+    )
+
+
+def summaries_members_build() -> int:
+    """Count every person holding a role and write every members' summary from the stored
+    rows of people and organisations, in a few grouped ``INSERT ... SELECT``: how a
+    database whose other summaries are exact gets them (a migration). Returns the rows
+    written."""
+    quote = connection.ops.quote_name
+    members = quote(SummaryMember._meta.db_table)
+    memberships = quote(Membership._meta.db_table)
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        SummaryMember.objects.all().delete()
+        cursor.execute(
+            f"INSERT INTO {members} (organisation_id, person_id) "
+            f"SELECT DISTINCT organisation_id, person_id FROM {memberships} "
+            "WHERE organisation_id IS NOT NULL"
+        )
+        for model, columns, _name in _TABLES:
+            model.objects.filter(**{columns[0]: MEMBERS}).delete()
+            table = quote(model._meta.db_table)
+            kind, pk = quote(columns[0]), quote(columns[1])
+            rest = ", ".join(quote(c) for c in columns[2:])
+            rest_of_t = ", ".join(f"t.{quote(c)}" for c in columns[2:])
+            # Links to events stay out of members' summaries (see _members_share).
+            no_events = f" AND t.{quote('target_kind')} <> %s" if model is SummaryLink else ""
+            extra = [EVENT] if model is SummaryLink else []
+            cursor.execute(
+                f"INSERT INTO {table} ({kind}, {pk}, {rest}, n) "
+                f"SELECT %s, owner, {rest}, SUM(n) FROM ("
+                f"SELECT t.{pk} AS owner, {rest_of_t}, t.n FROM {table} t "
+                f"WHERE t.{kind} = %s{no_events} "
+                "UNION ALL "
+                f"SELECT m.organisation_id, {rest_of_t}, t.n FROM {table} t "
+                f"JOIN {members} m ON m.person_id = t.{pk} WHERE t.{kind} = %s{no_events}"
+                f") shares GROUP BY owner, {rest} HAVING SUM(n) <> 0",
+                [MEMBERS, ORGANISATION, *extra, PERSON, *extra],
+            )
+            written += cursor.rowcount
+    return written
+
+
 # --------------------------------------------------------------------- recount, rebuild, check
 
 
@@ -311,8 +478,28 @@ def _subject_filter(subjects: Iterable[Subject] | None, kind: str, column: str) 
 
 
 def summaries_recount(*, subjects: Iterable[Subject] | None = None) -> Tally:
-    """Every summary row (or those of ``subjects``) counted afresh with grouped queries."""
-    subjects = list(subjects) if subjects is not None else None
+    """Every summary row (or those of ``subjects``) counted afresh with grouped queries; a
+    members' summary is added up from the recounted rows of the organisation and of every
+    person holding a role in it."""
+    if subjects is None:
+        tally = _recount(None)
+        tally.add(_members_share(tally, _held_pairs()))
+        return tally
+    wanted = set(subjects)
+    organisations = {pk for kind, pk in wanted if kind == MEMBERS}
+    pairs = _held_pairs(models.Q(organisation_id__in=sorted(organisations)))
+    inner = {subject for subject in wanted if subject[0] != MEMBERS}
+    inner |= {(ORGANISATION, pk) for pk in organisations} | {(PERSON, pk) for _, pk in pairs}
+    base = _recount(sorted(inner))
+    tally = Tally()
+    for mine, theirs in zip(_counters(tally), _counters(base), strict=True):
+        mine.update({key: n for key, n in theirs.items() if key[:2] in wanted})
+    tally.add(_members_share(base, pairs, organisations))
+    return tally
+
+
+def _recount(subjects: list[Subject] | None) -> Tally:
+    """People's, organisations' and events' rows (all, or those of ``subjects``)."""
     public = Statement.objects.public().order_by()
     count = models.Count("pk")
     tally = Tally()
@@ -387,13 +574,45 @@ def summaries_check(*, subjects: Iterable[Subject] | None = None) -> SummaryChec
         for key in sorted(mine.keys() | theirs.keys(), key=_sortable):
             if mine.get(key, 0) != theirs.get(key, 0):
                 check.differences.append((name, key, mine.get(key, 0), theirs.get(key, 0)))
+    # Whom the members' summaries count: every (organisation, person) holding a role.
+    scope = _members_scope(subjects)
+    held = _held_pairs(scope)
+    counted = set(
+        SummaryMember.objects.filter(scope or models.Q()).values_list(
+            "organisation_id", "person_id"
+        )
+    )
+    check.rows += len(held)
+    for pair in sorted(held ^ counted):
+        check.differences.append(("members", pair, int(pair in counted), int(pair in held)))
     return check
+
+
+def _members_scope(subjects: list[Subject] | None) -> models.Q | None:
+    """The ``SummaryMember`` rows of the members' summaries among ``subjects`` (None: all)."""
+    if subjects is None:
+        return None
+    return models.Q(organisation_id__in=sorted({pk for k, pk in subjects if k == MEMBERS}))
+
+
+def _with_member_subjects(subjects: list[Subject]) -> list[Subject]:
+    """``subjects`` and the members' summaries their rows are part of."""
+    people = sorted({pk for kind, pk in subjects if kind == PERSON})
+    organisations = {pk for kind, pk in subjects if kind in (ORGANISATION, MEMBERS)}
+    if people:
+        organisations |= {o for o, _ in _held_pairs(models.Q(person_id__in=people))}
+        organisations |= set(
+            SummaryMember.objects.filter(person_id__in=people).values_list(
+                "organisation_id", flat=True
+            )
+        )
+    return sorted(set(subjects) | {(MEMBERS, pk) for pk in organisations})
 
 
 def summaries_rebuild(*, subjects: Iterable[Subject] | None = None) -> int:
     """Replace the summaries (all, or those of ``subjects``) with a fresh recount; return
     the rows written. One transaction: readers see the old rows or the new ones."""
-    subjects = list(subjects) if subjects is not None else None
+    subjects = _with_member_subjects(list(subjects)) if subjects is not None else None
     with transaction.atomic():
         tally = summaries_recount(subjects=subjects)
         written = 0
@@ -413,6 +632,13 @@ def summaries_rebuild(*, subjects: Iterable[Subject] | None = None) -> int:
             while batch := list(_take(objects, 5000)):
                 model.objects.bulk_create(batch)
                 written += len(batch)
+        scope = _members_scope(subjects)
+        SummaryMember.objects.filter(scope or models.Q()).delete()
+        pairs = (
+            SummaryMember(organisation_id=o, person_id=p) for o, p in sorted(_held_pairs(scope))
+        )
+        while batch := list(_take(pairs, 5000)):
+            SummaryMember.objects.bulk_create(batch)
     return written
 
 
