@@ -124,13 +124,12 @@ def _charts(
     }
 
 
-def _summary_context(
-    centre: GraphNode, subjects: list[selectors.Subject], own: selectors.Subject
-) -> dict:
-    """An actor page's counts, lists and charts, read from the summaries (no cache: they
-    are exact as soon as a change commits)."""
-    summary = selectors.statement_summary(subjects)
-    targets = charts.summary_talk_targets(subjects)
+def _summary_context(centre: GraphNode, subject: selectors.Subject, own: selectors.Subject) -> dict:
+    """An actor page's counts, lists and charts, read from the summaries of ``subject``
+    (no cache: they are exact as soon as a change commits); ``own``: whom statements are
+    about."""
+    summary = selectors.statement_summary([subject])
+    targets = charts.summary_talk_targets(subject)
     speakers = charts.summary_talk_speakers(own)
     return {
         "summary": summary,
@@ -322,7 +321,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     filterset = StatementFilterSet(request.GET, queryset=selectors.person_statements(person))
     centre = GraphNode(f"p:{person.slug}", person.name, person.get_absolute_url(), "person")
     subject = ("p", person.pk)
-    summary = _summary_context(centre, [subject], subject)
+    summary = _summary_context(centre, subject, subject)
     context = {
         **summary,
         **_events(selectors.person_events(person, statement_count=summary["statement_count"])),
@@ -381,7 +380,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Its own statements and those of everyone holding (or having held) a role in it: its
     # members' summary, kept as data (adding up thousands of members' rows on every view
     # was most of a national government's page).
-    summary = _summary_context(centre, [("m", organisation.pk)], own)
+    summary = _summary_context(centre, ("m", organisation.pk), own)
     statements = selectors.organisation_statements(
         organisation, statement_count=summary["statement_count"]
     )
