@@ -593,6 +593,8 @@ class Event(models.Model):
                 fields=["document", "name", "start"], name="event_unique_per_document_span"
             ),
         ]
+        # PostgreSQL also has event_newest_idx (date DESC NULLS LAST, name, id), which
+        # SQLite cannot declare: migration 0012.
 
     def __str__(self) -> str:
         return self.name

@@ -193,22 +193,31 @@ def events_newest(
     A speaker of fewer than ``ABOUT_NEWEST_WALK_FROM`` statements spoke at fewer events:
     their ids are gathered in one ``UNION`` and joined by primary key (under ``IN a OR IN
     b`` PostgreSQL read the whole events table for every page). The most quoted spoke at
-    half of all events at 1M statements: reading the events table once against their ids
-    costs less than joining tens of thousands of them. The newest are chosen among the
+    half of all events at 1M statements: the events are walked newest first
+    (``event_newest_idx``) and each is probed for a link or a participation row until
+    enough are found (a scalar subquery, which the planner cannot hash: hashing read all
+    34k ids of the most quoted person on every view). The newest are chosen among the
     events alone, and only they are joined with their documents.
     """
     if statement_count < ABOUT_NEWEST_WALK_FROM:
-        condition = Q(pk__in=spoke_at.union(took_part))
+        events = Event.objects.filter(pk__in=spoke_at.union(took_part))
     else:
-        condition = Q(pk__in=spoke_at) | Q(pk__in=took_part)
+        events = Event.objects.alias(
+            spoke=_probe(spoke_at, "target_id"), took_part=_probe(took_part, "event_id")
+        ).filter(Q(spoke__isnull=False) | Q(took_part__isnull=False))
     order = (F("date").desc(nulls_last=True), "name", "pk")
-    newest = Event.objects.filter(condition).order_by(*order).values("pk")[: limit + 1]
+    newest = events.order_by(*order).values("pk")[: limit + 1]
     return list(
         Event.objects.filter(pk__in=newest)
         .select_related("document")
         .defer("document__text", "document__metadata")
         .order_by(*order)
     )
+
+
+def _probe(ids: QuerySet, column: str) -> Subquery:
+    """The first of ``ids`` (a ``values(column)`` query) equal to the outer event's id."""
+    return Subquery(ids.filter(**{column: OuterRef("pk")}).values(column)[:1])
 
 
 def speaker_choices(*, limit: int = 500) -> list[tuple[str, str]]:
