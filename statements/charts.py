@@ -58,15 +58,17 @@ class TalkRow:
 
 class TalkRows(list):
     """Talk rows, most statements first; ``total`` adds up the statements of every actor
-    on that side, listed or not."""
+    on that side, listed or not (who talks about an actor only: 0 for whom it talks about)."""
 
     total: int = 0
 
 
-def _link_rows(subject: Subject, *, fixed: str, ranked: str, limit: int) -> TalkRows:
+def _link_rows(
+    subject: Subject, *, fixed: str, ranked: str, limit: int, total: bool = False
+) -> TalkRows:
     """The ``limit`` actors on the ``ranked`` side ("target" or "source") of the links
     whose ``fixed`` side is ``subject``, most statements first, with their names and the
-    sum over every actor on that side, in one query.
+    sum over every actor on that side when ``total`` is asked for, in one query.
 
     A link row is already one per pair, so the top ones are read in ``n`` order from an
     index and the walk stops after ``limit`` (grouping the 10k-34k links of the most quoted
@@ -78,19 +80,20 @@ def _link_rows(subject: Subject, *, fixed: str, ranked: str, limit: int) -> Talk
     people, organisations = quote(Person._meta.db_table), quote(Organisation._meta.db_table)
     where = f"{fixed}_kind = %s AND {fixed}_id = %s AND {ranked}_kind NOT IN (%s, %s)"
     skipped = [*subject, SummarySubject.EVENT, SummarySubject.MEMBERS]
+    everyone = f"(SELECT SUM(n) FROM {table} WHERE {where})" if total else "NULL"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT top.kind, top.n, (SELECT SUM(n) FROM {table} WHERE {where}), "
+            f"SELECT top.kind, top.n, {everyone}, "
             "COALESCE(p.slug, o.slug), COALESCE(p.name, o.name) "
             f"FROM (SELECT {ranked}_kind AS kind, {ranked}_id AS id, n FROM {table} "
             f"WHERE {where} ORDER BY n DESC, {ranked}_kind, {ranked}_id LIMIT %s) top "
             f"LEFT JOIN {people} p ON top.kind = 'p' AND p.id = top.id "
             f"LEFT JOIN {organisations} o ON top.kind = 'o' AND o.id = top.id",
-            [*skipped, *skipped, limit],
+            [*(skipped if total else ()), *skipped, limit],
         )
         rows = cursor.fetchall()
     out = TalkRows()
-    out.total = int(rows[0][2]) if rows else 0
+    out.total = int(rows[0][2] or 0) if rows else 0
     for actor_kind, total, _everyone, slug, name in rows:
         if not slug:
             continue
@@ -110,7 +113,7 @@ def summary_talk_targets(subject: Subject, *, limit: int = 8) -> TalkRows:
 def summary_talk_speakers(subject: Subject, *, limit: int = 8) -> TalkRows:
     """Who makes statements about ``subject``, most often first (summary links); ``total``:
     the public statements about ``subject`` whose speaker is known."""
-    return _link_rows(subject, fixed="target", ranked="source", limit=limit)
+    return _link_rows(subject, fixed="target", ranked="source", limit=limit, total=True)
 
 
 def talk_graph(
