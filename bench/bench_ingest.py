@@ -60,7 +60,10 @@ def _nothing(**_kwargs) -> None:
 # The calls the store step (statements/services/ingest.py) makes for each derived feature:
 # (module, name, stand-in). ``features_off`` replaces them there for the length of a block.
 FEATURE_CALLS = {
-    "summaries": [("statements.services.ingest", "summaries_follow", _nothing_followed)],
+    "summaries": [
+        ("statements.services.ingest", "summaries_follow", _nothing_followed),
+        ("statements.services.entities", "summaries_members_sync", _nothing),
+    ],
     "quotes": [
         ("statements.services.ingest", "statements_quote", _nothing),
         ("statements.services.ingest", "quotes_refresh", _nothing),
@@ -158,7 +161,12 @@ def backend_run(
     def empty_database() -> None:
         models.Document.objects.all().delete()
         models.Quote.objects.all().delete()
-        for summary in (models.SummaryCount, models.SummaryDay, models.SummaryLink):
+        for summary in (
+            models.SummaryCount,
+            models.SummaryDay,
+            models.SummaryLink,
+            models.SummaryMember,
+        ):
             summary.objects.all().delete()
         models.Membership.objects.all().delete()
         for model_class in (models.Person, models.Organisation):

@@ -53,6 +53,7 @@ from statements.models import (
     SummaryCount,
     SummaryDay,
     SummaryLink,
+    SummaryMember,
 )
 from statements.naming import name_key, slug_base
 from statements.quoting import quote_fingerprints, quote_tokens
@@ -267,6 +268,7 @@ _CLEARED_MODELS: tuple[type[models.Model], ...] = (
     SummaryCount,
     SummaryDay,
     SummaryLink,
+    SummaryMember,
     QuoteFingerprint,
     StatementTarget,
     Statement,
@@ -632,6 +634,7 @@ def _tables_analyze() -> None:
             SummaryCount,
             SummaryDay,
             SummaryLink,
+            SummaryMember,
             Quote,
             QuoteFingerprint,
         ):
