@@ -594,7 +594,7 @@ class Event(models.Model):
             ),
         ]
         # PostgreSQL also has event_newest_idx (date DESC NULLS LAST, name, id), which
-        # SQLite cannot declare: migration 0012.
+        # SQLite cannot declare: migration 0013.
 
     def __str__(self) -> str:
         return self.name

@@ -24,7 +24,7 @@ def event_index_drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statements', '0011_summary_members'),
+        ('statements', '0012_summary_members'),
     ]
 
     operations = [

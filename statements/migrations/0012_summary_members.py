@@ -17,7 +17,7 @@ def members_count(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statements', '0010_quote'),
+        ('statements', '0011_ingest_item_deliveries'),
     ]
 
     operations = [
