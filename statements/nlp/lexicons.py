@@ -216,6 +216,12 @@ def description_nouns() -> dict[str, str]:
 
 
 @cache
+def continuing_nouns() -> frozenset[str]:
+    """Person nouns that, with no titled holder, continue the current subject ("the nominee")."""
+    return frozenset(row[0].lower() for row in _data_lines("continuing_nouns.txt"))
+
+
+@cache
 def portfolios() -> frozenset[str]:
     """Words that, before a role word, name an office ("Commerce Secretary"), not a body."""
     return frozenset(row[0].lower() for row in _data_lines("portfolios.txt"))

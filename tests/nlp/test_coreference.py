@@ -305,3 +305,59 @@ def test_a_possessive_in_front_of_an_apposition_gives_the_name_no_gender(nlp):
     )
     genders = {e.name: e.gender for e in extract(text, nlp=nlp).entities}
     assert genders["Jane Ellery"] == "female"
+
+
+def test_a_description_no_one_holds_continues_the_current_subject(nlp):
+    text = (
+        "Mara Velden says she has big plans for the final month. The Republican presidential "
+        "nominee noted that her campaign had raised money."
+    )
+    assert speakers(text, nlp)["noted"] == "Mara Velden"
+    text = (
+        "Judge Frank Nervo ruled on Thursday. Nervo said the records stayed sealed. "
+        "The nominee insisted the ruling was unfair."
+    )
+    assert speakers(text, nlp)["insisted"] is None  # a judge is not "the nominee"
+
+
+def test_a_party_word_alone_is_the_person_of_that_party(nlp):
+    text = (
+        "Republican Tom Harker spoke in Ohio on Monday. Democrat Jane Ellery met voters in "
+        "Iowa. The Republican also said that taxes would fall."
+    )
+    assert speakers(text, nlp)["said"] == "Tom Harker"
+
+
+def test_a_bare_surname_keeps_the_person_it_designated(nlp):
+    text = (
+        "Donald Trump proposed paid leave on Monday. Trump said mothers would get six weeks. "
+        "Ivanka Trump, his daughter, defended the plan. Ivanka Trump said it was fair. "
+        "Ivanka Trump added that fathers were left out. Trump says he would pay for it."
+    )
+    found = [(s.cue, s.speaker_resolved) for s in extract(text, nlp=nlp).statements]
+    assert ("defended", "Ivanka Trump") in found
+    assert ("says", "Donald Trump") in found
+    assert ("said", "Donald Trump") in found
+
+
+def test_a_possessive_in_the_clause_tells_namesakes_apart(nlp):
+    text = (
+        "Hillary Clinton was ill. Her doctor served under former President Bill Clinton. "
+        "The doctor said that in 1998, Clinton allowed her staff to hide the illness. "
+        "Clinton wrote that the clot was large."
+    )
+    assert speakers(text, nlp)["wrote"] == "Hillary Clinton"
+
+
+def test_of_two_campaigns_the_campaign_is_the_one_whose_candidate_was_just_named(nlp):
+    text = (
+        "The Trump campaign and the Clinton campaign both bought ads on Monday. "
+        "Hillary Clinton plans to call on young people to serve. "
+        "The campaign says the program will be large."
+    )
+    assert speakers(text, nlp)["says"] == "Clinton campaign"
+    text = (
+        "Phil Lovas, the state's campaign chairman, declined to comment. The Trump campaign "
+        "bought ads on Monday. The campaign says the ad will air nationally."
+    )
+    assert speakers(text, nlp)["says"] == "Trump campaign"  # not the campaign's chairman

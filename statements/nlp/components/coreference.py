@@ -30,6 +30,7 @@ from spacy.tokens import Doc, Span, Token
 
 from statements.nlp.components.extensions import doc_text, register_extensions
 from statements.nlp.lexicons import (
+    continuing_nouns,
     cue_lexicon,
     demonyms,
     description_nouns,
@@ -108,6 +109,7 @@ class _State:
     by_name: dict[str, str] = field(default_factory=dict)
     by_surname: dict[str, list[str]] = field(default_factory=dict)
     by_given: dict[str, list[str]] = field(default_factory=dict)
+    surname_owners: dict[str, str] = field(default_factory=dict)  # whom a bare surname meant
     titles: dict[str, set[str]] = field(default_factory=dict)
     places: set[str] = field(default_factory=set)
     recent_subjects: list[str] = field(default_factory=list)
@@ -278,6 +280,9 @@ def _candidates(doc: Doc) -> list[_Candidate]:
         name_span = strip_determiner(name_span)
         if not name_span.text.strip() or not name_span.text[:1].isupper():
             continue
+        if len(name_span) == 1 and _is_description(name_span[0], frozenset()):
+            continue  # "The Republican said": one of the party's people, read as a description
+        name_span = _with_untagged_given_name(name_span)
         name_span, label, classification = _corrected_label(name_span, ent.label_, heads)
         if honorific and label not in {"PERSON", "NORP"}:
             label = "PERSON"
@@ -286,6 +291,22 @@ def _candidates(doc: Doc) -> list[_Candidate]:
             or _Candidate(name_span, label, classification, honorific)
         )
     return candidates
+
+
+def _with_untagged_given_name(span: Span) -> Span:
+    """ "Ivanka Trump" tagged as "Trump" alone: a capitalised given name just before a
+    one-word name belongs to it (a proper noun, so not "Will Trump win?")."""
+    if len(span) != 1 or span.start == 0:
+        return span
+    before = span.doc[span.start - 1]
+    if (
+        before.pos_ == "PROPN"
+        and before.is_title
+        and before.ent_type_ == ""
+        and (before.lower_ in given_names())
+    ):
+        return span.doc[before.i : span.end]
+    return span
 
 
 def _is_portfolio(span: Span) -> bool:
@@ -495,19 +516,25 @@ def _resolve_person(state: _State, candidate: _Candidate) -> str:
             state.entities[entity_key]["honorific_prefix"] = candidate.honorific
         return entity_key
     options = state.by_surname.get(_surname_key(span.text), []) or state.by_given.get(key, [])
+    clue = honorific_gender or (_clause_gender(span) if len(options) > 1 else "")
     options = [
-        option
-        for option in options
-        if not honorific_gender or state.entities[option]["gender"] in ("", honorific_gender)
+        option for option in options if not clue or state.entities[option]["gender"] in ("", clue)
     ]
     if options:
-        return max(
-            options,
-            key=lambda o: (
-                state.mention_count[o],
-                state.recent_people.index(o) if o in state.recent_people else -1,
-            ),
-        )
+        # A surname keeps designating whom it designated before: a namesake brought in
+        # later ("Ivanka Trump") is written in full, and "Trump" is still Donald Trump.
+        surname = _surname_key(span.text)
+        owner = state.surname_owners.get(surname)
+        if owner not in options:  # the most mentioned, else the most recent
+            owner = max(
+                options,
+                key=lambda o: (
+                    state.mention_count[o],
+                    state.recent_people.index(o) if o in state.recent_people else -1,
+                ),
+            )
+            state.surname_owners[surname] = owner
+        return owner
     entity_key = state.by_name.get(key, "")
     if entity_key and state.entities[entity_key]["gender"] in ("", honorific_gender or ""):
         return entity_key
@@ -517,6 +544,24 @@ def _resolve_person(state: _State, candidate: _Candidate) -> str:
     state.by_name[key] = entity_key
     state.by_surname.setdefault(_surname_key(span.text), []).append(entity_key)
     return entity_key
+
+
+def _clause_gender(span: Span) -> str:
+    """The gender of the possessive pronouns in the clause a subject name governs, before
+    any other name ("Clinton allowed her staff ...", not "Trump attacked Clinton over her
+    ..."), when they all agree: a namesake of the other gender is not meant."""
+    head = span.root
+    if head.dep_ not in SUBJECT_DEPS:
+        return ""
+    genders = set()
+    for token in head.head.subtree:
+        if token.i < span.end:
+            continue
+        if token.pos_ == "PROPN" or token.lower_ in SUBJECT_PRONOUNS:
+            break
+        if token.dep_ == "poss" and token.lower_ in POSSESSIVE_PRONOUNS:
+            genders.add(gender_words()[token.lower_])
+    return genders.pop() if len(genders) == 1 else ""
 
 
 def _full_name_with_tail(state: _State, key: str) -> str:
@@ -653,12 +698,16 @@ def _description_target(state: _State, noun: Token) -> str | None:
     one organisation whose name ends with the noun (or of the noun's kind: "the newspaper"),
     else, for a person noun, the document's protagonist when one stands out."""
     word = noun.lemma_.lower()
+    if description_nouns().get(word) == "organisation" or word in org_heads():
+        return _organisation_described(state, word, noun)  # "the campaign": not its chairman
     names, parties = _description_modifiers(state, noun)
     for key in reversed(state.recent_people):
         if word in state.titles[key] and _fits_modifiers(state, key, names, parties):
             return key
-    if description_nouns().get(word) == "organisation" or word in org_heads():
-        return _organisation_described(state, word)
+    if word in continuing_nouns():
+        continued = _continued_subject(state, noun, names, parties)
+        if continued:
+            return continued
     protagonist = _protagonist(state, gender_words().get(word, ""))
     person_nouns = {noun for noun, kind in description_nouns().items() if kind == "person"}
     if protagonist and state.titles[protagonist] & (person_nouns | role_heads()) - {word}:
@@ -666,6 +715,34 @@ def _description_target(state: _State, noun: Token) -> str | None:
     if protagonist and not _fits_modifiers(state, protagonist, names, parties):
         return None
     return protagonist
+
+
+def _continued_subject(state: _State, noun: Token, names: set[str], parties: set[str]) -> str:
+    """The person "the NOUN" continues when no one holds the title: the main-clause subject
+    of this sentence or the one before, else the latest person subject, when the
+    description's gender, titled modifiers and party fit and the person is not known by a
+    role that brings in someone else ("the nominee" is not the judge just quoted)."""
+    gender = gender_words().get(noun.lemma_.lower(), "")
+    candidates = []
+    if state.main_subject is not None:
+        key, sentence_start = state.main_subject
+        sentence = noun.sent
+        earliest = noun.doc[sentence.start - 1].sent.start if sentence.start > 0 else 0
+        if sentence_start >= earliest:
+            candidates.append(key)
+    candidates += state.recent_subjects[-1:]
+    person_nouns = {word for word, kind in description_nouns().items() if kind == "person"}
+    for key in candidates:
+        entity = state.entities[key]
+        roles = state.titles[key] & (person_nouns | role_heads())
+        if (
+            entity["kind"] == "person"
+            and entity["gender"] in ("", gender or entity["gender"])
+            and roles <= continuing_nouns()
+            and _fits_modifiers(state, key, names, parties)
+        ):
+            return key
+    return ""
 
 
 def _description_modifiers(state: _State, noun: Token) -> tuple[set[str], set[str]]:
@@ -679,7 +756,10 @@ def _description_modifiers(state: _State, noun: Token) -> tuple[set[str], set[st
         }
     )
     given = set().union(*state.titles.values()) if state.titles else set()
-    return words & given, words & word_list("party_words")
+    parties = word_list("party_words")
+    if noun.lower_ in parties:  # "the Republican": the noun is the party
+        words |= _with_synonyms({noun.lower_})
+    return words & given - {noun.lower_}, words & parties
 
 
 def _fits_modifiers(state: _State, key: str, names: set[str], parties: set[str]) -> bool:
@@ -690,18 +770,40 @@ def _fits_modifiers(state: _State, key: str, names: set[str], parties: set[str])
     return names <= titles and not (parties and other_parties)
 
 
-def _organisation_described(state: _State, word: str) -> str | None:
+def _organisation_described(state: _State, word: str, noun: Token) -> str | None:
     """The organisation "the NOUN" describes: one whose name ends with the noun ("the fund"),
     else holds it ("the commission": the Commission on Presidential Debates), else is of the
-    noun's kind ("the newspaper"); none when several fit equally (two campaigns)."""
+    noun's kind ("the newspaper"); of several that fit equally (two campaigns), the one
+    named or whose namesake was named last in this sentence or the one before."""
     organisations = [
         entity for entity in state.entities.values() if entity["kind"] == "organisation"
     ]
     for level in range(3):
         found = [entity for entity in organisations if organisation_fits(entity, word, level)]
+        if len(found) > 1:
+            return _latest_named(state, [entity["key"] for entity in found], noun)
         if found:
-            return found[0]["key"] if len(found) == 1 else None
+            return found[0]["key"]
     return None
+
+
+def _latest_named(state: _State, keys: list[str], noun: Token) -> str | None:
+    """Of these organisations, the only one named, by its own name or by the person it is
+    named after ("Clinton" for the Clinton campaign), in this sentence or the one before."""
+    sentence = noun.sent
+    earliest = noun.doc[sentence.start - 1].sent.start_char if sentence.start else 0
+    namesakes: dict[str, str] = {}
+    for key in keys:
+        words = document_name_key(state.entities[key]["name"]).split()
+        if len(words) == 2 and words[1] in PERSONAL_BODIES:
+            for person in state.by_surname.get(words[0], []):
+                namesakes[person] = key
+    named = {
+        namesakes.get(mention.key, mention.key)
+        for mention in state.mentions
+        if earliest <= mention.start < noun.idx and mention.label not in {"PRON", "DESC"}
+    } & set(keys)
+    return named.pop() if len(named) == 1 else None
 
 
 def organisation_fits(entity: EntityData, word: str, level: int | None = None) -> bool:
@@ -736,13 +838,12 @@ def _protagonist(state: _State, gender: str) -> str | None:
 
 
 def _is_description(token: Token, nouns: frozenset[str]) -> bool:
-    return (
-        token.dep_ in SUBJECT_DEPS
-        and token.pos_ == "NOUN"
-        and token.tag_ == "NN"
-        and token.lemma_.lower() in nouns
-        and any(child.lower_ == "the" for child in token.children)
-    )
+    if token.dep_ not in SUBJECT_DEPS or not any(c.lower_ == "the" for c in token.children):
+        return False
+    if token.pos_ == "NOUN" and token.tag_ == "NN" and token.lemma_.lower() in nouns:
+        return True
+    # "The Republican said": a party word standing alone for one of its people
+    return token.lower_ in word_list("party_words") & continuing_nouns()
 
 
 def _with_synonyms(words: set[str]) -> set[str]:
