@@ -361,3 +361,30 @@ def test_of_two_campaigns_the_campaign_is_the_one_whose_candidate_was_just_named
         "bought ads on Monday. The campaign says the ad will air nationally."
     )
     assert speakers(text, nlp)["says"] == "Trump campaign"  # not the campaign's chairman
+
+
+def test_a_name_inside_a_quotation_is_not_the_speaker_pronoun(nlp):
+    text = (
+        "Mr. Obama leaves a divisive legacy. All of this, he acknowledges, could be undone. "
+        '"I think that if Donald Trump is elected, you have a big shift," he said.'
+    )
+    statements = extract(text, nlp=nlp).statements
+    said = next(s for s in statements if s.cue == "said")
+    assert said.speaker_resolved == "Obama"
+
+
+def test_a_pronoun_with_no_subject_to_continue_is_the_person_named_in_its_sentence(nlp):
+    text = (
+        "Part of the network President Vladimir Putin formed. These are the times of "
+        "Donald J. Trump, who sat for an interview. Democrats seized upon Mr. Trump's "
+        "appearance, in which he said he was skeptical of intelligence officials."
+    )
+    assert speakers(text, nlp)["said"] == "Donald J. Trump"
+
+
+def test_quotation_ranges_pair_curly_marks_and_even_straight_ones():
+    from statements.nlp.components.coreference import quotation_ranges
+
+    text = '“One,” she said. "Two" and "three".\n"A quoted paragraph opens alone.'
+    ranges = quotation_ranges(text)
+    assert [text[start + 1 : end] for start, end in ranges] == ["One,", "Two", "three"]

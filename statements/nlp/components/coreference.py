@@ -120,6 +120,7 @@ class _State:
     mentions: list[MentionData] = field(default_factory=list)
     token_keys: dict[int, str] = field(default_factory=dict)
     counters: Counter = field(default_factory=Counter)
+    quotations: list[tuple[int, int]] = field(default_factory=list)
 
     def new_entity(self, kind: str, name: str, **fields: object) -> str:
         self.counters[kind] += 1
@@ -686,11 +687,57 @@ def _pronoun_target(state: _State, gender: str, token: Token | None = None) -> s
         earliest = token.doc[sentence.start - 1].sent.start if sentence.start > 0 else 0
         if sentence_start >= earliest and state.entities[key]["gender"] in ("", gender):
             return key
+    if token is not None:
+        near = _named_nearby(state, gender, token)
+        if near:
+            return near
     for recent in (state.recent_subjects, state.recent_people):
         for key in reversed(recent):
             if state.entities[key]["gender"] in ("", gender):
                 return key
     return None
+
+
+def _named_nearby(state: _State, gender: str, token: Token) -> str:
+    """With no main-clause subject to continue, the person of that gender last named
+    outside quotation marks earlier in this sentence ("Democrats seized upon Mr. Trump's
+    appearance, in which he said"), before a subject of earlier sentences."""
+    earliest = token.sent.start_char
+    for mention in reversed(state.mentions):
+        if mention.start >= token.idx or mention.label != "PERSON" or mention.key is None:
+            continue
+        if mention.start < earliest:
+            break
+        if _quoted(state, mention.start):
+            continue
+        entity = state.entities[mention.key]
+        if entity["kind"] == "person" and entity["gender"] == gender:  # known to agree
+            return mention.key
+    return ""
+
+
+def _quoted(state: _State, position: int) -> bool:
+    return any(start <= position < end for start, end in state.quotations)
+
+
+def quotation_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges between paired quotation marks, curly or straight, inside one
+    paragraph: names quoted are the speaker's subject, not the speaker."""
+    ranges = []
+    offset = 0
+    for paragraph in text.split("\n"):
+        # straight marks pair only when they are even: a lone one opens a quoted paragraph
+        pairs = [("“", "”")] + ([('"', '"')] if paragraph.count('"') % 2 == 0 else [])
+        for opening, closing in pairs:
+            opened = None
+            for index, char in enumerate(paragraph):
+                if char == opening and opened is None:
+                    opened = index
+                elif char == closing and opened is not None:
+                    ranges.append((offset + opened, offset + index))
+                    opened = None
+        offset += len(paragraph) + 1
+    return ranges
 
 
 def _description_target(state: _State, noun: Token) -> str | None:
@@ -863,6 +910,8 @@ def _read_name(state: _State, candidate: _Candidate) -> None:
         entity_key = _resolve_person(state, candidate)
         head = span.root
         subject = head.dep_ in SUBJECT_DEPS or (head.dep_ == "pobj" and head.head.lower_ == "by")
+        if _quoted(state, span.start_char):  # "if Donald Trump is elected," he said
+            subject = False
         words, named_noun = _apposition_titles(span)
         words |= _titles_before(span) | set(document_name_key(candidate.honorific).split())
         state.titles[entity_key] |= _with_synonyms(words)
@@ -873,7 +922,8 @@ def _read_name(state: _State, candidate: _Candidate) -> None:
             state.token_keys[named_noun.i] = entity_key
             subject = subject or named_noun.dep_ in SUBJECT_DEPS
         state.seen_person(entity_key, subject)
-        _note_main_subject(state, entity_key, named_noun if named_noun is not None else head)
+        if not _quoted(state, span.start_char):
+            _note_main_subject(state, entity_key, named_noun if named_noun is not None else head)
     elif candidate.label in {"ORG", "GPE", "LOC", "FAC", "NORP"}:
         entity_key = _resolve_organisation(state, candidate)
         is_state = entity_key and state.entities[entity_key]["classification"] == "state"
@@ -942,7 +992,7 @@ def _read_token(state: _State, token: Token, nouns: frozenset[str]) -> None:
 
 
 def resolve_entities(doc: Doc) -> tuple[list[EntityData], list[MentionData], list[list[int]]]:
-    state = _State()
+    state = _State(quotations=quotation_ranges(doc.text))
     nouns = frozenset(description_nouns()) | role_heads()
     candidates = _harmonise(doc, _candidates(doc))
     named = {token.i for candidate in candidates for token in candidate.span}
