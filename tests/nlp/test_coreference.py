@@ -388,3 +388,23 @@ def test_quotation_ranges_pair_curly_marks_and_even_straight_ones():
     text = '“One,” she said. "Two" and "three".\n"A quoted paragraph opens alone.'
     ranges = quotation_ranges(text)
     assert [text[start + 1 : end] for start, end in ranges] == ["One,", "Two", "three"]
+
+
+def test_a_title_line_and_the_lead_describe_the_one_person_later_given_that_title(nlp):
+    text = (
+        "Judge rejects request to unseal divorce file.\n"
+        "A New York judge has rejected a media request to make the divorce file public. "
+        "Manhattan Supreme Court Justice Frank Nervo rejected that argument in a ruling. "
+        "The judge agreed that there was no reason to unseal it."
+    )
+    assert speakers(text, nlp) == {
+        "rejects": "Frank Nervo",
+        "rejected": "Frank Nervo",
+        "agreed": "Frank Nervo",
+    }
+    text = (
+        "Senator says he backs the plan.\n"
+        "A senator said on Monday that he backs the plan. Sen. Tom Harker spoke in Ohio. "
+        "Sen. Jane Ellery spoke in Iowa."
+    )
+    assert set(speakers(text, nlp).values()) == {None}  # two senators: no guess

@@ -1011,6 +1011,7 @@ def resolve_entities(doc: Doc) -> tuple[list[EntityData], list[MentionData], lis
             _read_token(state, item, nouns)
     _authors_of_works(doc, state)
     _headline_names(doc, state)
+    _descriptions_named_later(doc, state)
     _merge_early_surnames(state)
     state.mentions.sort(key=lambda mention: mention.start)
     token_keys = [[index, key] for index, key in sorted(state.token_keys.items())]
@@ -1031,6 +1032,38 @@ def _headline_names(doc: Doc, state: _State) -> None:
                 target = key or max(owners, key=lambda o: state.mention_count[o], default="")
                 if target and token.i not in state.token_keys:
                     state.token_keys[token.i] = target
+
+
+def _descriptions_named_later(doc: Doc, state: _State) -> None:
+    """A title line or a story's lead describes before it names ("Judge rejects
+    request", "A New York judge has rejected ... Justice Frank Nervo rejected"): such a
+    description subject is the one person the whole document gives that title."""
+    opening = [(sentence.start_char, sentence.end_char) for sentence in list(doc.sents)[:2]]
+    ranges = [*headline_lines(doc.text), *opening]  # the title and the lead
+    nouns = {word for word, kind in description_nouns().items() if kind == "person"}
+    for token in doc:
+        if token.i in state.token_keys or not _in_ranges(token.idx, ranges):
+            continue
+        word = token.lemma_.lower()
+        if token.dep_ not in SUBJECT_DEPS or word not in nouns | role_heads():
+            continue
+        determiners = {child.lower_ for child in token.children if child.dep_ == "det"}
+        if token.tag_ not in {"NN", "NNP"} or determiners - {"a", "an"}:
+            continue  # one person ("certain officials" are not); "the judge" was read already
+        names, parties = _description_modifiers(state, token)
+        holders = [
+            key
+            for key, entity in state.entities.items()
+            if entity["kind"] == "person"
+            and word in state.titles[key]
+            and _fits_modifiers(state, key, names, parties)
+        ]
+        if len(holders) == 1:
+            state.token_keys[token.i] = holders[0]
+
+
+def _in_ranges(position: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in ranges)
 
 
 def _authors_of_works(doc: Doc, state: _State) -> None:
