@@ -408,3 +408,14 @@ def test_a_title_line_and_the_lead_describe_the_one_person_later_given_that_titl
         "Sen. Jane Ellery spoke in Iowa."
     )
     assert set(speakers(text, nlp).values()) == {None}  # two senators: no guess
+
+
+def test_the_candidate_is_the_person_a_campaign_of_the_story_is_named_after(nlp):
+    text = (
+        "Mara Velden's new proposal was praised on Monday. Velden's plan would cover "
+        "single mothers. Ivan Velden, the Republican nominee's eldest son, defended it. "
+        "The Velden campaign published a document. Aparna Mathur said the rules were vague. "
+        "The GOP candidate proposes allowing parents to deduct costs."
+    )
+    found = {s.cue: s.speaker_resolved for s in extract(text, nlp=nlp).statements}
+    assert found["proposes"] == "Mara Velden"

@@ -158,3 +158,12 @@ def test_a_dateline_before_a_work_names_no_speaker(nlp):
         "Monday that the budget would be cut."
     )
     assert resolved_key(nlp, text, "CONCORD, N.H. (AP) — Report")[0] == ""
+
+
+def test_a_short_form_is_the_organisation_whose_name_it_begins(nlp):
+    text = (
+        "Patriot was a spinoff of the coal giant Peabody Energy. In a statement, Peabody said: "
+        '"Patriot was highly successful."'
+    )
+    statements = extract(text, nlp=nlp).statements
+    assert [s.speaker_resolved for s in statements if s.cue == "said"] == ["Peabody Energy"]

@@ -490,7 +490,13 @@ def _apposition_titles(span: Span) -> tuple[set[str], Token | None]:
         }
     for child in root.children:
         if child.dep_ == "appos" and child.pos_ == "NOUN":
-            words |= {t.lemma_.lower() for t in child.subtree if t.pos_ in {"NOUN", "ADJ"}}
+            # not the owner's words: "Ivanka Trump, the Republican nominee's daughter"
+            owned = {t.i for c in child.children if c.dep_ == "poss" for t in c.subtree}
+            words |= {
+                t.lemma_.lower()
+                for t in child.subtree
+                if t.pos_ in {"NOUN", "ADJ"} and t.i not in owned
+            }
     return words, named_noun
 
 
@@ -751,6 +757,10 @@ def _description_target(state: _State, noun: Token) -> str | None:
     for key in reversed(state.recent_people):
         if word in state.titles[key] and _fits_modifiers(state, key, names, parties):
             return key
+    if word in word_list("candidate_nouns"):
+        running = _campaign_namesake(state, names, parties)
+        if running:
+            return running
     if word in continuing_nouns():
         continued = _continued_subject(state, noun, names, parties)
         if continued:
@@ -790,6 +800,21 @@ def _continued_subject(state: _State, noun: Token, names: set[str], parties: set
         ):
             return key
     return ""
+
+
+def _campaign_namesake(state: _State, names: set[str], parties: set[str]) -> str:
+    """ "The GOP candidate" in a story about the Trump campaign: the one person a campaign
+    of the document is named after, the one the bare surname designates."""
+    people = set()
+    for entity in state.entities.values():
+        words = document_name_key(entity["name"]).split()
+        if entity["kind"] == "organisation" and words[1:] == ["campaign"]:
+            owners = state.by_surname.get(words[0], [])
+            owner = state.surname_owners.get(words[0]) or (owners[0] if len(owners) == 1 else "")
+            if owner and state.entities[owner]["kind"] == "person":
+                people.add(owner)
+    people = {key for key in people if _fits_modifiers(state, key, names, parties)}
+    return people.pop() if len(people) == 1 else ""
 
 
 def _description_modifiers(state: _State, noun: Token) -> tuple[set[str], set[str]]:

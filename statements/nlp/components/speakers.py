@@ -33,6 +33,7 @@ from statements.nlp.components.extensions import StatementData, doc_text, regist
 from statements.nlp.lexicons import description_nouns, honorifics, org_heads, word_list
 
 RELATIVE_PRONOUNS = {"who", "which", "that"}
+PLACE_TYPES = {"GPE", "LOC", "FAC", "NORP"}
 PHRASE_BREAKS = {"(", ")", "—", "–", "--", ":"}  # never inside one noun phrase
 # "WALLACE: Let's start" at a line's start: a transcript's speaker label (one to four words)
 OPENING_QUOTES = '"“ '
@@ -90,6 +91,19 @@ class _Actors:
                 return next(iter(found)) if len(found) == 1 else ""
         return ""
 
+    def short_form(self, words: list[str]) -> str:
+        """The one organisation of the document whose longer name begins with these words
+        ("Peabody" for Peabody Energy)."""
+        found = {
+            key
+            for key, entity in self.entities.items()
+            if entity["kind"] == "organisation"
+            and entity["classification"] != "state"
+            and len(document_name_key(entity["name"]).split()) > len(words)
+            and document_name_key(entity["name"]).split()[: len(words)] == words
+        }
+        return found.pop() if len(found) == 1 else ""
+
     def mentioned_between(self, start: int, end: int, keys: set[str]) -> set[str]:
         """Of these actors, those mentioned from ``start`` up to ``end``."""
         return {key for position, key in self.mentions if start <= position < end and key in keys}
@@ -118,7 +132,10 @@ def resolve_speakers(doc: Doc) -> list[StatementData]:
 def _span_actor(span: Span, actors: _Actors) -> str:
     if len(span) == 1 and span[0].lower_ in RELATIVE_PRONOUNS:
         return _antecedent(span[0], actors)
-    key = actors.named(_name_words(span)) or _organisation_described(span, actors)
+    words = _name_words(span)
+    key = actors.named(words) or _organisation_described(span, actors)
+    if not key and words and span.root.ent_type_ not in PLACE_TYPES:
+        key = actors.short_form(words)  # not "Washington" for the Washington Post
     return key or _one_actor_inside(span, actors, headline_lines(doc_text(span.doc)))
 
 
