@@ -222,6 +222,15 @@ def continuing_nouns() -> frozenset[str]:
 
 
 @cache
+def organisation_name_words() -> dict[str, frozenset[str]]:
+    """Description noun -> name words it also describes ("union" -> "workers")."""
+    return {
+        row[0].lower(): frozenset(word.strip().lower() for word in row[1].split(","))
+        for row in _data_lines("organisation_name_words.tsv")
+    }
+
+
+@cache
 def portfolios() -> frozenset[str]:
     """Words that, before a role word, name an office ("Commerce Secretary"), not a body."""
     return frozenset(row[0].lower() for row in _data_lines("portfolios.txt"))

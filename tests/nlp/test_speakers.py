@@ -167,3 +167,13 @@ def test_a_short_form_is_the_organisation_whose_name_it_begins(nlp):
     )
     statements = extract(text, nlp=nlp).statements
     assert [s.speaker_resolved for s in statements if s.cue == "said"] == ["Peabody Energy"]
+
+
+def test_the_union_is_the_one_workers_organisation_of_the_story(nlp):
+    text = (
+        "The coal company took steps to improve its chances in court, according to the "
+        "United Mine Workers of America. Patriot created two subsidiaries, the union said."
+    )
+    statements = extract(text, nlp=nlp).statements
+    said = [s.speaker_resolved for s in statements if s.cue == "said"]
+    assert said == ["United Mine Workers of America"]

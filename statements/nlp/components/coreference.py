@@ -42,6 +42,7 @@ from statements.nlp.lexicons import (
     name_suffixes,
     org_heads,
     organisation_aliases,
+    organisation_name_words,
     portfolios,
     role_heads,
     states,
@@ -880,15 +881,15 @@ def _latest_named(state: _State, keys: list[str], noun: Token) -> str | None:
 
 def organisation_fits(entity: EntityData, word: str, level: int | None = None) -> bool:
     """Whether "the WORD" can describe this organisation (a state or place never): its name
-    ends with the word (level 0), holds it (1), or it is of the word's kind (2); any level
-    when none is given."""
+    ends with the word (level 0), holds it or a name word it describes ("the union": the
+    United Mine Workers) (1), or it is of the word's kind (2); any level when none is given."""
     if entity["kind"] != "organisation" or entity["classification"] == "state":
         return False
     words = document_name_key(entity["name"]).split()
     heads = org_heads()
     tests = (
         words[-1:] == [word],
-        word in words,
+        word in words or bool(organisation_name_words().get(word, frozenset()) & set(words)),
         word in heads and entity["classification"] == heads[word],
     )
     return any(tests) if level is None else tests[level]
