@@ -419,3 +419,9 @@ def test_the_candidate_is_the_person_a_campaign_of_the_story_is_named_after(nlp)
     )
     found = {s.cue: s.speaker_resolved for s in extract(text, nlp=nlp).statements}
     assert found["proposes"] == "Mara Velden"
+
+
+def test_a_name_with_a_middle_initial_is_a_person_whatever_the_tagger_says(nlp):
+    text = '"Absolutely hate this framing," Vann R. Newkirk II, a writer for The Atlantic, said.'
+    extraction = extract(text, nlp=nlp)
+    assert {e.name: e.kind for e in extraction.entities}.get("Vann R. Newkirk II") == "person"

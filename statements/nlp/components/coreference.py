@@ -286,6 +286,8 @@ def _candidates(doc: Doc) -> list[_Candidate]:
             continue  # "The Republican said": one of the party's people, read as a description
         name_span = _with_untagged_given_name(name_span)
         name_span, label, classification = _corrected_label(name_span, ent.label_, heads)
+        if label == "ORG" and not classification and _has_middle_initial(name_span):
+            label = "PERSON"  # "Vann R. Newkirk II": a person's name the tagger took for a body
         if honorific and label not in {"PERSON", "NORP"}:
             label = "PERSON"
         candidates.append(
@@ -293,6 +295,17 @@ def _candidates(doc: Doc) -> list[_Candidate]:
             or _Candidate(name_span, label, classification, honorific)
         )
     return candidates
+
+
+def _has_middle_initial(span: Span) -> bool:
+    """Given name, initial, surname (and suffix): "Vann R. Newkirk II", "Loretta E. Lynch"."""
+    words = [token for token in span if token.lower_.rstrip(".") not in name_suffixes()]
+    return (
+        3 <= len(words) <= 4
+        and all(token.is_title or re.fullmatch(r"[A-Z]\.", token.text) for token in words)
+        and any(re.fullmatch(r"[A-Z]\.", token.text) for token in words[1:-1])
+        and not re.fullmatch(r"[A-Z]\.", words[0].text)
+    )
 
 
 def _with_untagged_given_name(span: Span) -> Span:
