@@ -425,3 +425,16 @@ def test_a_name_with_a_middle_initial_is_a_person_whatever_the_tagger_says(nlp):
     text = '"Absolutely hate this framing," Vann R. Newkirk II, a writer for The Atlantic, said.'
     extraction = extract(text, nlp=nlp)
     assert {e.name: e.kind for e in extraction.entities}.get("Vann R. Newkirk II") == "person"
+
+
+def test_an_untagged_subject_ending_with_a_surname_written_alone_is_a_person(nlp):
+    text = (
+        "Trump's favorite TV doctor has critics.\n\n"
+        "Dov Ozer has been called a charlatan by fellow physicians. Ozer said the charges "
+        "were false. For years, Ozer has been dogged by charges that he has perpetuated bad "
+        "advice on his show. He has promoted unproven therapies, the critics said."
+    )
+    extraction = extract(text, nlp=nlp)
+    assert {e.name: e.kind for e in extraction.entities}.get("Dov Ozer") == "person"
+    promoted = [s.speaker_resolved for s in extraction.statements if s.cue == "promoted"]
+    assert promoted in ([], ["Dov Ozer"])

@@ -384,7 +384,17 @@ def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
             if best in {"PERSON", "ORG"}:
                 candidate.label = best
     tagged = {token.i for candidate in candidates for token in candidate.span}
-    candidates += _untagged_subjects(doc, tagged, full_person_keys)
+    lone_surnames = {
+        document_name_key(c.span.text)
+        for c in candidates
+        if c.label == "PERSON" and len(document_name_key(c.span.text).split()) == 1
+    }
+    untagged = _untagged_subjects(doc, tagged, full_person_keys, lone_surnames)
+    for candidate in untagged:  # their surnames, too, are tagged below where written alone
+        key = document_name_key(candidate.span.text)
+        if candidate.label == "PERSON" and _is_full_name(key):
+            full_person_keys.setdefault(document_name_key(candidate.span[-1].text), key)
+    candidates += untagged
     tagged = {token.i for candidate in candidates for token in candidate.span}
     # Surnames spaCy missed entirely ("Tawfiq" untagged): tag proper nouns equal to a surname.
     if full_person_keys:
@@ -427,10 +437,13 @@ def _name_tails(key: str) -> list[str]:
     return [" ".join(words[i:]) for i in range(1, len(words) - 1)] if len(words) >= 3 else []
 
 
-def _untagged_subjects(doc: Doc, tagged: set[int], surnames: dict[str, str]) -> list[_Candidate]:
+def _untagged_subjects(
+    doc: Doc, tagged: set[int], surnames: dict[str, str], lone_surnames: set[str]
+) -> list[_Candidate]:
     """Proper-noun subjects the tagger missed ("The EP said", "Zero Hedge reported"): a
-    known organisation or state, an acronym, a name starting with a given name, else (two
-    words or more) an organisation. A lone unknown word stays unnamed."""
+    known organisation or state, an acronym, a name starting with a given name or ending
+    with a word the document writes alone as a person ("Mehmet Oz" ... "Oz said"), else
+    (two words or more) an organisation. A lone unknown word stays unnamed."""
     found = []
     for token in doc:
         if token.dep_ not in SUBJECT_DEPS or token.pos_ != "PROPN" or token.i in tagged:
@@ -444,7 +457,9 @@ def _untagged_subjects(doc: Doc, tagged: set[int], surnames: dict[str, str]) -> 
         folded = fold_name(span.text)
         if folded in states() or folded in organisation_aliases() or span.text.isupper():
             found.append(_Candidate(span, "ORG", "", ""))
-        elif given_names().get(span[0].lower_) and len(span) > 1:
+        elif len(span) > 1 and (
+            given_names().get(span[0].lower_) or document_name_key(span[-1].text) in lone_surnames
+        ):
             found.append(_Candidate(span, "PERSON", "", ""))
         elif len(span) > 1 or (span.text[1:].lower() != span.text[1:]):
             found.append(_Candidate(span, "ORG", "", ""))  # "Zero Hedge", "PolitiFact"
