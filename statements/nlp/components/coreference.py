@@ -1046,7 +1046,7 @@ def _read_token(state: _State, token: Token, nouns: frozenset[str]) -> None:
 
 
 def resolve_entities(doc: Doc) -> tuple[list[EntityData], list[MentionData], list[list[int]]]:
-    state = _State(quotations=quotation_ranges(doc.text))
+    state = _State(quotations=quotation_ranges(doc_text(doc)))
     nouns = frozenset(description_nouns()) | role_heads()
     candidates = _harmonise(doc, _candidates(doc))
     named = {token.i for candidate in candidates for token in candidate.span}
@@ -1093,7 +1093,7 @@ def _descriptions_named_later(doc: Doc, state: _State) -> None:
     request", "A New York judge has rejected ... Justice Frank Nervo rejected"): such a
     description subject is the one person the whole document gives that title."""
     opening = [(sentence.start_char, sentence.end_char) for sentence in list(doc.sents)[:2]]
-    ranges = [*headline_lines(doc.text), *opening]  # the title and the lead
+    ranges = [*headline_lines(doc_text(doc)), *opening]  # the title and the lead
     nouns = {word for word, kind in description_nouns().items() if kind == "person"}
     for token in doc:
         if token.i in state.token_keys or not _in_ranges(token.idx, ranges):
