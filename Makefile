@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -n 2
 # process environment, so nothing `make install` writes can turn DEBUG on in production.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: install run serve test test-browser lint format eval train bench browser-deps clean
+.PHONY: install run serve test test-browser lint format eval train train-types bench browser-deps clean
 
 install: $(VENV)/.installed .env
 
@@ -69,6 +69,11 @@ eval: install
 # record their dev scores; TRAIN_ARGS="--cache /tmp/kb-train" reuses parsed Docs.
 train: install
 	$(BIN)/python -m statements.nlp.train --shared $(SHARED) $(TRAIN_ARGS)
+
+# Rebuild the statement-type classifier (statements/nlp/models/types.crfsuite) from the
+# type labels in statements/nlp/learned/labels/ and PolNeAR train's texts; scores dev.
+train-types: install
+	$(BIN)/python -m statements.nlp.train_types --shared $(SHARED)
 
 bench: install
 	$(BIN)/python bench/run.py --shared $(SHARED)
