@@ -53,6 +53,15 @@ PARSE_STAGES = ("kb_entities", "kb_quotes", "kb_attribution")
 DEFAULT_SETTINGS = {"algorithm": "ap", "max_iterations": 10, "minfreq": 2}
 
 
+def docs_save(docs: list[Doc], path: Path) -> None:
+    """Parsed Docs to a DocBin at ``path``, with the stages' extension data."""
+    bin_ = DocBin(store_user_data=True)
+    for doc in docs:
+        bin_.add(doc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bin_.to_disk(path)
+
+
 def parse_docs(nlp: Language, records: list[dict], cache: Path | None) -> list[Doc]:
     """Docs through the stages before the learned one, from ``cache`` when it holds them."""
     if cache is not None and cache.is_file():
@@ -64,11 +73,7 @@ def parse_docs(nlp: Language, records: list[dict], cache: Path | None) -> list[D
     with nlp.select_pipes(disable=later):
         docs = list(nlp.pipe((record["text"] for record in records), batch_size=16))
     if cache is not None:
-        bin_ = DocBin(store_user_data=True)
-        for doc in docs:
-            bin_.add(doc)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        bin_.to_disk(cache)
+        docs_save(docs, cache)
     return docs
 
 

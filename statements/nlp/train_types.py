@@ -49,6 +49,7 @@ from statements.nlp.learned.types import (
 )
 from statements.nlp.lexicons import cue_lexicon, statement_types
 from statements.nlp.predict import extraction_to_prediction, metadata_from_record, read_records
+from statements.nlp.train import docs_save
 
 MODEL_VERSION = "types-maxent/1"
 LABELS = Path(__file__).resolve().parent / "learned" / "labels" / "polnear-train-types.jsonl"
@@ -337,11 +338,7 @@ def cached_docs(nlp: Language, records: list[dict], cache: Path | None) -> list[
         return list(DocBin().from_disk(cache).get_docs(nlp.vocab))
     docs = parse_for_typing(nlp, [record["text"] for record in records])
     if cache is not None:
-        bin_ = DocBin(store_user_data=True)
-        for doc in docs:
-            bin_.add(doc)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        bin_.to_disk(cache)
+        docs_save(docs, cache)
         listing.write_text(json.dumps(ids), encoding="utf-8")
     return docs
 
