@@ -371,12 +371,13 @@ def test_a_batch_whose_worker_was_lost_goes_on_one_document_per_task(redis_queue
 
 
 def test_a_document_over_its_time_limit_fails_and_its_batch_goes_on(redis_queue, settings):
-    settings.KB_QUEUE_DOCUMENT_TIME_LIMIT = 2
-    worker = Worker(REDIS_URL, redis_queue, KB_QUEUE_DOCUMENT_TIME_LIMIT="2").start()
+    settings.KB_QUEUE_DOCUMENT_TIME_LIMIT = 1
+    worker = Worker(REDIS_URL, redis_queue, KB_QUEUE_DOCUMENT_TIME_LIMIT="1").start()
     try:
         small = [SourceDocument(name, ARTICLES[name]) for name in ("a.txt", "c.txt")]
-        # Tens of thousands of words: many seconds of parsing, on any machine.
-        huge = SourceDocument("huge.txt", "\n\n".join([long_article()] * 4))
+        # About 36,000 words: several seconds of parsing on any machine, more than the
+        # whole batch's limit (3 s) and ten times a document's.
+        huge = SourceDocument("huge.txt", "\n\n".join([long_article()] * 12))
         run = ingest_enqueue(sources=[small[0], huge, small[1]])
         run_finished_wait(run.pk, [worker], timeout=300)
     finally:
@@ -384,7 +385,7 @@ def test_a_document_over_its_time_limit_fails_and_its_batch_goes_on(redis_queue,
     states = dict(run.items.values_list("path", "state"))
     assert states == {"a.txt": "created", "huge.txt": "failed", "c.txt": "created"}
     failed = run.items.get(path="huge.txt")
-    assert "did not finish it in 2 s" in failed.reason
+    assert "did not finish it in 1 s" in failed.reason
     assert sorted(models.Document.objects.values_list("source_path", flat=True)) == [
         "a.txt",
         "c.txt",
