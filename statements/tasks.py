@@ -10,6 +10,7 @@ seconds and most of a worker's memory.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.conf import settings
 
 from statements.services.ingest import IngestOutcome
 from statements.services.ingest_queue import (
-    run_items_give_up,
+    run_items_failed,
     run_items_ingest,
     run_items_interrupted,
     run_items_pending,
@@ -75,10 +76,14 @@ def ingest_items_task(
         run_items_interrupted(item_ids=item_ids, seconds=seconds)
         return [None] * len(items)
     except Exception as error:  # the database went away mid-task, say: try again later
+        reason = f"{type(error).__name__}: {error}"
         if retries >= most:
-            reason = f"{type(error).__name__}: {error}"
-            run_items_give_up(item_ids=item_ids, reason=reason)
+            run_items_failed(item_ids=item_ids, reason=reason, final=True)
             raise
+        # Counted as an attempt, not as a lost worker; best effort, since the database may
+        # be what went away (the retry is sent all the same).
+        with contextlib.suppress(Exception):
+            run_items_failed(item_ids=item_ids, reason=reason, final=False)
         raise self.retry(exc=error, countdown=countdown, max_retries=most) from error
     if IngestOutcome.FAILED in outcomes and retries < most and run_items_pending(item_ids):
         raise self.retry(countdown=countdown, max_retries=most)

@@ -403,11 +403,15 @@ def _item_store(
         return None
 
 
-def run_items_give_up(*, item_ids: list[int], reason: str) -> None:
-    """Record a queued batch's unsettled documents as failed after its last attempt raised."""
+def run_items_failed(*, item_ids: list[int], reason: str, final: bool) -> None:
+    """Record that a queued batch's attempt raised for its unsettled documents: as their
+    failure if ``final``, else as a failed attempt to be retried (so that the next
+    delivery does not take it for a lost worker)."""
     worker = f"{socket.gethostname()}:{os.getpid()}"
     for item_id in item_ids:
-        _item_fail(item_id, reason, worker, final=True)
+        _item_fail(item_id, reason, worker, final=final)
+    if not final:
+        return
     run_ids = IngestRunItem.objects.filter(pk__in=item_ids).values_list("run_id", flat=True)
     for run_id in sorted(set(run_ids)):
         run_finish_if_complete(run_id=run_id)

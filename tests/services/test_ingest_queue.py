@@ -499,6 +499,23 @@ def test_a_document_lost_fewer_times_is_parsed_again(db, settings):
     assert (item.state, item.deliveries) == ("created", 3)
 
 
+def test_an_attempt_that_raised_is_counted_as_an_attempt_not_a_lost_worker(db, settings):
+    from statements.services.ingest_queue import run_items_failed
+    from statements.tasks import ingest_items_task
+
+    settings.KB_QUEUE_MAX_RETRIES = 3
+    item, payload = _queued_item(SourceDocument("a.txt", ARTICLES["a.txt"]))
+    # Three deliveries began it and each raised outside the engine (the database went
+    # away), and each recorded its attempt before asking for a retry.
+    models.IngestRunItem.objects.filter(pk=item.pk).update(deliveries=3)
+    for _ in range(3):
+        run_items_failed(item_ids=[item.pk], reason="OperationalError: gone", final=False)
+
+    assert ingest_items_task.apply(kwargs=payload).get() == ["created"]
+    item.refresh_from_db()
+    assert (item.state, item.attempts, item.deliveries) == ("created", 3, 4)
+
+
 def test_a_second_run_of_the_same_text_is_unchanged(db):
     from statements.tasks import ingest_items_task
 
