@@ -13,6 +13,7 @@ import datetime as dt
 from django.http import Http404, HttpRequest, JsonResponse
 
 from statements.models import Statement, StatementTarget
+from statements.shapes import SPEAKER_COLUMNS
 
 PAGE_SIZE = 50
 FIELDS = (
@@ -27,12 +28,7 @@ FIELDS = (
     "confidence",
     "speaker_text",
     "speaker_role",
-    "speaker_person_id",
-    "speaker_person__name",
-    "speaker_person__slug",
-    "speaker_organisation_id",
-    "speaker_organisation__name",
-    "speaker_organisation__slug",
+    *SPEAKER_COLUMNS,
     "document_id",
     "document__title",
     "document__publisher",
