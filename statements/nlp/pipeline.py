@@ -35,6 +35,7 @@ from statements.nlp.components import (
     speakers,  # noqa: F401
     types,  # noqa: F401
 )
+from statements.nlp.components.columns import doc_columns
 from statements.nlp.components.extensions import doc_text, register_extensions
 from statements.nlp.records import (
     DocumentMetadata,
@@ -236,7 +237,17 @@ def doc_to_extraction(doc: Doc, metadata: DocumentMetadata) -> Extraction:
         roles=roles_out,
         events=events_out,
         statements=statements,
-        word_count=sum(1 for token in doc if not token.is_punct and not token.is_space),
+        word_count=_word_count(doc),
+    )
+
+
+def _word_count(doc: Doc) -> int:
+    """Tokens that are neither punctuation nor white space."""
+    columns = doc_columns(doc)
+    return sum(
+        1
+        for punct, space in zip(columns.is_punct, columns.is_space, strict=True)
+        if not punct and not space
     )
 
 

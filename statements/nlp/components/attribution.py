@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from statements.nlp.components.columns import doc_columns
 from statements.nlp.components.extensions import StatementData, doc_text, register_extensions
 from statements.nlp.lexicons import Cue, cue_lexicon, evidence_sources, speaker_nouns, word_list
 
@@ -389,23 +390,28 @@ class _CueTokens:
 
 def _cue_tokens(doc: Doc, cues: dict[tuple[str, str], Cue], context: _RuleContext) -> _CueTokens:
     found = _CueTokens()
-    for token in doc:
-        pos = token.pos_
-        if token.lower_ == "according":
-            if context.quote_at(token.idx) is None:
-                found.according.append(token)
-        elif pos == "VERB":
-            cue = cues.get((token.lemma_.lower(), "verb"))
-            if cue is not None and context.quote_at(token.idx) is None and not quotes_as(token):
+    columns = doc_columns(doc)
+    kinds = {"VERB": "verb", "NOUN": "noun", "ADJ": "adj"}
+    for index, pos in enumerate(columns.pos):
+        lower = columns.lower[index]
+        if lower == "according":
+            if context.quote_at(columns.idx[index]) is None:
+                found.according.append(doc[index])
+            continue
+        kind = kinds.get(pos)
+        if kind is None or (kind == "adj" and columns.dep[index] != "acomp"):
+            continue
+        cue = cues.get((lower if kind == "adj" else columns.lemma_lower[index], kind))
+        if cue is None or context.quote_at(columns.idx[index]) is not None:
+            continue
+        token = doc[index]  # a Token is made only for the words that can be cues
+        if kind == "verb":
+            if not quotes_as(token):
                 found.verbs.append((token, cue, subject_of(token)))
-        elif pos == "NOUN":
-            cue = cues.get((token.lemma_.lower(), "noun"))
-            if cue is not None and context.quote_at(token.idx) is None:
-                found.nouns.append((token, cue))
-        elif pos == "ADJ" and token.dep_ == "acomp":
-            cue = cues.get((token.lower_, "adj"))
-            if cue is not None and context.quote_at(token.idx) is None:
-                found.adjectives.append((token, cue))
+        elif kind == "noun":
+            found.nouns.append((token, cue))
+        else:
+            found.adjectives.append((token, cue))
     return found
 
 
@@ -533,7 +539,7 @@ def _colon_lines(doc: Doc, make, content_with_quotes, token_key, token_spans) ->
     out = []
     if ":" not in text:
         return out
-    starts = [token.idx for token in doc]
+    starts = doc_columns(doc).idx
     for match in COLON_LINE_RE.finditer(text):
         name_start, name_end = match.span(1)
         if len(match.group(1).split()) > 6:
@@ -730,7 +736,7 @@ class _QuoteScan:
         self.text = doc_text(doc)
         self.sentences = list(doc.sents)
         self.sentence_starts = [sentence.start_char for sentence in self.sentences]
-        self.token_starts = [token.idx for token in doc]
+        self.token_starts = doc_columns(doc).idx
         self.by_end = sorted(statements, key=lambda s: s["content_spans"][-1][1])
         self.ends = [s["content_spans"][-1][1] for s in self.by_end]
         self.breaks = [position for position, char in enumerate(self.text) if char == "\n"]

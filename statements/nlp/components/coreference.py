@@ -28,6 +28,7 @@ from typing import NamedTuple, TypedDict
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from statements.nlp.components.columns import doc_columns
 from statements.nlp.components.extensions import doc_text, register_extensions
 from statements.nlp.lexicons import (
     continuing_nouns,
@@ -398,12 +399,14 @@ def _harmonise(doc: Doc, candidates: list[_Candidate]) -> list[_Candidate]:
     tagged = {token.i for candidate in candidates for token in candidate.span}
     # Surnames spaCy missed entirely ("Tawfiq" untagged): tag proper nouns equal to a surname.
     if full_person_keys:
-        for token in doc:
+        columns = doc_columns(doc)
+        for index, pos in enumerate(columns.pos):
             if (
-                token.pos_ == "PROPN"
-                and token.i not in tagged
-                and document_name_key(token.text) in full_person_keys
+                pos == "PROPN"
+                and index not in tagged
+                and document_name_key(columns.text[index]) in full_person_keys
             ):
+                token = doc[index]
                 start = token.i
                 # with the given name spaCy missed too ("Ivanka Trump, the ... daughter,")
                 before = doc[start - 1] if start > 0 else None
@@ -445,9 +448,11 @@ def _untagged_subjects(
     with a word the document writes alone as a person ("Mehmet Oz" ... "Oz said"), else
     (two words or more) an organisation. A lone unknown word stays unnamed."""
     found = []
-    for token in doc:
-        if token.dep_ not in SUBJECT_DEPS or token.pos_ != "PROPN" or token.i in tagged:
+    columns = doc_columns(doc)
+    for index, dep in enumerate(columns.dep):
+        if dep not in SUBJECT_DEPS or columns.pos[index] != "PROPN" or index in tagged:
             continue
+        token = doc[index]
         if document_name_key(token.text) in surnames:
             continue  # the surname rule below handles it
         start = min([token.i, *(c.i for c in token.lefts if c.dep_ == "compound")])
@@ -1050,10 +1055,17 @@ def resolve_entities(doc: Doc) -> tuple[list[EntityData], list[MentionData], lis
     nouns = frozenset(description_nouns()) | role_heads()
     candidates = _harmonise(doc, _candidates(doc))
     named = {token.i for candidate in candidates for token in candidate.span}
+    columns = doc_columns(doc)
     tokens = [
         token
-        for token in doc
-        if token.i not in named and (_is_pronoun(token) or _is_description(token, nouns))
+        for token in (
+            doc[index]
+            for index, dep in enumerate(columns.dep)
+            # what both tests below need at the least, read without making a Token
+            if (dep in SUBJECT_DEPS or columns.lower[index] in POSSESSIVE_PRONOUNS)
+            and index not in named
+        )
+        if _is_pronoun(token) or _is_description(token, nouns)
     ]
     events: list[tuple[int, _Candidate | Token]] = [(c.span.start, c) for c in candidates]
     events += [(token.i, token) for token in tokens]
@@ -1095,9 +1107,11 @@ def _descriptions_named_later(doc: Doc, state: _State) -> None:
     opening = [(sentence.start_char, sentence.end_char) for sentence in list(doc.sents)[:2]]
     ranges = [*headline_lines(doc_text(doc)), *opening]  # the title and the lead
     nouns = {word for word, kind in description_nouns().items() if kind == "person"}
-    for token in doc:
-        if token.i in state.token_keys or not _in_ranges(token.idx, ranges):
+    columns = doc_columns(doc)
+    for index, char in enumerate(columns.idx):
+        if index in state.token_keys or not _in_ranges(char, ranges):
             continue
+        token = doc[index]
         word = token.lemma_.lower()
         if token.dep_ not in SUBJECT_DEPS or word not in nouns | role_heads():
             continue
@@ -1125,11 +1139,13 @@ def _authors_of_works(doc: Doc, state: _State) -> None:
     Republican National Committee", "her account") stands for its author: the actor the
     phrase names as owner, modifier or agent."""
     works = word_list("authored_works")
-    for token in doc:
-        if token.i in state.token_keys or token.lemma_.lower() not in works:
+    columns = doc_columns(doc)
+    for index, lemma in enumerate(columns.lemma_lower):
+        if index in state.token_keys or lemma not in works:
             continue
-        if token.dep_ not in SUBJECT_DEPS or token.pos_ != "NOUN":
+        if columns.dep[index] not in SUBJECT_DEPS or columns.pos[index] != "NOUN":
             continue
+        token = doc[index]
         owners = [c for c in token.children if c.dep_ in {"poss", "compound"}]
         for prep in token.children:
             if prep.dep_ == "prep" and prep.lower_ in {"by", "from"}:

@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from statements.nlp.components.attribution import subject_of
+from statements.nlp.components.columns import doc_columns
 from statements.nlp.components.extensions import doc_text, register_extensions
 from statements.nlp.lexicons import event_nouns
 
@@ -85,12 +86,14 @@ def find_events(doc: Doc, nouns: dict[str, str]) -> list[dict]:
         if ent.label_ in {"DATE", "TIME"}:
             dates_by_sentence.setdefault(sentence_of(ent.start_char), []).append(ent)
     events: list[dict] = []
-    for token in doc:
-        if token.pos_ != "NOUN":
+    columns = doc_columns(doc)
+    for index, pos in enumerate(columns.pos):
+        if pos != "NOUN":
             continue
-        classification = nouns.get(token.lemma_.lower())
+        classification = nouns.get(columns.lemma_lower[index])
         if classification is None:
             continue
+        token = doc[index]
         framed = token.dep_ == "pobj" and token.head.lower_ in FRAME_PREPS
         has_with = any(c.dep_ == "prep" and c.lower_ == "with" for c in token.rights)
         if not (framed or has_with):

@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from statements.nlp.components.attribution import quotes_as
+from statements.nlp.components.columns import doc_columns
 from statements.nlp.components.extensions import StatementData, doc_text, register_extensions
 from statements.nlp.learned.decode import FoundAttribution, find_attributions, trim_chars
 from statements.nlp.learned.features import NEGATIONS, doc_features
@@ -500,16 +501,16 @@ def split_coordinated(doc: Doc, statements: list[StatementData]) -> list[Stateme
         for position, s in enumerate(statements)
         if s["cue_start"] is not None
     }
+    starts = doc_columns(doc).idx
     for position, statement in enumerate(statements):
         spans = statement["content_spans"]
         start = spans[0][0]
         for index, other in cue_tokens.items():
-            token = doc[index]
             # a cue between two fragments of a quotation ('"A," he said, adding, "B."') is
             # outside what was said: only a cue inside a fragment ends it
-            if other == position or not any(a <= token.idx < b for a, b in spans):
+            if other == position or not any(a <= starts[index] < b for a, b in spans):
                 continue
-            cut = _clause_break_before(token)
+            cut = _clause_break_before(doc[index])
             if cut is None or cut <= start:
                 continue
             out[position] = _cut_content(doc, out[position], cut)

@@ -17,6 +17,7 @@ from typing import TypedDict
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from statements.nlp.components.columns import doc_columns
 from statements.nlp.components.extensions import doc_text, register_extensions
 from statements.nlp.lexicons import honorifics, role_heads, role_status_words, word_list
 
@@ -77,7 +78,7 @@ class _RoleReader:
         self.entities = {entity["key"]: entity for entity in doc._.kb_entities or []}
         self.heads = role_heads()
         self.titles = honorifics()
-        self.token_starts = [token.idx for token in doc]
+        self.token_starts = doc_columns(doc).idx
         self.mention_starts = [mention[0] for mention in self.mentions]
         self.person_tokens: set[int] = set()
         for start, end, label, _ in self.mentions:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
+from statements.nlp.components.columns import doc_columns
 from statements.nlp.learned.features import (
     DocFeatures,
     cue_sequence,
@@ -55,7 +56,8 @@ def cue_runs(labels: list[str], offset: int) -> list[tuple[int, ...]]:
 
 def _is_filler(doc: Doc, start: int, end: int) -> bool:
     """A gap between two fragments made of punctuation and quotation marks only."""
-    return all(doc[index].is_punct or doc[index].is_space for index in range(start, end))
+    columns = doc_columns(doc)
+    return all(columns.is_punct[index] or columns.is_space[index] for index in range(start, end))
 
 
 def content_fragments(doc: Doc, content: list[int]) -> list[tuple[int, int]]:
@@ -66,10 +68,11 @@ def content_fragments(doc: Doc, content: list[int]) -> list[tuple[int, int]]:
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
+    is_punct = doc_columns(doc).is_punct
     return [
         (start, end)
         for start, end in merged
-        if any(not doc[index].is_punct for index in range(start, end))
+        if any(not is_punct[index] for index in range(start, end))
     ]
 
 

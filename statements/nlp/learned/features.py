@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
+from statements.nlp.components.columns import DocColumns, doc_columns
 from statements.nlp.lexicons import Cue, word_list
 
 NEGATIONS = word_list("negations")
@@ -57,37 +58,40 @@ def _distance_bucket(distance: int) -> str:
     return "far"
 
 
-def _token_features(token: Token, cues: dict[tuple[str, str], Cue], quoted: bool) -> list[str]:
-    lemma = token.lemma_.lower()
-    pos = token.pos_
-    head = token.head
+def _token_features(
+    columns: DocColumns, index: int, cues: dict[tuple[str, str], Cue], quoted: bool
+) -> list[str]:
+    lemma = columns.lemma_lower[index]
+    pos = columns.pos[index]
+    dep = columns.dep[index]
+    head = columns.head[index]
     features = [
         "b",
         f"l={lemma}",
         f"p={pos}",
-        f"t={token.tag_}",
-        f"d={token.dep_}",
-        f"hl={head.lemma_.lower()}",
-        f"hd={head.dep_}",
-        f"hp={head.pos_}",
-        f"dp={token.dep_}|{pos}",
+        f"t={columns.tag[index]}",
+        f"d={dep}",
+        f"hl={columns.lemma_lower[head]}",
+        f"hd={columns.dep[head]}",
+        f"hp={columns.pos[head]}",
+        f"dp={dep}|{pos}",
         f"q={int(quoted)}",
     ]
-    if token.is_punct:
-        features.append(f"punct={token.text}")
-    if token.is_title:
+    if columns.is_punct[index]:
+        features.append(f"punct={columns.text[index]}")
+    if columns.is_title[index]:
         features.append("title")
-    if token.ent_type_:
-        features.append(f"ent={token.ent_type_}")
+    if columns.ent_type[index]:
+        features.append(f"ent={columns.ent_type[index]}")
     kind = {"VERB": "verb", "NOUN": "noun", "ADJ": "adj"}.get(pos)
     cue = cues.get((lemma, kind)) if kind else None
     if cue is None and kind == "adj":
-        cue = cues.get((token.lower_, kind))
+        cue = cues.get((columns.lower[index], kind))
     if cue is not None:
         features += [f"cue={cue.cue_class}", f"cuet={cue.statement_type}"]
-    for child in token.children:
-        features.append(f"ch={child.dep_}")
-        if child.lower_ in NEGATIONS:
+    for child in columns.children[index]:
+        features.append(f"ch={columns.dep[child]}")
+        if columns.lower[child] in NEGATIONS:
             features.append("neg")
     return features
 
@@ -100,11 +104,11 @@ def quote_mask(doc: Doc) -> list[bool]:
         return mask
     starts = sorted((quote["start"], quote["end"]) for quote in quotes)
     index = 0
-    for token in doc:
-        while index < len(starts) and starts[index][1] <= token.idx:
+    for position, char in enumerate(doc_columns(doc).idx):
+        while index < len(starts) and starts[index][1] <= char:
             index += 1
-        if index < len(starts) and starts[index][0] <= token.idx:
-            mask[token.i] = True
+        if index < len(starts) and starts[index][0] <= char:
+            mask[position] = True
     return mask
 
 
@@ -140,16 +144,19 @@ def doc_features(doc: Doc, cues: dict[tuple[str, str], Cue]) -> DocFeatures:
     for number, (start, end) in enumerate(sentences):
         for index in range(start, end):
             sentence_of[index] = number
-    tokens = list(doc)
-    own = [_token_features(token, cues, in_quote[token.i]) for token in tokens]
-    words = [(f"l={token.lemma_.lower()}", f"p={token.pos_}") for token in tokens]
+    columns = doc_columns(doc)
+    count = len(columns)
+    own = [_token_features(columns, index, cues, in_quote[index]) for index in range(count)]
+    words = [
+        (f"l={lemma}", f"p={pos}")
+        for lemma, pos in zip(columns.lemma_lower, columns.pos, strict=True)
+    ]
     base = []
-    for index, token_features in enumerate(own):
+    for index, context in enumerate(own):
         sentence = sentence_of[index]
-        context = list(token_features)
         for offset in (-2, -1, 1, 2):
             other = index + offset
-            if 0 <= other < len(tokens) and sentence_of[other] == sentence:
+            if 0 <= other < count and sentence_of[other] == sentence:
                 lemma, pos = words[other]
                 context += [f"{offset}{lemma}", f"{offset}{pos}"]
             else:
@@ -173,8 +180,9 @@ def cue_sequence(features: DocFeatures, sentence: int) -> list[list[str]]:
 def cue_head(doc: Doc, cue_tokens: list[int]) -> int:
     """The syntactic head of a cue's tokens (the one whose head lies outside them)."""
     inside = set(cue_tokens)
+    heads = doc_columns(doc).head
     for index in cue_tokens:
-        if doc[index].head.i not in inside or doc[index].head.i == index:
+        if heads[index] not in inside or heads[index] == index:
             return index
     return cue_tokens[0]
 
@@ -187,24 +195,25 @@ def span_window(features: DocFeatures, cue_tokens: list[int], reach: int = 1) ->
     return features.sentences[first][0], features.sentences[last][1]
 
 
-def _path_to_cue(token: Token, head: Token) -> str:
+def _path_to_cue(columns: DocColumns, token: int, head: int) -> str:
     """How ``token`` hangs on the cue: the cue's child on the way down, or 'above'/'apart'."""
-    if token.i == head.i:
+    if token == head:
         return "self"
+    heads = columns.head
     node = token
     for _ in range(40):
-        if node.head.i == head.i:
-            return f"via={node.dep_}"
-        if node.head.i == node.i:
+        if heads[node] == head:
+            return f"via={columns.dep[node]}"
+        if heads[node] == node:
             break
-        node = node.head
+        node = heads[node]
     node = head
     for _ in range(40):
-        if node.head.i == token.i:
-            return f"above={node.dep_}"
-        if node.head.i == node.i:
+        if heads[node] == token:
+            return f"above={columns.dep[node]}"
+        if heads[node] == node:
             break
-        node = node.head
+        node = heads[node]
     return "apart"
 
 
@@ -218,13 +227,14 @@ def span_sequence(
 ) -> list[list[str]]:
     """Span-tagger features of the window's tokens, relative to one cue."""
     doc = features.doc
-    head = doc[cue_head(doc, cue_tokens)]
+    columns = doc_columns(doc)
+    head = cue_head(doc, cue_tokens)
     cue_set = set(cue_tokens)
-    cue_lemma = head.lemma_.lower()
+    cue_lemma = columns.lemma_lower[head]
     rules = _rules_for_cue(features, cue_tokens)
     rule_content = set().union(*(rule.content for rule in rules)) if rules else set()
     rule_source = set().union(*(rule.source for rule in rules)) if rules else set()
-    head_sentence = features.sentence_of[head.i]
+    head_sentence = features.sentence_of[head]
     start, end = window
     out = []
     for index in range(start, end):
@@ -235,7 +245,7 @@ def span_sequence(
         distance = min(abs(index - cue_tokens[0]), abs(index - cue_tokens[-1]))
         sentence_offset = features.sentence_of[index] - head_sentence
         path = (
-            _path_to_cue(doc[index], head)
+            _path_to_cue(columns, index, head)
             if sentence_offset == 0
             else f"sent={max(-1, min(1, sentence_offset))}"
         )
