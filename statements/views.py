@@ -175,12 +175,13 @@ def statement_list(request: HttpRequest) -> HttpResponse:
     filterset = StatementFilterSet(request.GET, queryset=statements)
     filtered = any(value for key, value in request.GET.items() if key != "page")
     paginator_class = Paginator if filtered else EstimatedCountPaginator
+    rows = selectors.statement_item_rows(filterset.qs)
     return render(
         request,
         "statements/statement_list.html",
         {
             "filterset": filterset,
-            "page": _page(request, filterset.qs, paginator_class=paginator_class),
+            "page": _page(request, rows, paginator_class=paginator_class),
             "type_choices": TYPE_CHOICES,
             "kind_choices": StatementKind.choices,
             "speaker_choices": _speaker_choices(),
@@ -269,11 +270,8 @@ def _search_page(request: HttpRequest, facets: dict) -> Page:
     """
     ids = facets["ids"]
     page = Paginator(ids, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = (
-        selectors.statement_public_qs(_visible_statements(request))
-        .filter(pk__in=list(page.object_list))
-        .in_bulk()
-    )
+    statements = _visible_statements(request).filter(pk__in=list(page.object_list))
+    rows = {row["id"]: row for row in selectors.statement_item_rows(statements)}
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page
 

@@ -158,7 +158,7 @@ def test_statement_event_and_document_lists(client, ingested_seed):
     response = client.get(reverse("statements:statement-list"))
     assert response.context["page"].paginator.count == public(Statement.objects.all()).count()
     demand = client.get(reverse("statements:statement-list"), {"type": "demand"})
-    assert {s.statement_type for s in demand.context["page"].object_list} <= {"demand"}
+    assert {s["statement_type"] for s in demand.context["page"].object_list} <= {"demand"}
     assert (
         demand.context["page"].paginator.count
         == Statement.objects.filter(statement_type="demand").count()
@@ -315,7 +315,7 @@ def test_search_finds_khazali_with_facets(client, ingested_seed):
     speaker_facet = next(f for f in facets["speakers"] if f.params["speaker"] == person.slug)
     narrowed = client.get(reverse("statements:search"), {"q": "Khazali", **speaker_facet.params})
     assert narrowed.context["page"].paginator.count == speaker_facet.count
-    assert all(s.speaker_person_id == person.pk for s in narrowed.context["page"].object_list)
+    assert all(s["speaker_person_id"] == person.pk for s in narrowed.context["page"].object_list)
 
 
 def test_missing_pages_are_friendly_404s(client, ingested_seed):
