@@ -12,7 +12,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 
 from statements import charts, selectors
@@ -448,7 +448,9 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    document = get_object_or_404(selectors.document_list_qs().defer(None), pk=pk)
+    document = selectors.document_get(pk)
+    if document is None:
+        raise Http404("No document with this number.")
     statements = selectors.document_statements(document)
     type_counts: dict[str, int] = {}
     for statement in statements:

@@ -8,6 +8,7 @@ Charts and facets (aggregates for drawing) live in ``statements/charts.py``.
 """
 
 from statements.selectors.documents import (
+    document_get,
     document_list_api,
     document_list_qs,
     document_mentions,
@@ -98,6 +99,7 @@ __all__ = [
     "StatementSummary",
     "Subject",
     "cached_summary",
+    "document_get",
     "document_list_api",
     "document_list_qs",
     "document_mentions",
