@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
@@ -23,16 +23,21 @@ from statements.filters import (
     PersonFilterSet,
     QuoteFilterSet,
     StatementFilterSet,
+    actor_name_filter,
     names_a_filter,
 )
 from statements.models import (
+    Document,
     EventClassification,
+    Organisation,
     OrganisationClassification,
+    Person,
     Statement,
     StatementKind,
     StatementQuerySet,
     StatementType,
 )
+from statements.search import document_search
 from statements.selectors import cached_summary as _cached
 from statements.svg import (
     GraphNode,
@@ -294,17 +299,38 @@ def search(request: HttpRequest) -> HttpResponse:
         "type_choices": TYPE_CHOICES,
     }
     if query:
-        name_filter = {"name": query}
-        context["people"] = PersonFilterSet(
-            name_filter, queryset=selectors.person_list_qs()
-        ).qs.order_by("-statement_count", "name")[:10]
-        context["organisations"] = OrganisationFilterSet(
-            name_filter, queryset=selectors.organisation_list_qs()
-        ).qs.order_by("-statement_count", "name")[:10]
-        context["documents"] = DocumentFilterSet(
-            {"q": query}, queryset=selectors.document_list_qs()
-        ).qs[:10]
+        context.update(_search_hits(query))
     return render(request, "statements/search.html", context)
+
+
+SEARCH_HITS = 10
+
+
+def _search_hits(query: str) -> dict:
+    """The people and organisations named like ``query`` (most quoted first) and the
+    documents whose titles match it, as the lists' filters find them, with only the
+    columns the search page shows (the lists' querysets also prefetch roles and aliases)."""
+    people = actor_name_filter(
+        Person.objects.live().with_statement_count().only("name", "slug"),
+        query,
+        alias_owner="person",
+    )
+    organisations = actor_name_filter(
+        Organisation.objects.live().with_statement_count().only("name", "slug"),
+        query,
+        alias_owner="organisation",
+    )
+    documents = document_search(
+        Document.objects.only("title", "lead").order_by(
+            F("published_at").desc(nulls_last=True), "-id"
+        ),
+        query,
+    )
+    return {
+        "people": people.order_by("-statement_count", "name")[:SEARCH_HITS],
+        "organisations": organisations.order_by("-statement_count", "name")[:SEARCH_HITS],
+        "documents": documents[:SEARCH_HITS],
+    }
 
 
 # --- detail pages ----------------------------------------------------------------------

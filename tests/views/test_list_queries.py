@@ -49,7 +49,7 @@ def test_detail_pages_query_count_does_not_grow(
         (rows["speaker"].get_absolute_url(), 13),  # its most repeated quotes: one query
         (rows["organisation"].get_absolute_url(), 14),
         (statement.get_absolute_url(), 3),
-        (statement.document.get_absolute_url(), 5),
+        (statement.document.get_absolute_url(), 4),
         (statement.event.get_absolute_url(), 4),
     ]
     for url, bound in pages:
