@@ -113,3 +113,27 @@ def test_quoted_as_saying_is_the_statement_of_the_person_quoted(nlp):
     (statement,) = extract(text, nlp=nlp).statements
     assert statement.speaker_resolved == "John Smith"
     assert statement.content == "the bill was dead"
+
+
+def test_a_transcript_turn_in_quotation_marks_is_its_speakers(nlp):
+    text = (
+        "Partial transcript as follows:\n\n"
+        '"WALLACE: Let me ask you about the debate and the guests. Will she be there?\n\n'
+        '"PENCE: Well, the question really should be why the other campaign did that.\n\n'
+        '"WALLACE: Governor, I want to ask you about the tax returns of your running mate."\n'
+    )
+    found = [(s.speaker_text, s.content) for s in extract(text, nlp=nlp).statements]
+    assert found == [
+        ("WALLACE", "Let me ask you about the debate and the guests. Will she be there?"),
+        ("PENCE", "Well, the question really should be why the other campaign did that"),
+        ("WALLACE", "Governor, I want to ask you about the tax returns of your running mate."),
+    ]
+
+
+def test_a_trailing_which_clause_is_the_reporters_aside(nlp):
+    text = (
+        "The doctor said he expects the senator to fully recover from pneumonia, "
+        "which forced her to leave a memorial event early."
+    )
+    statement = only(extract(text, nlp=nlp), "said")
+    assert statement.content == "he expects the senator to fully recover from pneumonia"

@@ -530,7 +530,11 @@ def _framed_statement(doc, cues, verb_cue, found, context) -> dict | None:
 
 # '"..." ― Esther Tapia': a dash after a quotation, then the name, signs it
 DASH_SIGNATURE_RE = re.compile(r"[^\S\n]*[―—–]{1,2}[^\S\n]*(?=[A-Z])")
-COLON_LINE_RE = re.compile(r"^[ \t]*([A-Z][^:\n]{0,60}?)[ \t]*:[ \t]+(\S[^\n]*)$", re.MULTILINE)
+# A transcript quoted paragraph by paragraph opens each turn with a quotation mark:
+# '"WALLACE: Let's start ...'
+COLON_LINE_RE = re.compile(
+    r"^[ \t]*(?:[\"“][ \t]*)?([A-Z][^:\n]{0,60}?)[ \t]*:[ \t]+(\S[^\n]*)$", re.MULTILINE
+)
 
 
 def _colon_lines(doc: Doc, make, content_with_quotes, token_key, token_spans) -> list[dict]:
@@ -557,6 +561,9 @@ def _colon_lines(doc: Doc, make, content_with_quotes, token_key, token_spans) ->
         if end - start < 8:
             continue
         content, kind = content_with_quotes(start, end)
+        # a transcript quoted paragraph by paragraph is one quotation holding every turn:
+        # this turn is its own line, after the colon
+        content = [(max(a, start), min(b, end)) for a, b in content if b > start and a < end]
         head = name_tokens.root
         speaker = (name_start, name_end, token_key.get(head.i, ""))
         cue = Cue(":", "punct", "speech", "statement")
