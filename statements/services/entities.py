@@ -42,7 +42,7 @@ from statements.models import (
     PersonGender,
 )
 from statements.naming import name_key, person_match_key, slug_base, surname_key
-from statements.nlp.lexicons import name_particles
+from statements.nlp.lexicons import given_names, name_particles
 from statements.nlp.records import EntityRecord, RoleRecord
 from statements.services.summaries import summaries_members_sync
 
@@ -100,9 +100,14 @@ class ResolvedActors:
 
 def is_bare_surname(name: str) -> bool:
     """One word (a suffix aside), or a surname with its particle ("De Blasio"): never a
-    full name."""
+    full name. A particle written apart that is also a given name ("Al Sharpton", "Van
+    Jones") begins a full name; "al-Khazali" stays a surname."""
     words = person_match_key(name).split()
-    return len(words) < 2 or (len(words) == 2 and words[0] in name_particles())
+    if len(words) < 2:
+        return True
+    first = name.split()[0] if name.split() else ""
+    given = first[:1].isupper() and name_key(first) in given_names()
+    return len(words) == 2 and words[0] in name_particles() and not given
 
 
 def _owner_field(model: type[Actor]) -> str:

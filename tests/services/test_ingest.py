@@ -479,6 +479,13 @@ def test_surname_link_weighs_gender_and_how_often_each_is_quoted(db, settings):
     assert doubtful.actor is None and set(doubtful.candidates) == {hillary, bill}
 
 
+def test_a_particle_that_is_a_given_name_begins_a_full_name(db):
+    # "Al" written apart and capitalised is a given name; "al-Hadi" is a surname.
+    assert actor_resolve(person_record("Al Brannigan")).actor.name == "Al Brannigan"
+    assert actor_resolve(person_record("al-Hadi")).actor is None
+    assert actor_resolve(person_record("De Santoro")).actor is None
+
+
 def test_middle_initials_and_suffixes(db):
     donald = actor_resolve(person_record("Donald J. Trump")).actor
     assert actor_resolve(person_record("Donald Trump")).actor == donald
