@@ -382,6 +382,15 @@ def test_a_pronoun_with_no_subject_to_continue_is_the_person_named_in_its_senten
     assert speakers(text, nlp)["said"] == "Donald J. Trump"
 
 
+def test_a_pronoun_is_the_one_person_of_its_gender_named_in_the_sentence_before(nlp):
+    text = (
+        "Many savers would lose out, said Nora Lindqvist.\n\n"
+        "It has become a major issue, with Greta Halvorsen lambasting the plan.\n\n"
+        '"The plan is a gift to the rich," she said in the debate.'
+    )
+    assert speakers(text, nlp)["said"] == "Greta Halvorsen"
+
+
 def test_quotation_ranges_pair_curly_marks_and_even_straight_ones():
     from statements.nlp.components.coreference import quotation_ranges
 

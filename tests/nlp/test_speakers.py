@@ -30,6 +30,40 @@ def resolved_key(nlp, text: str, speaker: str, occurrence: int = 0) -> tuple[str
     return key, {entity["key"]: entity for entity in doc._.kb_entities}
 
 
+def with_cue(nlp, text: str, speaker: str, cue: str, content: str) -> tuple[dict, dict]:
+    """The statement the resolver returns for a source span, cue and content the taggers
+    could have chosen, and the document's actors by key."""
+    doc = nlp(text)
+    start, cue_start, content_start = text.index(speaker), text.index(cue), text.index(content)
+    doc._.kb_statements = [
+        {
+            "content_spans": [[content_start, content_start + len(content)]],
+            "cue_start": cue_start,
+            "cue_end": cue_start + len(cue),
+            "speaker_start": start,
+            "speaker_end": start + len(speaker),
+            "speaker_key": "",
+        }
+    ]
+    return resolve_speakers(doc)[0], {entity["key"]: entity for entity in doc._.kb_entities}
+
+
+def test_a_cue_coordinated_with_a_reported_copula_is_the_reporters(nlp):
+    text = (
+        "Sarah Mitchell spoke on Monday. Mitchell tweeted in the morning that Gustav Amberly "
+        "was “disgusting” and encouraged voters to ignore him."
+    )
+    statement, actors = with_cue(nlp, text, "Gustav Amberly", "encouraged", "voters to ignore him")
+    assert actors[statement["speaker_key"]]["name"] == "Sarah Mitchell"
+    assert text[statement["speaker_start"] : statement["speaker_end"]] == "Mitchell"
+
+
+def test_the_subject_of_the_cue_itself_keeps_its_span(nlp):
+    text = "Vera Halloran met Gustav Amberly on Monday. Amberly said that the dam would hold."
+    statement, _ = with_cue(nlp, text, "Amberly said", "said", "the dam would hold")
+    assert text[statement["speaker_start"] : statement["speaker_end"]] == "Amberly said"
+
+
 def test_a_name_spacy_left_untagged_is_the_actor_of_that_surname(nlp):
     text = "Ilse Marchetti toured the valley on Friday. MARCHETTI then predicted floods."
     key, actors = resolved_key(nlp, text, "MARCHETTI")
@@ -116,6 +150,32 @@ def test_a_label_inside_a_sentence_is_not_a_transcript_line(nlp):
     }
     doc._.kb_statements = [statement]
     assert resolve_speakers(doc) == [statement]
+
+
+def test_a_description_with_a_name_in_apposition_is_that_person(nlp):
+    text = (
+        "Bryan Pagliano refused to testify on Tuesday. An attorney for Pagliano, Mark "
+        "Ostrander, stressed that his client would not appear."
+    )
+    key, actors = resolved_key(nlp, text, "An attorney for Pagliano, Mark Ostrander,")
+    assert actors[key]["name"] == "Mark Ostrander"
+
+
+def test_an_essays_i_is_the_author_its_closing_line_introduces(nlp):
+    text = (
+        "I grew up on a farm in Iowa. I told my brother that the harvest would fail.\n\n"
+        '"I think it will rain," he said.\n\n'
+        "Wilma Strand is a playwright and teacher in Boston."
+    )
+    statements = {s.cue: s for s in extract(text, nlp=nlp).statements}
+    assert statements["told"].speaker_text == "I"
+    assert statements["told"].speaker_resolved == "Wilma Strand"
+
+
+def test_an_i_without_an_authors_closing_line_stays_unresolved(nlp):
+    text = "I told my brother that the harvest would fail. Then we went home."
+    told = next(s for s in extract(text, nlp=nlp).statements if s.cue == "told")
+    assert told.speaker_text == "I" and not told.speaker_resolved
 
 
 def test_the_pipeline_resolves_the_newspaper(nlp):

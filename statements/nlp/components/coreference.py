@@ -728,7 +728,7 @@ def _pronoun_target(state: _State, gender: str, token: Token | None = None) -> s
         if sentence_start >= earliest and state.entities[key]["gender"] in ("", gender):
             return key
     if token is not None:
-        near = _named_nearby(state, gender, token)
+        near = _named_nearby(state, gender, token) or _named_just_before(state, gender, token)
         if near:
             return near
     for recent in (state.recent_subjects, state.recent_people):
@@ -754,6 +754,28 @@ def _named_nearby(state: _State, gender: str, token: Token) -> str:
         if entity["kind"] == "person" and entity["gender"] == gender:  # known to agree
             return mention.key
     return ""
+
+
+def _named_just_before(state: _State, gender: str, token: Token) -> str:
+    """The one person of that gender named outside quotation marks in the sentence before,
+    when that sentence has no person subject to continue ("It has become an issue, with
+    Hillary Clinton lambasting the plan. 'It is trickle-down,' she said"): a nearer
+    antecedent than a subject further back."""
+    sentence = token.sent
+    if sentence.start == 0:
+        return ""
+    previous = token.doc[sentence.start - 1].sent
+    found = {
+        mention.key
+        for mention in state.mentions
+        if previous.start_char <= mention.start < previous.end_char
+        and mention.label == "PERSON"
+        and mention.key is not None
+        and not _quoted(state, mention.start)
+        and state.entities[mention.key]["kind"] == "person"
+        and state.entities[mention.key]["gender"] == gender
+    }
+    return found.pop() if len(found) == 1 else ""
 
 
 def _quoted(state: _State, position: int) -> bool:

@@ -28,12 +28,21 @@ from statements.nlp.components.coreference import (
     document_name_key,
     headline_lines,
     organisation_fits,
+    quotation_ranges,
 )
 from statements.nlp.components.extensions import StatementData, doc_text, register_extensions
-from statements.nlp.lexicons import description_nouns, honorifics, org_heads, word_list
+from statements.nlp.lexicons import (
+    cue_lexicon,
+    description_nouns,
+    honorifics,
+    org_heads,
+    word_list,
+)
 
 RELATIVE_PRONOUNS = {"who", "which", "that"}
+FIRST_PERSON = {"i"}  # an essay's author (see _essay_author)
 PLACE_TYPES = {"GPE", "LOC", "FAC", "NORP"}
+SPEECH_CLASSES = {"speech", "writing"}
 PHRASE_BREAKS = {"(", ")", "—", "–", "--", ":"}  # never inside one noun phrase
 # "WALLACE: Let's start" at a line's start: a transcript's speaker label (one to four words)
 OPENING_QUOTES = '"“ '
@@ -115,18 +124,118 @@ def resolve_speakers(doc: Doc) -> list[StatementData]:
         return statements
     actors = _Actors(doc)
     text = doc_text(doc)
+    author = _essay_author(doc, actors)
+    quoted = quotation_ranges(text) if author else []
     resolved = []
     for statement in statements:
         if statement["speaker_start"] is None:
             statement = _transcript_speaker(text, statement, actors)
-        elif not statement["speaker_key"]:
-            span = doc.char_span(
-                statement["speaker_start"], statement["speaker_end"], alignment_mode="expand"
-            )
+        else:
+            statement = _cue_subject(doc, statement, actors)
+        start, end = statement["speaker_start"], statement["speaker_end"]
+        if start is not None and not statement["speaker_key"]:
+            span = doc.char_span(start, end, alignment_mode="expand")
             if span is not None and len(span):
-                statement = {**statement, "speaker_key": _span_actor(span, actors)}
+                key = _span_actor(span, actors)
+                if not key and author and span.text.lower() in FIRST_PERSON:
+                    key = "" if any(a <= start < b for a, b in quoted) else author
+                statement = {**statement, "speaker_key": key}
         resolved.append(statement)
     return resolved
+
+
+def _essay_author(doc: Doc, actors: _Actors) -> str:
+    """The person an essay's closing line introduces ("Jane Roe is a playwright in ..."):
+    the author, whose "I" outside quotation marks the essay's statements are."""
+    text = doc_text(doc).rstrip()
+    line = doc.char_span(text.rfind("\n") + 1, len(text), alignment_mode="expand")
+    if line is None or not len(line) or line[0].i not in actors.token_keys:
+        return ""
+    key = actors.token_keys[line[0].i]
+    if actors.entities.get(key, {}).get("kind") != "person":
+        return ""
+    subject = any(
+        actors.token_keys.get(token.i) == key
+        and token.dep_ == "nsubj"
+        and token.head.lemma_ == "be"
+        and token.head.i < line.start + 8
+        for token in line
+    )
+    return key if subject else ""
+
+
+def _cue_subject(doc: Doc, statement: StatementData, actors: _Actors) -> StatementData:
+    """A speaker span that is not the subject of its cue verb, when that subject names an
+    actor outside the content, gives way to it: "Trump tweeted that Machado was ... and
+    encouraged Americans to ..." is Trump's. A passive cue ("was told by") keeps its span.
+    A span inside the content itself ("Clinton, at the debate, cited comments Trump had
+    made") gives way to the last name before the cue in its sentence."""
+    if statement.get("cue_start") is None or statement.get("cue_end") is None:
+        return statement
+    cue = doc.char_span(statement["cue_start"], statement["cue_end"], alignment_mode="expand")
+    if cue is None or not len(cue) or cue.root.pos_ != "VERB":
+        return statement
+    spans = statement["content_spans"]
+    start, end = statement["speaker_start"], statement["speaker_end"]
+    if any(a <= start and end <= b for a, b in spans):
+        subject = _name_before(cue.root, actors, spans)
+    else:
+        subject = _active_subject(cue.root)
+    if subject is None or subject.i not in actors.token_keys:
+        return statement
+    key = actors.token_keys[subject.i]
+    first = subject.i
+    while first > 0 and actors.token_keys.get(first - 1) == key and not doc[first - 1].is_punct:
+        first -= 1
+    name = doc[first : subject.i + 1]
+    if name.start_char < end and start < name.end_char:
+        return statement
+    if any(a <= name.start_char < b for a, b in spans):
+        return statement
+    return {
+        **statement,
+        "speaker_start": name.start_char,
+        "speaker_end": name.end_char,
+        "speaker_key": key,
+    }
+
+
+def _active_subject(verb: Token) -> Token | None:
+    """The nominal subject of a verb, or of the verb it is coordinated with ("Trump tweeted
+    ... and encouraged"); none for a passive verb. A cue coordinated with a copula inside a
+    speech verb's complement ("Trump tweeted that Machado was a con and encouraged ...")
+    belongs with the speech verb."""
+    for _ in range(4):
+        deps = {child.dep_: child for child in verb.children}
+        if "nsubjpass" in deps or "agent" in deps:
+            return None
+        if "nsubj" in deps and verb.lemma_ != "be":
+            return deps["nsubj"]
+        if verb.lemma_ == "be" and verb.dep_ in {"ccomp", "advcl"} and _speech_verb(verb.head):
+            verb = verb.head
+            continue
+        if "nsubj" in deps or verb.dep_ != "conj" or verb.head.pos_ not in {"VERB", "AUX"}:
+            return deps.get("nsubj")
+        verb = verb.head
+    return None
+
+
+def _speech_verb(token: Token) -> bool:
+    cue = cue_lexicon().get((token.lemma_.lower(), "verb"))
+    return token.pos_ == "VERB" and cue is not None and cue.cue_class in SPEECH_CLASSES
+
+
+def _name_before(verb: Token, actors: _Actors, spans: list[list[int]]) -> Token | None:
+    """The last actor named (not a pronoun) before the verb in its sentence, outside the
+    content."""
+    for token in reversed(verb.doc[verb.sent.start : verb.i]):
+        if (
+            token.i in actors.token_keys
+            and token.pos_ == "PROPN"
+            and not any(a <= token.idx < b for a, b in spans)
+        ):
+            return token
+    return None
 
 
 def _span_actor(span: Span, actors: _Actors) -> str:
@@ -136,7 +245,31 @@ def _span_actor(span: Span, actors: _Actors) -> str:
     key = actors.named(words) or _organisation_described(span, actors)
     if not key and words and span.root.ent_type_ not in PLACE_TYPES:
         key = actors.short_form(words)  # not "Washington" for the Washington Post
-    return key or _one_actor_inside(span, actors, headline_lines(doc_text(span.doc)))
+    return (
+        key
+        or _apposition_inside(span, actors)
+        or _one_actor_inside(span, actors, headline_lines(doc_text(span.doc)))
+    )
+
+
+def _apposition_inside(span: Span, actors: _Actors) -> str:
+    """ "An attorney for Pagliano, Mark MacDougall,": the person a description's apposition
+    names, not the one its modifiers mention; and a description in apposition to a name
+    ("McConnell, now the Senate majority leader, who said") is that name's."""
+    root = span.root
+    head = root.head.i
+    if root.dep_ == "appos" and head in actors.token_keys and not span.start <= head < span.end:
+        key = actors.token_keys[head]
+        return key if actors.entities.get(key, {}).get("kind") == "person" else ""
+    keys = {
+        actors.token_keys[token.i]
+        for token in span
+        if token.i in actors.token_keys
+        and token.dep_ == "appos"
+        and span.start <= token.head.i < span.end
+    }
+    people = {key for key in keys if actors.entities.get(key, {}).get("kind") == "person"}
+    return people.pop() if len(people) == 1 else ""
 
 
 def _one_actor_inside(span: Span, actors: _Actors, headlines: tuple[tuple[int, int], ...]) -> str:
