@@ -419,6 +419,15 @@ def test_a_title_line_and_the_lead_describe_the_one_person_later_given_that_titl
     assert set(speakers(text, nlp).values()) == {None}  # two senators: no guess
 
 
+def test_a_leads_indefinite_description_is_the_person_the_quotation_after_it_names(nlp):
+    text = (
+        "Former party chairman calls for a plan.\n\n"
+        "A former party chairman says the leaders should come up with a plan at once.\n\n"
+        '"Now is the time to act," said Walter Brisbane, who led the party in the 1990s.'
+    )
+    assert speakers(text, nlp)["says"] == "Walter Brisbane"
+
+
 def test_the_candidate_is_the_person_a_campaign_of_the_story_is_named_after(nlp):
     text = (
         "Mara Velden's new proposal was praised on Monday. Velden's plan would cover "

@@ -758,20 +758,28 @@ def _named_nearby(state: _State, gender: str, token: Token) -> str:
 
 def _named_just_before(state: _State, gender: str, token: Token) -> str:
     """The one person of that gender named outside quotation marks in the sentence before,
-    when that sentence has no person subject to continue ("It has become an issue, with
-    Hillary Clinton lambasting the plan. 'It is trickle-down,' she said"): a nearer
-    antecedent than a subject further back."""
+    when that sentence has no named subject and no pronoun to continue ("It has become an
+    issue, with Hillary Clinton lambasting the plan. 'It is trickle-down,' she said"): a
+    nearer antecedent than a subject further back."""
     sentence = token.sent
     if sentence.start == 0:
         return ""
     previous = token.doc[sentence.start - 1].sent
-    found = {
-        mention.key
+    mentions = [
+        mention
         for mention in state.mentions
         if previous.start_char <= mention.start < previous.end_char
-        and mention.label == "PERSON"
-        and mention.key is not None
         and not _quoted(state, mention.start)
+    ]
+    for mention in mentions:  # a subject or a pronoun there: the usual rules decide
+        first = token.doc.char_span(mention.start, mention.end, alignment_mode="expand")
+        if mention.label == "PRON" or (first is not None and first.root.dep_ in SUBJECT_DEPS):
+            return ""
+    found = {
+        mention.key
+        for mention in mentions
+        if mention.label == "PERSON"
+        and mention.key is not None
         and state.entities[mention.key]["kind"] == "person"
         and state.entities[mention.key]["gender"] == gender
     }
@@ -1130,6 +1138,7 @@ def _descriptions_named_later(doc: Doc, state: _State) -> None:
     ranges = [*headline_lines(doc_text(doc)), *opening]  # the title and the lead
     nouns = {word for word, kind in description_nouns().items() if kind == "person"}
     columns = doc_columns(doc)
+    described: dict[str, str] = {}
     for index, char in enumerate(columns.idx):
         if index in state.token_keys or not _in_ranges(char, ranges):
             continue
@@ -1140,6 +1149,10 @@ def _descriptions_named_later(doc: Doc, state: _State) -> None:
         determiners = {child.lower_ for child in token.children if child.dep_ == "det"}
         if token.tag_ not in {"NN", "NNP"} or determiners - {"a", "an"}:
             continue  # one person ("certain officials" are not); "the judge" was read already
+        introduced = _named_next(state, token) if determiners & {"a", "an"} else ""
+        if introduced:  # "A former party chairman says ... '...,' said Don Fowler"
+            state.token_keys[token.i] = described[word] = introduced
+            continue
         names, parties = _description_modifiers(state, token)
         holders = [
             key
@@ -1150,6 +1163,68 @@ def _descriptions_named_later(doc: Doc, state: _State) -> None:
         ]
         if len(holders) == 1:
             state.token_keys[token.i] = holders[0]
+    _descriptions_of_the_lead(doc, state, ranges, described)
+
+
+def _named_next(state: _State, token: Token) -> str:
+    """The person a lead's indefinite description introduces ("A former party chairman
+    says ... '...,' said Don Fowler"): the one person the next sentence, a quotation,
+    names for the first time as the subject of a speech verb."""
+    sentence = token.sent
+    if sentence.end >= len(token.doc):
+        return ""
+    following = token.doc[sentence.end].sent
+    if not any(following.start_char <= start < following.end_char for start, _ in state.quotations):
+        return ""  # the lead, then the quotation and who said it
+    found = set()
+    for mention in state.mentions:
+        if not following.start_char <= mention.start < following.end_char:
+            continue
+        if mention.label != "PERSON" or mention.key is None:
+            continue
+        entity = state.entities[mention.key]
+        first = min((start for start, _end in entity["mentions"]), default=mention.start)
+        name = token.doc.char_span(mention.start, mention.end, alignment_mode="expand")
+        if (
+            entity["kind"] == "person"
+            and first >= following.start_char
+            and name is not None
+            and name.root.dep_ in SUBJECT_DEPS
+            and _speech_verb(name.root.head)
+        ):
+            found.add(mention.key)
+    return found.pop() if len(found) == 1 else ""
+
+
+def _speech_verb(token: Token) -> bool:
+    cue = cue_lexicon().get((token.lemma_.lower(), "verb"))
+    return token.pos_ == "VERB" and cue is not None and cue.cue_class in SPEAKING_CLASSES
+
+
+def _descriptions_of_the_lead(
+    doc: Doc, state: _State, ranges: list[tuple[int, int]], described: dict[str, str]
+) -> None:
+    """The title line's and the lead's descriptions still unresolved: a person noun the
+    lead introduced (``_named_next``) is that person in the title line too, an
+    organisation noun ("A union representing flight attendants endorsed") the one
+    organisation of the document that fits it."""
+    for index, char in enumerate(doc_columns(doc).idx):
+        if index in state.token_keys or not _in_ranges(char, ranges):
+            continue
+        token = doc[index]
+        if token.dep_ not in SUBJECT_DEPS or token.tag_ not in {"NN", "NNP"}:
+            continue
+        word = token.lemma_.lower()
+        if {child.lower_ for child in token.children if child.dep_ == "det"} - {"a", "an"}:
+            continue
+        if described.get(word):
+            state.token_keys[token.i] = described[word]
+        elif description_nouns().get(word) == "organisation" or word in org_heads():
+            fitting = {
+                key for key, entity in state.entities.items() if organisation_fits(entity, word)
+            }
+            if len(fitting) == 1:
+                state.token_keys[token.i] = fitting.pop()
 
 
 def _in_ranges(position: int, ranges: list[tuple[int, int]]) -> bool:

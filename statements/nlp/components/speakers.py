@@ -167,9 +167,8 @@ def _essay_author(doc: Doc, actors: _Actors) -> str:
 def _cue_subject(doc: Doc, statement: StatementData, actors: _Actors) -> StatementData:
     """A speaker span that is not the subject of its cue verb, when that subject names an
     actor outside the content, gives way to it: "Trump tweeted that Machado was ... and
-    encouraged Americans to ..." is Trump's. A passive cue ("was told by") keeps its span.
-    A span inside the content itself ("Clinton, at the debate, cited comments Trump had
-    made") gives way to the last name before the cue in its sentence."""
+    encouraged Americans to ..." is Trump's. A passive cue ("was told by") keeps its span,
+    and so does a cue whose subject is a pronoun."""
     if statement.get("cue_start") is None or statement.get("cue_end") is None:
         return statement
     cue = doc.char_span(statement["cue_start"], statement["cue_end"], alignment_mode="expand")
@@ -177,12 +176,9 @@ def _cue_subject(doc: Doc, statement: StatementData, actors: _Actors) -> Stateme
         return statement
     spans = statement["content_spans"]
     start, end = statement["speaker_start"], statement["speaker_end"]
-    if any(a <= start and end <= b for a, b in spans):
-        subject = _name_before(cue.root, actors, spans)
-    else:
-        subject = _active_subject(cue.root)
-    if subject is None or subject.i not in actors.token_keys:
-        return statement
+    subject = _active_subject(cue.root)
+    if subject is None or subject.i not in actors.token_keys or subject.pos_ != "PROPN":
+        return statement  # a pronoun's antecedent is less sure than the taggers' span
     key = actors.token_keys[subject.i]
     first = subject.i
     while first > 0 and actors.token_keys.get(first - 1) == key and not doc[first - 1].is_punct:
@@ -223,19 +219,6 @@ def _active_subject(verb: Token) -> Token | None:
 def _speech_verb(token: Token) -> bool:
     cue = cue_lexicon().get((token.lemma_.lower(), "verb"))
     return token.pos_ == "VERB" and cue is not None and cue.cue_class in SPEECH_CLASSES
-
-
-def _name_before(verb: Token, actors: _Actors, spans: list[list[int]]) -> Token | None:
-    """The last actor named (not a pronoun) before the verb in its sentence, outside the
-    content."""
-    for token in reversed(verb.doc[verb.sent.start : verb.i]):
-        if (
-            token.i in actors.token_keys
-            and token.pos_ == "PROPN"
-            and not any(a <= token.idx < b for a, b in spans)
-        ):
-            return token
-    return None
 
 
 def _span_actor(span: Span, actors: _Actors) -> str:
