@@ -22,6 +22,8 @@ from statements.nlp.components.learned import (
     model_available,
     read_provenance,
     reported_across_paragraphs,
+    with_right_complement,
+    with_signed_quote,
     without_nested_reports,
 )
 from statements.nlp.learned.decode import find_attributions
@@ -312,3 +314,38 @@ def test_without_model_files_the_rules_stay(tmp_path: Path, nlp, missing):
     doc = _rule_doc(nlp, "The minister stressed that the government must act now.")
     before = [dict(statement) for statement in doc._.kb_statements]
     assert attributor(doc)._.kb_statements == before
+
+
+def _statement_at(text: str, content: str, cue: str, speaker: str) -> dict:
+    start = text.index(content)
+    return {
+        "content_spans": [[start, start + len(content)]],
+        "kind": "indirect",
+        "cue_start": text.index(cue),
+        "speaker_start": text.index(speaker),
+        "speaker_end": text.index(speaker) + len(speaker),
+    }
+
+
+def test_a_cue_right_after_a_quotation_reports_that_quotation(nlp):
+    text = (
+        "Melanie thought the whole thing was outrageous.\n\n"
+        "“It never crossed my mind that I am losing it,” she said months later."
+    )
+    doc = nlp(text)
+    read = _statement_at(text, "Melanie thought the whole thing was outrageous", "said", "she")
+    signed = with_signed_quote(doc, read)
+    (span,) = signed["content_spans"]
+    assert text[span[0] : span[1]].strip("“”,") == "It never crossed my mind that I am losing it"
+    assert signed["kind"] == "direct"
+
+
+def test_a_clause_after_its_cue_is_what_the_cue_reports(nlp):
+    text = (
+        "It set off fireworks on Friday: Republicans said they are convinced the case was "
+        "mishandled."
+    )
+    doc = nlp(text)
+    read = _statement_at(text, "It set off fireworks on Friday", "said", "Republicans")
+    (span,) = with_right_complement(doc, read)["content_spans"]
+    assert text[span[0] : span[1]] == "they are convinced the case was mishandled"

@@ -131,7 +131,7 @@ class LearnedAttributor:
             and (rule["kind"] == "direct" or rule["confidence"] >= UNCONFIRMED_RULE_FLOOR)
         ]
         both = [
-            without_cue_adjuncts(doc, with_right_complement(doc, s))
+            without_cue_adjuncts(doc, with_right_complement(doc, with_signed_quote(doc, s)))
             for s in split_coordinated(doc, learned + rules)
         ]
         learned, rules = both[: len(learned)], both[len(learned) :]
@@ -593,6 +593,37 @@ def without_cue_adjuncts(doc: Doc, statement: StatementData) -> StatementData:
     cut_statement = _cut_content(doc, statement, min(cuts))
     spans = cut_statement["content_spans"]
     return cut_statement if spans[-1][1] - spans[0][0] >= 2 else statement
+
+
+def _quote_before(doc: Doc, statement: StatementData) -> dict | None:
+    """The reported quotation a cue signs: it ends just before the cue, with nothing but
+    punctuation and the speaker between ('"...," she said', '"...," said Mr. Burman')."""
+    cue_start = statement["cue_start"]
+    text = doc_text(doc)
+    speaker_start = statement["speaker_start"]
+    for quote in doc._.kb_quotes or []:
+        if not quote["reported"] or not 0 <= cue_start - quote["end"] < 60:
+            continue
+        end = cue_start
+        if speaker_start is not None and quote["end"] <= speaker_start < cue_start:
+            end = speaker_start
+        if not text[quote["end"] : end].strip(" ,\u00a0"):
+            return quote
+    return None
+
+
+def with_signed_quote(doc: Doc, statement: StatementData) -> StatementData:
+    """'"It never crossed my mind," she said': a cue right after a quotation reports that
+    quotation, not the sentence before it."""
+    if statement["kind"] == "direct" or statement["cue_start"] is None:
+        return statement
+    if _extent(statement)[1] > statement["cue_start"]:
+        return statement
+    quote = _quote_before(doc, statement)
+    if quote is None:
+        return statement
+    fragments = [list(fragment) for fragment in quote["fragments"]]
+    return {**statement, "content_spans": fragments, "kind": "direct"}
 
 
 def with_right_complement(doc: Doc, statement: StatementData) -> StatementData:
