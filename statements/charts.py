@@ -16,6 +16,7 @@ from django.db.models import (
     Value,
 )
 
+from statements.actor_html import url as actor_url
 from statements.models import (
     Membership,
     Organisation,
@@ -98,8 +99,8 @@ def _link_rows(
     for actor_kind, total, _everyone, slug, name in rows:
         if not slug:
             continue
-        model, label = (Person, "person") if actor_kind == "p" else (Organisation, "organisation")
-        url = model(slug=slug).get_absolute_url()
+        label = "person" if actor_kind == "p" else "organisation"
+        url = actor_url(f"statements:{label}-detail", slug)
         out.append(TalkRow(node=GraphNode(f"{actor_kind}:{slug}", name, url, label), count=total))
     out.sort(key=lambda row: (-row.count, row.node.name))
     return out

@@ -7,7 +7,7 @@ permanently to the record that survived the merge.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 
-from statements import charts, selectors
+from statements import actor_html, charts, selectors
 from statements.filters import (
     DocumentFilterSet,
     EventFilterSet,
@@ -96,10 +96,15 @@ def _visible_statements(request: HttpRequest) -> StatementQuerySet:
     )
 
 
-def _events(events: list) -> dict:
+def _events(events: list[dict], *, dated: bool) -> dict:
     """The newest events, and whether there are more than the page lists."""
     more = len(events) > selectors.EVENTS_SHOWN
-    return {"events": events[: selectors.EVENTS_SHOWN], "more_events": more}
+    events = events[: selectors.EVENTS_SHOWN]
+    return {
+        "events": events,
+        "more_events": more,
+        "events_html": actor_html.events_html(events, more=more, dated=dated),
+    }
 
 
 def _type_rows(counts: dict[str, int]) -> list[tuple[str, str, int]]:
@@ -107,25 +112,35 @@ def _type_rows(counts: dict[str, int]) -> list[tuple[str, str, int]]:
     return [(value, label, counts[value]) for value, label in TYPE_CHOICES if counts.get(value)]
 
 
+@functools.lru_cache(maxsize=512)
 def _charts(
     centre: GraphNode,
-    summary: selectors.StatementSummary,
-    targets: list[charts.TalkRow],
-    speakers: list[charts.TalkRow],
+    timeline_rows: tuple[tuple, ...],
+    by_day: bool,
+    targets: tuple[charts.TalkRow, ...],
+    speakers: tuple[charts.TalkRow, ...],
 ) -> dict:
-    """The timeline and the who-talks-about-whom graph of a person or organisation."""
-    buckets = timeline_buckets(summary.timeline_rows, by_day=summary.timeline_by_day)
+    """The timeline, the who-talks-about-whom graph and the talk lists of a person or
+    organisation, as HTML.
+
+    Kept per process by their inputs (the summary rows read on every request): drawing
+    them is a pure function of those rows, and redrawing the same charts on every view of
+    a much-visited actor was a large part of the page's time. A change to the summaries
+    gives different rows, so the page is never stale.
+    """
+    buckets = timeline_buckets(timeline_rows, by_day=by_day)
     nodes, edges = charts.talk_graph(centre, targets, speakers)
+    legend = legend_html(
+        [(v, label) for v, label in TYPE_CHOICES if any(b.counts.get(v) for b in buckets)]
+    )
+    timeline = timeline_svg(buckets, title=f"Statements by {centre.name} over time")
+    graph = talk_graph_svg(
+        centre, nodes, edges, title=f"Who {centre.name} talks about, and who talks about them"
+    )
     return {
         "timeline_buckets": buckets,
-        "timeline_svg": timeline_svg(buckets, title=f"Statements by {centre.name} over time"),
-        "graph_svg": talk_graph_svg(
-            centre, nodes, edges, title=f"Who {centre.name} talks about, and who talks about them"
-        ),
-        "graph_edges": edges,
-        "legend": legend_html(
-            [(v, label) for v, label in TYPE_CHOICES if any(b.counts.get(v) for b in buckets)]
-        ),
+        "charts_html": actor_html.charts_html(timeline, legend, buckets, graph),
+        "talk_html": actor_html.talk_lists_html(targets, speakers),
     }
 
 
@@ -133,16 +148,22 @@ def _summary_context(centre: GraphNode, subject: selectors.Subject, own: selecto
     """An actor page's counts, lists and charts, read from the summaries of ``subject``
     (no cache: they are exact as soon as a change commits); ``own``: whom statements are
     about."""
-    summary = selectors.statement_summary([subject])
+    summary = selectors.statement_summary(subject)
     targets = charts.summary_talk_targets(subject)
     speakers = charts.summary_talk_speakers(own)
     return {
-        "summary": summary,
         "statement_count": summary.statement_count,
         "type_rows": _type_rows(summary.type_counts),
         "targets": targets,
         "speakers": speakers,
-        **_charts(centre, summary, targets, speakers),
+        "speakers_total": speakers.total,
+        **_charts(
+            centre,
+            tuple(summary.timeline_rows),
+            summary.timeline_by_day,
+            tuple(targets),
+            tuple(speakers),
+        ),
     }
 
 
@@ -337,20 +358,28 @@ def _search_hits(query: str) -> dict:
 
 
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    person = selectors.person_get(slug)
+    person = selectors.person_page_row(slug)
     if person is None:
         raise Http404("No person with this address.")
-    if person.merged_into_id:
-        return redirect(person.resolve(), permanent=True)
-    filterset = StatementFilterSet(request.GET, queryset=selectors.person_statements(person))
-    centre = GraphNode(f"p:{person.slug}", person.name, person.get_absolute_url(), "person")
-    subject = ("p", person.pk)
+    if person["merged_into_id"]:
+        return redirect(get_object_or_404(Person, pk=person["id"]).resolve(), permanent=True)
+    pk = person["id"]
+    url = actor_html.url("statements:person-detail", slug)
+    centre = GraphNode(f"p:{slug}", person["name"], url, "person")
+    subject = ("p", pk)
     summary = _summary_context(centre, subject, subject)
+    statement_count = summary["statement_count"]
+    filterset = StatementFilterSet(request.GET, queryset=selectors.person_statements(pk))
+    about = selectors.person_statements_about(pk, about_count=summary["speakers_total"])
     context = {
         **summary,
-        **_events(selectors.person_events(person, statement_count=summary["statement_count"])),
-        "about": selectors.person_statements_about(person, about_count=summary["speakers"].total),
-        "quotes": selectors.quote_most_repeated(speaker=person),
+        **_events(selectors.person_events(pk, statement_count=statement_count), dated=True),
+        "about": about,
+        "aliases_html": actor_html.aliases_html(person["aliases"]),
+        "roles_html": actor_html.person_roles_html(person["roles"], person["name"]),
+        "quotes_html": actor_html.quote_items_html(
+            selectors.quote_rows_most_repeated(speaker_person_id=pk)
+        ),
     }
     return _actor_render(request, "person", person, filterset, context)
 
@@ -358,11 +387,14 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def _actor_render(
     request: HttpRequest,
     kind: str,
-    actor: Any,
+    actor: dict,
     filterset: StatementFilterSet,
     context: dict,
 ) -> HttpResponse:
     """A person or organisation page: its summary and a page of its statements."""
+    query = request.GET.copy()
+    selected = query.pop("type", [""])[-1]
+    query.pop("page", None)
     return render(
         request,
         f"statements/{kind}_detail.html",
@@ -372,6 +404,9 @@ def _actor_render(
             "filterset": filterset,
             "page": _actor_page(request, filterset, context["statement_count"]),
             "type_choices": TYPE_CHOICES,
+            "type_filter_html": actor_html.type_filter_html(
+                context["type_rows"], query.urlencode(), selected
+            ),
         },
     )
 
@@ -385,45 +420,45 @@ def _actor_page(request: HttpRequest, filterset: StatementFilterSet, count: int)
     return paginator.get_page(request.GET.get("page"))
 
 
-ORGANISATION_ROLES_SHOWN = 50
-
-
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = selectors.organisation_get(slug)
+    organisation = selectors.organisation_page_row(slug)
     if organisation is None:
         raise Http404("No organisation with this address.")
-    if organisation.merged_into_id:
-        return redirect(organisation.resolve(), permanent=True)
-    centre = GraphNode(
-        f"o:{organisation.slug}",
-        organisation.name,
-        organisation.get_absolute_url(),
-        "organisation",
-    )
-    own = ("o", organisation.pk)
+    pk = organisation["id"]
+    if organisation["merged_into_id"]:
+        return redirect(get_object_or_404(Organisation, pk=pk).resolve(), permanent=True)
+    name = organisation["name"]
+    url = actor_html.url("statements:organisation-detail", slug)
+    centre = GraphNode(f"o:{slug}", name, url, "organisation")
+    own = ("o", pk)
     # Its own statements and those of everyone holding (or having held) a role in it: its
     # members' summary, kept as data (adding up thousands of members' rows on every view
     # was most of a national government's page).
-    summary = _summary_context(centre, ("m", organisation.pk), own)
-    statements = selectors.organisation_statements(
-        organisation, statement_count=summary["statement_count"]
-    )
+    summary = _summary_context(centre, ("m", pk), own)
+    statements = selectors.organisation_statements(pk, statement_count=summary["statement_count"])
     filterset = StatementFilterSet(request.GET, queryset=statements)
-    own_count = selectors.statement_total([own])
+    own_count = selectors.statement_total(own)
     # A national government has thousands of roles: the page lists the first ones and
     # links to the people list filtered by the organisation for the rest.
-    roles, role_total = selectors.organisation_roles(organisation, limit=ORGANISATION_ROLES_SHOWN)
+    roles, role_total = selectors.organisation_roles(pk)
+    organisation["classification_label"] = (
+        CLASSIFICATION_LABELS.get(organisation["classification"]) or "organisation"
+    )
     context = {
         **summary,
         "roles": roles,
         "role_total": role_total,
+        "roles_html": actor_html.organisation_roles_html(roles, name),
         "own_count": own_count,
-        **_events(selectors.organisation_events(organisation, statement_count=own_count)),
-        "about": selectors.organisation_statements_about(
-            organisation, about_count=summary["speakers"].total
-        ),
+        **_events(selectors.organisation_events(pk, statement_count=own_count), dated=False),
+        "about": selectors.organisation_statements_about(pk, about_count=summary["speakers_total"]),
+        "aliases_html": actor_html.aliases_html(organisation["aliases"]),
+        "units_html": actor_html.units_html(organisation["units"]),
     }
     return _actor_render(request, "organisation", organisation, filterset, context)
+
+
+CLASSIFICATION_LABELS = dict(OrganisationClassification.choices)
 
 
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:

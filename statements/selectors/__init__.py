@@ -7,6 +7,10 @@ public sees and what is counted is decided by the models' QuerySet methods
 Charts and facets (aggregates for drawing) live in ``statements/charts.py``.
 """
 
+from statements.selectors.actor_pages import (
+    organisation_page_row,
+    person_page_row,
+)
 from statements.selectors.documents import (
     document_get,
     document_list_api,
@@ -26,7 +30,6 @@ from statements.selectors.exports import (
 from statements.selectors.organisations import (
     organisation_choices,
     organisation_events,
-    organisation_get,
     organisation_list_api,
     organisation_list_qs,
     organisation_most_quoted,
@@ -39,7 +42,6 @@ from statements.selectors.people import (
     membership_list_api,
     person_detail_api,
     person_events,
-    person_get,
     person_list_api,
     person_list_qs,
     person_most_quoted,
@@ -56,6 +58,7 @@ from statements.selectors.quotes import (
     quote_most_repeated,
     quote_report_rows,
     quote_rows_api,
+    quote_rows_most_repeated,
     quote_spread,
 )
 from statements.selectors.statements import (
@@ -110,20 +113,20 @@ __all__ = [
     "membership_list_api",
     "organisation_choices",
     "organisation_events",
-    "organisation_get",
     "organisation_list_api",
     "organisation_list_qs",
     "organisation_most_quoted",
+    "organisation_page_row",
     "organisation_roles",
     "organisation_statements",
     "organisation_statements_about",
     "paragraph_bounds",
     "person_detail_api",
     "person_events",
-    "person_get",
     "person_list_api",
     "person_list_qs",
     "person_most_quoted",
+    "person_page_row",
     "person_statement_counts",
     "person_statement_counts_attach",
     "person_statements",
@@ -134,6 +137,7 @@ __all__ = [
     "quote_most_repeated",
     "quote_report_rows",
     "quote_rows_api",
+    "quote_rows_most_repeated",
     "quote_spread",
     "removed_statement_get",
     "site_counts",

@@ -19,14 +19,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from statements.models import (
-    Event,
-    EventParticipant,
     Membership,
     Organisation,
     Statement,
     SummaryCount,
 )
-from statements.selectors.people import EVENTS_SHOWN, events_newest
+from statements.selectors.people import EVENTS_SHOWN, actor_events
+from statements.selectors.prepared import PreparedRows
 from statements.selectors.statements import (
     ABOUT_NEWEST_WALK_FROM,
     NEWEST_FIRST,
@@ -34,7 +33,6 @@ from statements.selectors.statements import (
     statement_public_qs,
     statements_about,
 )
-from statements.selectors.summaries import summary_event_ids
 
 
 def organisation_list_api(*, include_merged: bool = False) -> QuerySet[Organisation]:
@@ -103,31 +101,40 @@ def organisation_most_quoted(*, limit: int = 8) -> list[Organisation]:
     )
 
 
-def organisation_get(slug: str) -> Organisation | None:
+# A role held in an organisation as its page lists it, with the person's name and slug.
+ORGANISATION_ROLE_COLUMNS = (
+    "role",
+    "status",
+    "start_date",
+    "end_date",
+    "person__name",
+    "person__slug",
+)
+
+
+def _roles_query(organisation_id: int) -> QuerySet:
     return (
-        Organisation.objects.filter(slug=slug)
-        .select_related("parent")
-        .prefetch_related("other_names", "children")
-        .first()
+        Membership.objects.filter(organisation_id=organisation_id)
+        .order_by("status", "person__name", "role")
+        .values(*ORGANISATION_ROLE_COLUMNS, total=Window(Count("pk")))[:ROLES_SHOWN]
     )
 
 
-def organisation_roles(organisation: Organisation, *, limit: int) -> tuple[list[Membership], int]:
-    """The first ``limit`` roles held in ``organisation`` (current first, then by name) and
-    how many there are, in one query: a national government has thousands, and building
-    them all was a third of its page's time."""
-    roles = list(
-        Membership.objects.filter(organisation=organisation)
-        .select_related("person")
-        .annotate(total=Window(Count("pk")))
-        .order_by("status", "person__name", "role")[:limit]
-    )
-    return roles, (roles[0].total if roles else 0)
+# The roles an organisation's page lists: a national government has thousands.
+ROLES_SHOWN = 50
+_roles = PreparedRows(_roles_query, organisation_id=int)
 
 
-def organisation_statements(
-    organisation: Organisation, *, statement_count: int
-) -> QuerySet[Statement]:
+def organisation_roles(organisation_id: int) -> tuple[list[dict], int]:
+    """The first ``ROLES_SHOWN`` roles held in the organisation (current first, then by
+    name), as rows over ``ORGANISATION_ROLE_COLUMNS``, and how many there are, in one query
+    compiled once per process: building them all was a third of a national government's
+    page's time."""
+    roles = _roles(organisation_id=organisation_id)
+    return roles, (roles[0]["total"] if roles else 0)
+
+
+def organisation_statements(organisation_id: int, *, statement_count: int) -> QuerySet[Statement]:
     """Statements by the organisation itself or by anyone who holds a role in it, newest
     first; ``statement_count`` (their number, from the summaries) chooses how they are found.
 
@@ -137,14 +144,14 @@ def organisation_statements(
     ``ABOUT_NEWEST_WALK_FROM`` the statements are gathered from the speaker indexes (a
     ``UNION``) and sorted, in an order written so that no index gives it.
     """
-    members = Membership.objects.filter(organisation=organisation).values("person_id")
+    members = Membership.objects.filter(organisation_id=organisation_id).values("person_id")
     if statement_count >= ABOUT_NEWEST_WALK_FROM:
         return (
             statement_public_qs()
-            .filter(Q(speaker_organisation=organisation) | Q(speaker_person__in=members))
+            .filter(Q(speaker_organisation_id=organisation_id) | Q(speaker_person__in=members))
             .order_by(*NEWEST_FIRST)
         )
-    own = Statement.objects.filter(speaker_organisation=organisation).order_by().values("pk")
+    own = Statement.objects.filter(speaker_organisation_id=organisation_id).order_by().values("pk")
     by_members = Statement.objects.filter(speaker_person__in=members).order_by().values("pk")
     return (
         statement_public_qs()
@@ -154,21 +161,21 @@ def organisation_statements(
 
 
 def organisation_statements_about(
-    organisation: Organisation, *, about_count: int, limit: int = 10
+    organisation_id: int, *, about_count: int, limit: int = 10
 ) -> list[Statement]:
-    """The newest statements about ``organisation`` (``about_count``: see
+    """The newest statements about the organisation (``about_count``: see
     ``statements_about``)."""
-    return statements_about(Q(organisation=organisation), about_count=about_count, limit=limit)
+    return statements_about(
+        Q(organisation_id=organisation_id), about_count=about_count, limit=limit
+    )
 
 
 def organisation_events(
-    organisation: Organisation, *, statement_count: int, limit: int = EVENTS_SHOWN
-) -> list[Event]:
+    organisation_id: int, *, statement_count: int, limit: int = EVENTS_SHOWN
+) -> list[dict]:
     """The newest ``limit + 1`` events the organisation took part in or spoke at;
     ``statement_count``: its own statements (see ``events_newest``)."""
-    spoke_at = summary_event_ids([("o", organisation.pk)])
-    took_part = EventParticipant.objects.filter(organisation=organisation).values("event_id")
-    return events_newest(spoke_at, took_part, statement_count=statement_count, limit=limit)
+    return actor_events("o", organisation_id, statement_count=statement_count, limit=limit)
 
 
 def organisation_choices(*, limit: int = 500) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from statements.models import (
     SummaryCount,
     statement_public_q,
 )
+from statements.selectors.prepared import PreparedRows
 from statements.selectors.statements import (
     ABOUT_NEWEST_WALK_FROM,
     NEWEST_FIRST,
@@ -141,32 +142,15 @@ def person_most_quoted(*, limit: int = 8) -> list[Person]:
     )
 
 
-def person_get(slug: str) -> Person | None:
-    """The person of ``slug`` with what their page shows: aliases and roles."""
-    return (
-        Person.objects.filter(slug=slug)
-        .prefetch_related(
-            "other_names",
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.select_related("organisation", "document")
-                .defer("document__text", "document__metadata")
-                .order_by("status", "-start_date", "role"),
-            ),
-        )
-        .first()
-    )
-
-
-def person_statements(person: Person) -> QuerySet[Statement]:
-    return statement_public_qs().filter(speaker_person=person).order_by(*NEWEST_FIRST)
+def person_statements(person_id: int) -> QuerySet[Statement]:
+    return statement_public_qs().filter(speaker_person_id=person_id).order_by(*NEWEST_FIRST)
 
 
 def person_statements_about(
-    person: Person, *, about_count: int, limit: int = 10
+    person_id: int, *, about_count: int, limit: int = 10
 ) -> list[Statement]:
-    """The newest statements about ``person`` (``about_count``: see ``statements_about``)."""
-    return statements_about(Q(person=person), about_count=about_count, limit=limit)
+    """The newest statements about the person (``about_count``: see ``statements_about``)."""
+    return statements_about(Q(person_id=person_id), about_count=about_count, limit=limit)
 
 
 # Events listed on a person or organisation page: the most quoted people spoke at
@@ -174,32 +158,51 @@ def person_statements_about(
 EVENTS_SHOWN = 20
 
 
-def person_events(
-    person: Person, *, statement_count: int, limit: int = EVENTS_SHOWN
-) -> list[Event]:
+def person_events(person_id: int, *, statement_count: int, limit: int = EVENTS_SHOWN) -> list[dict]:
     """The newest ``limit + 1`` events the person took part in or spoke at (the extra one
     tells the page there are more); ``statement_count``: see ``events_newest``."""
-    spoke_at = summary_event_ids([("p", person.pk)])
-    took_part = EventParticipant.objects.filter(person=person).values("event_id")
-    return events_newest(spoke_at, took_part, statement_count=statement_count, limit=limit)
+    return actor_events("p", person_id, statement_count=statement_count, limit=limit)
 
 
-def events_newest(
-    spoke_at: QuerySet, took_part: QuerySet, *, statement_count: int, limit: int
-) -> list[Event]:
+# What an actor page shows of an event.
+EVENT_ROW_COLUMNS = ("id", "name", "date", "date_text")
+
+
+def actor_events(kind: str, pk: int, *, statement_count: int, limit: int) -> list[dict]:
+    """The newest ``limit + 1`` events a person (``kind`` "p") or an organisation ("o")
+    took part in or spoke at, as rows over ``EVENT_ROW_COLUMNS`` (one query, compiled once
+    per process for each way of finding them: see ``events_newest``)."""
+    walk = statement_count >= ABOUT_NEWEST_WALK_FROM
+    key = (kind, walk, limit)
+    if key not in _actor_events:
+        participant = "person_id" if kind == "p" else "organisation_id"
+
+        def build(spoke_id: int, took_id: int) -> QuerySet:
+            spoke_at = summary_event_ids([(kind, spoke_id)])
+            took_part = EventParticipant.objects.filter(**{participant: took_id}).values("event_id")
+            return events_newest(spoke_at, took_part, walk=walk, limit=limit)
+
+        _actor_events[key] = PreparedRows(build, spoke_id=int, took_id=int)
+    return _actor_events[key](spoke_id=pk, took_id=pk)
+
+
+_actor_events: dict[tuple[str, bool, int], PreparedRows] = {}
+
+
+def events_newest(spoke_at: QuerySet, took_part: QuerySet, *, walk: bool, limit: int) -> QuerySet:
     """The newest ``limit + 1`` events among the ids ``spoke_at`` and ``took_part`` (two
-    queries of ids), with their documents; ``statement_count`` is the speaker's statements.
+    subqueries of ids), as a query of ``EVENT_ROW_COLUMNS`` rows; ``walk`` for a speaker of
+    ``ABOUT_NEWEST_WALK_FROM`` statements or more.
 
-    A speaker of fewer than ``ABOUT_NEWEST_WALK_FROM`` statements spoke at fewer events:
-    their ids are gathered in one ``UNION`` and joined by primary key (under ``IN a OR IN
-    b`` PostgreSQL read the whole events table for every page). The most quoted spoke at
-    half of all events at 1M statements: the events are walked newest first
-    (``event_newest_idx``) and each is probed for a link or a participation row until
-    enough are found (a scalar subquery, which the planner cannot hash: hashing read all
-    34k ids of the most quoted person on every view). The newest are chosen among the
-    events alone, and only they are joined with their documents.
+    A speaker of fewer statements spoke at fewer events: their ids are gathered in one
+    ``UNION`` and joined by primary key (under ``IN a OR IN b`` PostgreSQL read the whole
+    events table for every page). The most quoted spoke at half of all events at 1M
+    statements: the events are walked newest first (``event_newest_idx``) and each is
+    probed for a link or a participation row until enough are found (a scalar subquery,
+    which the planner cannot hash: hashing read all 34k ids of the most quoted person on
+    every view).
     """
-    if statement_count < ABOUT_NEWEST_WALK_FROM:
+    if not walk:
         events = Event.objects.filter(pk__in=spoke_at.union(took_part))
     else:
         events = Event.objects.alias(
@@ -207,12 +210,7 @@ def events_newest(
         ).filter(Q(spoke__isnull=False) | Q(took_part__isnull=False))
     order = (F("date").desc(nulls_last=True), "name", "pk")
     newest = events.order_by(*order).values("pk")[: limit + 1]
-    return list(
-        Event.objects.filter(pk__in=newest)
-        .select_related("document")
-        .defer("document__text", "document__metadata")
-        .order_by(*order)
-    )
+    return Event.objects.filter(pk__in=newest).order_by(*order).values(*EVENT_ROW_COLUMNS)
 
 
 def _probe(ids: QuerySet, column: str) -> Subquery:

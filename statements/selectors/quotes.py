@@ -8,6 +8,7 @@ from django.db.models import F, QuerySet
 
 from statements import shapes
 from statements.models import Organisation, Person, Quote, Statement, document_name
+from statements.selectors.prepared import PreparedRows
 
 # A quote's reports, as its page, its API detail and the admin show them: public only,
 # first published first.
@@ -87,3 +88,21 @@ def quote_spread(quote: dict) -> list[tuple[object, int]]:
         if (published := report["document__published_at"]) is not None:
             days.setdefault(published, set()).add(report["document_id"])
     return sorted((day, len(documents)) for day, documents in days.items())
+
+
+def _speaker_quotes_query(speaker_person_id: int) -> QuerySet:
+    return (
+        _quote_rows_base()
+        .filter(document_count__gte=2, speaker_person_id=speaker_person_id)
+        .order_by("-outlet_count", "-document_count", "-id")[:SPEAKER_QUOTES_SHOWN]
+    )
+
+
+SPEAKER_QUOTES_SHOWN = 5
+_speaker_quotes = PreparedRows(_speaker_quotes_query, speaker_person_id=int)
+
+
+def quote_rows_most_repeated(*, speaker_person_id: int) -> list[dict]:
+    """``quote_most_repeated`` of a person as rows over ``shapes.QUOTE_COLUMNS`` (one
+    query compiled once per process, no model instances), for their page."""
+    return _speaker_quotes(speaker_person_id=speaker_person_id)

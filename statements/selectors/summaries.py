@@ -22,6 +22,7 @@ from statements.models import (
     SummaryDay,
     SummaryLink,
 )
+from statements.selectors.prepared import PreparedRows
 
 SUMMARY_CACHE_SECONDS = 60
 
@@ -94,37 +95,66 @@ def subjects_filter(subjects: list[Subject], *, kind: str = "subject") -> Q:
     return condition
 
 
-def statement_summary(subjects: list[Subject]) -> StatementSummary:
-    """The counts, dates and timeline of ``subjects`` together (2 queries)."""
-    rows = list(
-        SummaryCount.objects.filter(subjects_filter(subjects))
-        .values_list("month", "statement_type")
+def _count_rows_query(kind: str, pk: int) -> QuerySet:
+    return (
+        SummaryCount.objects.filter(subject_kind=kind, subject_id=pk)
+        .values("month", "statement_type")
         .annotate(total=Sum("n"))
         .order_by()
     )
+
+
+def _days_query(kind: str, pk: int) -> QuerySet:
+    return SummaryDay.objects.filter(subject_kind=kind, subject_id=pk)
+
+
+def _day_span_query(kind: str, pk: int) -> QuerySet:
+    return (
+        _days_query(kind, pk)
+        .values("subject_kind")
+        .annotate(first=Min("day"), last=Max("day"))
+        .values("first", "last")
+        .order_by()
+    )
+
+
+def _day_rows_query(kind: str, pk: int) -> QuerySet:
+    return _days_query(kind, pk).values("day", "statement_type").annotate(total=Sum("n")).order_by()
+
+
+# A page reads one subject's summary on every request: compiled once (selectors/prepared.py).
+_count_rows = PreparedRows(_count_rows_query, kind=str, pk=int)
+_day_span = PreparedRows(_day_span_query, kind=str, pk=int)
+_day_rows = PreparedRows(_day_rows_query, kind=str, pk=int)
+
+
+def statement_summary(subject: Subject) -> StatementSummary:
+    """The counts, dates and timeline of ``subject`` (2 queries)."""
+    kind, pk = subject
     type_counts: dict[str, int] = {}
     monthly: dict[tuple[int, str], int] = {}
-    for month, statement_type, n in rows:
+    for row in _count_rows(kind=kind, pk=pk):
+        month, statement_type, n = row["month"], row["statement_type"], row["total"]
         type_counts[statement_type] = type_counts.get(statement_type, 0) + n
         if month != UNDATED_MONTH:
             monthly[(month, statement_type)] = monthly.get((month, statement_type), 0) + n
-    days = SummaryDay.objects.filter(subjects_filter(subjects))
     months = sorted({month for month, _ in monthly})
     # One query on the days whatever the data (a page's query count must not depend on it):
     # statements four months apart or more span over two months, so only their first and
     # last days are read; closer ones are few, and their days decide.
     if months and _months_apart(months[0], months[-1]) >= 4:
-        span = days.aggregate(first=Min("day"), last=Max("day"))
-        first, last, day_rows = span["first"], span["last"], []
+        span = _day_span(kind=kind, pk=pk)
+        first, last = (span[0]["first"], span[0]["last"]) if span else (None, None)
+        day_rows = []
     else:
-        day_rows = list(
-            days.values_list("day", "statement_type").annotate(total=Sum("n")).order_by()
-        )
+        day_rows = [
+            (row["day"], row["statement_type"], row["total"]) for row in _day_rows(kind=kind, pk=pk)
+        ]
         first = min((d for d, _, _ in day_rows), default=None)
         last = max((d for d, _, _ in day_rows), default=None)
     by_day = first is not None and (last - first).days <= TIMELINE_DAYS
     if by_day:
-        timeline = day_rows
+        timeline = sorted(day_rows)
     else:
         timeline = [
             (datetime.date(month // 100, month % 100, 1), statement_type, n)
@@ -140,10 +170,23 @@ def statement_summary(subjects: list[Subject]) -> StatementSummary:
     )
 
 
-def statement_total(subjects: list[Subject]) -> int:
-    """Public statements of ``subjects`` (one query)."""
-    total = SummaryCount.objects.filter(subjects_filter(subjects)).aggregate(total=Sum("n"))
-    return total["total"] or 0
+def _total_query(kind: str, pk: int) -> QuerySet:
+    return (
+        SummaryCount.objects.filter(subject_kind=kind, subject_id=pk)
+        .values("subject_kind")
+        .annotate(total=Sum("n"))
+        .values("total")
+        .order_by()
+    )
+
+
+_total = PreparedRows(_total_query, kind=str, pk=int)
+
+
+def statement_total(subject: Subject) -> int:
+    """Public statements of ``subject`` (one query)."""
+    rows = _total(kind=subject[0], pk=subject[1])
+    return (rows[0]["total"] or 0) if rows else 0
 
 
 def statement_kind_counts(subjects: list[Subject]) -> dict[str, int]:

@@ -65,11 +65,11 @@ def assert_exact(step: str) -> None:
         public = models.Statement.objects.public().filter(
             Q(speaker_organisation=organisation) | Q(speaker_person__in=members)
         )
-        summary = selectors.statement_summary([("m", organisation.pk)])
+        summary = selectors.statement_summary(("m", organisation.pk))
         assert summary.statement_count == public.count(), (step, organisation.name)
     for person in models.Person.objects.all():
         public = models.Statement.objects.public().filter(speaker_person=person)
-        summary = selectors.statement_summary([("p", person.pk)])
+        summary = selectors.statement_summary(("p", person.pk))
         assert summary.statement_count == public.count(), (step, person.name)
         assert summary.type_counts == {
             t: public.filter(statement_type=t).count()

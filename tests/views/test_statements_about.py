@@ -84,7 +84,7 @@ def test_organisation_statements_are_its_own_and_its_members_newest_first(statem
     StatementFactory(speaker_person=member, date=day, review_status="rejected")
     StatementFactory(date=day + datetime.timedelta(days=2))  # someone else's
 
-    found = organisation_statements(organisation, statement_count=statement_count)
+    found = organisation_statements(organisation.pk, statement_count=statement_count)
 
     assert list(found) == [by_member, own, undated]
     assert list(found.filter(statement_type=own.statement_type, date__isnull=False)) == [
