@@ -187,13 +187,14 @@ def talk_lists_html(targets: Iterable, speakers: Iterable) -> SafeString:
 def charts_html(
     timeline_svg: str, legend: str, buckets: Sequence[TimelineBucket], graph_svg: str
 ) -> SafeString:
-    """The "at a glance" section: the timeline with its table, and the talk graph."""
+    """The "at a glance" section: the timeline with its table (periods are ISO dates
+    ``svg.timeline_buckets`` wrote), and the talk graph."""
     if not (timeline_svg or graph_svg):
         return SafeString("")
     figures = []
     if timeline_svg:
         rows = "".join(
-            f'<tr><th scope="row">{escape(b.label)}</th><td class="num">{b.total}</td></tr>'
+            f'<tr><th scope="row">{b.label}</th><td class="num">{b.total}</td></tr>'
             for b in buckets
             if b.total
         )

@@ -9,8 +9,8 @@ template renders next to it. Text goes through ``format_html``, so names are esc
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,9 +30,13 @@ class TimelineBucket:
     start: dt.date
     counts: dict[str, int]
 
-    @property
+    @functools.cached_property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + 1, 1, 1) if day.month == 12 else dt.date(day.year, day.month + 1, 1)
 
 
 def timeline_buckets(
@@ -50,25 +54,24 @@ def timeline_buckets(
     first, last = min(d for d, _, _ in dated), max(d for d, _, _ in dated)
     if by_day is None:
         by_day = (last - first).days <= 62
-    counts: dict[dt.date, Counter] = {}
+    counts: dict[dt.date, dict[str, int]] = {}
     for day, statement_type, n in dated:
         key = day if by_day else day.replace(day=1)
-        counts.setdefault(key, Counter())[statement_type] += n
+        period = counts.setdefault(key, {})
+        period[statement_type] = period.get(statement_type, 0) + n
     keys: list[dt.date] = []
     cursor = first if by_day else first.replace(day=1)
+    step = dt.timedelta(days=1)
     while cursor <= last:
         keys.append(cursor)
-        if by_day:
-            cursor += dt.timedelta(days=1)
-        else:
-            cursor = (cursor.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        cursor = cursor + step if by_day else _next_month(cursor)
     if by_day and len(keys) > 62:  # pragma: no cover - guarded by by_day
         keys = sorted(counts)
     return [
         TimelineBucket(
-            label=key.isoformat() if by_day else key.strftime("%Y-%m"),
+            label=key.isoformat() if by_day else f"{key.year:04d}-{key.month:02d}",
             start=key,
-            counts=dict(counts.get(key, Counter())),
+            counts=counts.get(key, {}),
         )
         for key in keys
     ]
@@ -115,15 +118,15 @@ def timeline_svg(buckets: Sequence[TimelineBucket], *, title: str) -> SafeString
             top + plot_h,
         ),
     ]
-    # Bars are formatted directly from values escaped once (a label per period, the type
-    # names once): ``format_html`` per rectangle was most of a person page's time for a
-    # speaker quoted over eleven years.
+    # Bars are formatted directly from values escaped once (the type names; a period's
+    # label is an ISO date timeline_buckets wrote): ``format_html`` per rectangle was most
+    # of a person page's time for a speaker quoted over eleven years.
     types = [(t, escape(t)) for t in TYPE_ORDER]
     width_text = _n(bar_w)
     for index, bucket in enumerate(buckets):
         x = left + index * slot + (slot - bar_w) / 2
         y = top + plot_h
-        label, x_text = escape(bucket.label), _n(x)
+        label, x_text = bucket.label, _n(x)
         for statement_type, type_html in types:
             n = bucket.counts.get(statement_type, 0)
             if not n:
@@ -253,7 +256,9 @@ def talk_graph_svg(
             title,
         )
     ]
-    names = {n.key: n.name for n in [centre, *nodes]}
+    # Shapes are written as f-strings from numbers and names escaped once: ``format_html``
+    # per shape escaped every number too, most of the chart's time.
+    names = {n.key: escape(n.name) for n in [centre, *nodes]}
     for edge in edges:
         if edge.source not in positions or edge.target not in positions:
             continue
@@ -264,39 +269,20 @@ def talk_graph_svg(
         sx, sy = x1 + (x2 - x1) * pad / length, y1 + (y2 - y1) * pad / length
         ex, ey = x2 - (x2 - x1) * pad / length, y2 - (y2 - y1) * pad / length
         parts.append(
-            format_html(
-                '<line class="edge" x1="{}" y1="{}" x2="{}" y2="{}" '
-                'stroke-width="{}" marker-end="url(#arrow)">'
-                "<title>{} → {}: {} statement(s)</title></line>",
-                _n(sx),
-                _n(sy),
-                _n(ex),
-                _n(ey),
-                _n(1.5 + 4 * edge.count / peak),
-                names[edge.source],
-                names[edge.target],
-                edge.count,
-            )
+            f'<line class="edge" x1="{_n(sx)}" y1="{_n(sy)}" x2="{_n(ex)}" y2="{_n(ey)}" '
+            f'stroke-width="{_n(1.5 + 4 * edge.count / peak)}" marker-end="url(#arrow)">'
+            f"<title>{names[edge.source]} → {names[edge.target]}: {int(edge.count)} "
+            "statement(s)</title></line>"
         )
     for node in [centre, *nodes]:
         x, y = positions[node.key]
         css = "node centre" if node is centre else "node"
         parts.append(
-            format_html(
-                '<a href="{}"><g class="{} n-{}"><title>{}</title>'
-                '<circle cx="{}" cy="{}" r="{}"/>'
-                '<text x="{}" y="{}" text-anchor="middle">{}</text></g></a>',
-                node.url,
-                css,
-                node.kind,
-                node.name,
-                _n(x),
-                _n(y),
-                14 if node is centre else 10,
-                _n(x),
-                _n(y + (30 if y >= cy else -18)),
-                _short(node.name),
-            )
+            f'<a href="{escape(node.url)}"><g class="{css} n-{escape(node.kind)}">'
+            f"<title>{names[node.key]}</title>"
+            f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{14 if node is centre else 10}"/>'
+            f'<text x="{_n(x)}" y="{_n(y + (30 if y >= cy else -18))}" text-anchor="middle">'
+            f"{escape(_short(node.name))}</text></g></a>"
         )
     parts.append(mark_safe("</svg>"))
     return mark_safe("".join(parts))

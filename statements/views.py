@@ -130,9 +130,8 @@ def _charts(
     """
     buckets = timeline_buckets(timeline_rows, by_day=by_day)
     nodes, edges = charts.talk_graph(centre, targets, speakers)
-    legend = legend_html(
-        [(v, label) for v, label in TYPE_CHOICES if any(b.counts.get(v) for b in buckets)]
-    )
+    charted = {statement_type for day, statement_type, n in timeline_rows if day and n}
+    legend = legend_html([(v, label) for v, label in TYPE_CHOICES if v in charted])
     timeline = timeline_svg(buckets, title=f"Statements by {centre.name} over time")
     graph = talk_graph_svg(
         centre, nodes, edges, title=f"Who {centre.name} talks about, and who talks about them"
