@@ -8,11 +8,12 @@ permanently to the record that survived the merge.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
 
 from statements import actor_html, charts, selectors
@@ -24,7 +25,8 @@ from statements.filters import (
     QuoteFilterSet,
     StatementFilterSet,
     actor_name_filter,
-    names_a_filter,
+    filters_named,
+    filterset_narrowed,
 )
 from statements.models import (
     Document,
@@ -368,8 +370,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     subject = ("p", pk)
     summary = _summary_context(centre, subject, subject)
     statement_count = summary["statement_count"]
-    filterset = StatementFilterSet(request.GET, queryset=selectors.person_statements(pk))
-    about = selectors.person_statements_about(pk, about_count=summary["speakers_total"])
+    about = selectors.actor_about_rows("p", pk, about_count=summary["speakers_total"])
     context = {
         **summary,
         **_events(selectors.person_events(pk, statement_count=statement_count), dated=True),
@@ -380,17 +381,33 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
             selectors.quote_rows_most_repeated(speaker_person_id=pk)
         ),
     }
-    return _actor_render(request, "person", person, filterset, context)
+    return _actor_render(
+        request, "person", person, lambda: selectors.person_statements(pk), context
+    )
 
 
 def _actor_render(
     request: HttpRequest,
     kind: str,
     actor: dict,
-    filterset: StatementFilterSet,
+    statements: Callable[[], QuerySet],
     context: dict,
 ) -> HttpResponse:
-    """A person or organisation page: its summary and a page of its statements."""
+    """A person or organisation page: its summary and a page of its ``statements()``,
+    filtered by the query string.
+
+    Only the filters the query string names are built (``filterset_narrowed``), none on an
+    unfiltered page: a FilterSet deep-copies and validates every filter it holds.
+    """
+    named = filters_named(request.GET, StatementFilterSet)
+    filterset = None
+    if named:
+        filterset = filterset_narrowed(StatementFilterSet, named)(
+            request.GET, queryset=statements()
+        )
+        page = _page(request, selectors.statement_item_rows(filterset.qs), per_page=20)
+    else:
+        page = _actor_page(request, kind, actor["id"], statements, context["statement_count"])
     query = request.GET.copy()
     selected = query.pop("type", [""])[-1]
     query.pop("page", None)
@@ -401,7 +418,7 @@ def _actor_render(
             **context,
             kind: actor,
             "filterset": filterset,
-            "page": _actor_page(request, filterset, context["statement_count"]),
+            "page": page,
             "type_choices": TYPE_CHOICES,
             "type_filter_html": actor_html.type_filter_html(
                 context["type_rows"], query.urlencode(), selected
@@ -410,13 +427,21 @@ def _actor_render(
     )
 
 
-def _actor_page(request: HttpRequest, filterset: StatementFilterSet, count: int) -> Page:
-    """A page of an actor's statements; unfiltered, counted by the summary."""
-    if names_a_filter(request.GET, type(filterset)):
-        return _page(request, filterset.qs, per_page=20)
-    paginator = Paginator(filterset.qs, 20)
-    paginator.count = count  # replaces the cached property: no COUNT(*) of every statement
-    return paginator.get_page(request.GET.get("page"))
+def _actor_page(
+    request: HttpRequest, kind: str, pk: int, statements: Callable[[], QuerySet], count: int
+) -> Page:
+    """A page of an actor's statements, unfiltered, counted by the summary (no COUNT(*) of
+    every statement). The first page, the one nearly every visit shows, is one prepared
+    query (``selectors.actor_first_page_rows``)."""
+    number = request.GET.get("page")
+    if number in (None, "", "1"):
+        rows = selectors.actor_first_page_rows(kind[0], pk, statement_count=count)
+        paginator = Paginator(rows, selectors.ACTOR_PAGE_SIZE)
+        paginator.count = count  # replaces the cached property
+        return paginator.page(1)
+    paginator = Paginator(selectors.statement_item_rows(statements()), selectors.ACTOR_PAGE_SIZE)
+    paginator.count = count
+    return paginator.get_page(number)
 
 
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -434,8 +459,6 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # members' summary, kept as data (adding up thousands of members' rows on every view
     # was most of a national government's page).
     summary = _summary_context(centre, ("m", pk), own)
-    statements = selectors.organisation_statements(pk, statement_count=summary["statement_count"])
-    filterset = StatementFilterSet(request.GET, queryset=statements)
     own_count = selectors.statement_total(own)
     # A national government has thousands of roles: the page lists the first ones and
     # links to the people list filtered by the organisation for the rest.
@@ -450,11 +473,18 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "roles_html": actor_html.organisation_roles_html(roles, name),
         "own_count": own_count,
         **_events(selectors.organisation_events(pk, statement_count=own_count), dated=False),
-        "about": selectors.organisation_statements_about(pk, about_count=summary["speakers_total"]),
+        "about": selectors.actor_about_rows("o", pk, about_count=summary["speakers_total"]),
         "aliases_html": actor_html.aliases_html(organisation["aliases"]),
         "units_html": actor_html.units_html(organisation["units"]),
     }
-    return _actor_render(request, "organisation", organisation, filterset, context)
+    count = summary["statement_count"]
+    return _actor_render(
+        request,
+        "organisation",
+        organisation,
+        lambda: selectors.organisation_statements(pk, statement_count=count),
+        context,
+    )
 
 
 CLASSIFICATION_LABELS = dict(OrganisationClassification.choices)

@@ -8,6 +8,9 @@ Charts and facets (aggregates for drawing) live in ``statements/charts.py``.
 """
 
 from statements.selectors.actor_pages import (
+    ACTOR_PAGE_SIZE,
+    actor_about_rows,
+    actor_first_page_rows,
     organisation_page_row,
     person_page_row,
 )
@@ -35,7 +38,6 @@ from statements.selectors.organisations import (
     organisation_most_quoted,
     organisation_roles,
     organisation_statements,
-    organisation_statements_about,
 )
 from statements.selectors.people import (
     EVENTS_SHOWN,
@@ -48,7 +50,6 @@ from statements.selectors.people import (
     person_statement_counts,
     person_statement_counts_attach,
     person_statements,
-    person_statements_about,
     speaker_choices,
     statement_type_count_field,
 )
@@ -93,6 +94,7 @@ from statements.selectors.summaries import (
 
 __all__ = [
     "ABOUT_NEWEST_WALK_FROM",
+    "ACTOR_PAGE_SIZE",
     "EVENTS_SHOWN",
     "NEWEST_FIRST",
     "STATEMENT_ITEM_COLUMNS",
@@ -101,6 +103,8 @@ __all__ = [
     "SiteCounts",
     "StatementSummary",
     "Subject",
+    "actor_about_rows",
+    "actor_first_page_rows",
     "cached_summary",
     "document_get",
     "document_list_api",
@@ -119,7 +123,6 @@ __all__ = [
     "organisation_page_row",
     "organisation_roles",
     "organisation_statements",
-    "organisation_statements_about",
     "paragraph_bounds",
     "person_detail_api",
     "person_events",
@@ -130,7 +133,6 @@ __all__ = [
     "person_statement_counts",
     "person_statement_counts_attach",
     "person_statements",
-    "person_statements_about",
     "popolo_export_sections",
     "quote_get",
     "quote_list_api",

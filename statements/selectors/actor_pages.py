@@ -9,7 +9,9 @@ it without model instances.
 
 from __future__ import annotations
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from collections.abc import Callable
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 
 from statements.models import (
@@ -18,8 +20,15 @@ from statements.models import (
     OtherName,
     Person,
 )
+from statements.selectors.organisations import organisation_statements_qs
+from statements.selectors.people import person_statements
 from statements.selectors.prepared import PreparedRows
-from statements.selectors.statements import _JSONGroupArray
+from statements.selectors.statements import (
+    ABOUT_NEWEST_WALK_FROM,
+    _JSONGroupArray,
+    statement_item_rows,
+    statements_about_qs,
+)
 
 ACTOR_COLUMNS = ("id", "name", "slug", "summary", "merged_into_id")
 PERSON_COLUMNS = (
@@ -118,3 +127,63 @@ def organisation_page_row(slug: str) -> dict | None:
     row["aliases"] = sorted(alias["name"] for alias in row["aliases"] or ())
     row["units"] = sorted(row["units"] or (), key=lambda unit: unit["name"])
     return row
+
+
+# --- statement lists ---------------------------------------------------------------------
+
+# Statements a page of an actor's statements lists, and statements about it shown.
+ACTOR_PAGE_SIZE = 20
+ABOUT_SHOWN = 10
+
+
+def _person_first_page_query(person_id: int) -> QuerySet:
+    return statement_item_rows(person_statements(person_id))[:ACTOR_PAGE_SIZE]
+
+
+def _organisation_first_page_query(walk: bool) -> Callable[..., QuerySet]:
+    def build(own_id: int, members_id: int) -> QuerySet:
+        statements = organisation_statements_qs(own_id, members_id, walk=walk)
+        return statement_item_rows(statements)[:ACTOR_PAGE_SIZE]
+
+    return build
+
+
+def _about_query(owner: str, walk: bool) -> Callable[..., QuerySet]:
+    def build(actor_id: int) -> QuerySet:
+        about = statements_about_qs(Q(**{owner: actor_id}), walk=walk, limit=ABOUT_SHOWN)
+        return statement_item_rows(about)[:ABOUT_SHOWN]
+
+    return build
+
+
+_first_pages = {
+    ("p", False): PreparedRows(_person_first_page_query, person_id=int),
+    **{
+        ("o", walk): PreparedRows(_organisation_first_page_query(walk), own_id=int, members_id=int)
+        for walk in (False, True)
+    },
+}
+_about = {
+    (kind, walk): PreparedRows(_about_query(owner, walk), actor_id=int)
+    for kind, owner in (("p", "person_id"), ("o", "organisation_id"))
+    for walk in (False, True)
+}
+
+
+def actor_first_page_rows(kind: str, pk: int, *, statement_count: int) -> list[dict]:
+    """The first ``ACTOR_PAGE_SIZE`` statements of a person (``kind`` "p") or of an
+    organisation and its members ("o"), newest first, as statement list rows
+    (``statement_item_rows``), in one query compiled once per process; ``statement_count``
+    chooses how an organisation's are found (``organisation_statements``)."""
+    if kind == "p":
+        return _first_pages[("p", False)](person_id=pk)
+    walk = statement_count >= ABOUT_NEWEST_WALK_FROM
+    return _first_pages[("o", walk)](own_id=pk, members_id=pk)
+
+
+def actor_about_rows(kind: str, pk: int, *, about_count: int) -> list[dict]:
+    """The newest ``ABOUT_SHOWN`` public statements about a person or an organisation, as
+    statement list rows, in one query compiled once per process (``about_count``: see
+    ``statements_about``)."""
+    walk = about_count >= ABOUT_NEWEST_WALK_FROM
+    return _about[(kind, walk)](actor_id=pk)

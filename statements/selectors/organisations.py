@@ -31,7 +31,6 @@ from statements.selectors.statements import (
     NEWEST_FIRST,
     UNDATED,
     statement_public_qs,
-    statements_about,
 )
 
 
@@ -136,7 +135,16 @@ def organisation_roles(organisation_id: int) -> tuple[list[dict], int]:
 
 def organisation_statements(organisation_id: int, *, statement_count: int) -> QuerySet[Statement]:
     """Statements by the organisation itself or by anyone who holds a role in it, newest
-    first; ``statement_count`` (their number, from the summaries) chooses how they are found.
+    first; ``statement_count`` (their number, from the summaries) chooses how they are found
+    (``organisation_statements_qs``)."""
+    walk = statement_count >= ABOUT_NEWEST_WALK_FROM
+    return organisation_statements_qs(organisation_id, organisation_id, walk=walk)
+
+
+def organisation_statements_qs(own_id: int, members_id: int, *, walk: bool) -> QuerySet[Statement]:
+    """Statements by organisation ``own_id`` itself or by anyone who holds a role in
+    organisation ``members_id`` (the same one: two parameters for a prepared query), newest
+    first; ``walk`` when they number ``ABOUT_NEWEST_WALK_FROM`` or more.
 
     Under ``speaker_organisation = o OR speaker_person IN (members)`` PostgreSQL walks the
     newest-first index whoever the organisation: fast when it and its members speak often,
@@ -144,29 +152,19 @@ def organisation_statements(organisation_id: int, *, statement_count: int) -> Qu
     ``ABOUT_NEWEST_WALK_FROM`` the statements are gathered from the speaker indexes (a
     ``UNION``) and sorted, in an order written so that no index gives it.
     """
-    members = Membership.objects.filter(organisation_id=organisation_id).values("person_id")
-    if statement_count >= ABOUT_NEWEST_WALK_FROM:
+    members = Membership.objects.filter(organisation_id=members_id).values("person_id")
+    if walk:
         return (
             statement_public_qs()
-            .filter(Q(speaker_organisation_id=organisation_id) | Q(speaker_person__in=members))
+            .filter(Q(speaker_organisation_id=own_id) | Q(speaker_person__in=members))
             .order_by(*NEWEST_FIRST)
         )
-    own = Statement.objects.filter(speaker_organisation_id=organisation_id).order_by().values("pk")
+    own = Statement.objects.filter(speaker_organisation_id=own_id).order_by().values("pk")
     by_members = Statement.objects.filter(speaker_person__in=members).order_by().values("pk")
     return (
         statement_public_qs()
         .filter(pk__in=own.union(by_members))
         .order_by(Coalesce(F("date"), Value(UNDATED)).desc(), F("id").desc())
-    )
-
-
-def organisation_statements_about(
-    organisation_id: int, *, about_count: int, limit: int = 10
-) -> list[Statement]:
-    """The newest statements about the organisation (``about_count``: see
-    ``statements_about``)."""
-    return statements_about(
-        Q(organisation_id=organisation_id), about_count=about_count, limit=limit
     )
 
 

@@ -29,7 +29,6 @@ from statements.selectors.statements import (
     ABOUT_NEWEST_WALK_FROM,
     NEWEST_FIRST,
     statement_public_qs,
-    statements_about,
 )
 from statements.selectors.summaries import summary_event_ids
 
@@ -144,13 +143,6 @@ def person_most_quoted(*, limit: int = 8) -> list[Person]:
 
 def person_statements(person_id: int) -> QuerySet[Statement]:
     return statement_public_qs().filter(speaker_person_id=person_id).order_by(*NEWEST_FIRST)
-
-
-def person_statements_about(
-    person_id: int, *, about_count: int, limit: int = 10
-) -> list[Statement]:
-    """The newest statements about the person (``about_count``: see ``statements_about``)."""
-    return statements_about(Q(person_id=person_id), about_count=about_count, limit=limit)
 
 
 # Events listed on a person or organisation page: the most quoted people spoke at

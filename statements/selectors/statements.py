@@ -210,11 +210,20 @@ ABOUT_NEWEST_WALK_FROM = 2000
 def statements_about(target: Q, *, about_count: int, limit: int = 10) -> list[Statement]:
     """The newest ``limit`` public statements whose targets match ``target`` (a
     ``StatementTarget`` condition); ``about_count`` (how many there are, roughly: the
-    summaries' count) chooses how they are found. The planner's own choice depends on its
-    estimate of the actor's target rows, which is off by a factor of ten or more for most
-    actors, so each path is written so that only one plan fits it."""
+    summaries' count) chooses how they are found (``statements_about_qs``)."""
+    walk = about_count >= ABOUT_NEWEST_WALK_FROM
+    about = statements_about_qs(target, walk=walk, limit=limit)
+    return list(statement_public_qs(about)[:limit])
+
+
+def statements_about_qs(target: Q, *, walk: bool, limit: int) -> StatementQuerySet:
+    """The public statements whose targets match ``target``, newest first (take the first
+    ``limit``): ``walk`` for an actor of ``ABOUT_NEWEST_WALK_FROM`` statements about it or
+    more. The planner's own choice depends on its estimate of the actor's target rows,
+    which is off by a factor of ten or more for most actors, so each path is written so
+    that only one plan fits it."""
     targets = StatementTarget.objects.filter(target)
-    if about_count >= ABOUT_NEWEST_WALK_FROM:
+    if walk:
         # A scalar subquery stays a per-row check (a join would gather every target row):
         # the newest-first index is read until ``limit`` statements pass it.
         matches = Subquery(
@@ -234,7 +243,7 @@ def statements_about(target: Q, *, about_count: int, limit: int = 10) -> list[St
             .order_by(Coalesce(F("date"), Value(UNDATED)).desc(), F("id").desc())
         )
         about = Statement.objects.filter(pk__in=newest.values("pk")[:limit])
-    return list(statement_public_qs(about.public()).order_by(*NEWEST_FIRST)[:limit])
+    return about.public().order_by(*NEWEST_FIRST)
 
 
 def statement_get(pk: int, *, statements: StatementQuerySet | None = None) -> Statement | None:
