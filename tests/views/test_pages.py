@@ -181,7 +181,7 @@ def test_person_page_lists_their_statements_roles_and_charts(client, ingested_se
     assert response.context["page"].paginator.count == stored.count() > 0
     for statement in stored:
         assert statement.get_absolute_url() in html
-    dates = [s.date for s in response.context["page"].object_list if s.date]
+    dates = [s["date"] for s in response.context["page"].object_list if s["date"]]
     assert dates == sorted(dates, reverse=True)  # newest first
     for membership in person.memberships.all():
         assert membership.role in html
@@ -198,7 +198,7 @@ def test_person_page_filters_statements_by_type_target_and_date(client, ingested
     for statement_type in set(stored.values_list("statement_type", flat=True)):
         page = client.get(person.get_absolute_url(), {"type": statement_type}).context["page"]
         assert page.paginator.count == stored.filter(statement_type=statement_type).count()
-        assert {s.statement_type for s in page.object_list} == {statement_type}
+        assert {s["statement_type"] for s in page.object_list} == {statement_type}
     target = Statement.targets.rel.related_model.objects.filter(statement__in=stored).first()
     if target is not None:
         actor = target.person or target.organisation
