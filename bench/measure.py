@@ -91,10 +91,11 @@ ENDPOINTS = (
     Endpoint("api_detail", "API statement detail", "api", "base_detail", gated=True),
     Endpoint("api_person", "API person detail", "api", "base_detail", gated=True),
     Endpoint("api_search", f"API search ?q={SEARCH_TERM}", "api", "base_list"),
-    # The pages a reader opens, gated like the API. Nothing on a person or organisation page
-    # is cached (their summaries are tables the writes keep exact), so every request is
-    # cold, and the people drawn are the speakers of random statements: the most quoted
-    # person (10% of the statements) comes up about one request in ten.
+    # The pages a reader opens, gated like the API. No data on a person or organisation
+    # page is cached (their summaries are tables the writes keep exact, read on every
+    # request; only the charts drawn from those rows are kept, keyed by them), so every
+    # request is cold, and the people drawn are the speakers of random statements: the
+    # most quoted person (10% of the statements) comes up about one request in ten.
     Endpoint(
         "html_list", "HTML statement list", "html", "base_list", gated=True, growth_target=1.5
     ),
