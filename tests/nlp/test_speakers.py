@@ -58,6 +58,15 @@ def test_a_cue_coordinated_with_a_reported_copula_is_the_reporters(nlp):
     assert text[statement["speaker_start"] : statement["speaker_end"]] == "Mitchell"
 
 
+def test_a_cue_in_an_object_clause_is_its_governing_verbs_subjects(nlp):
+    text = (
+        "Sarah Mitchell met the board on Monday. Mitchell refused to explain why the "
+        "Davidson report was delayed."
+    )
+    statement, actors = with_cue(nlp, text, "the Davidson report", "explain", "why the")
+    assert actors[statement["speaker_key"]]["name"] == "Sarah Mitchell"
+
+
 def test_the_subject_of_the_cue_itself_keeps_its_span(nlp):
     text = "Vera Halloran met Gustav Amberly on Monday. Amberly said that the dam would hold."
     statement, _ = with_cue(nlp, text, "Amberly said", "said", "the dam would hold")

@@ -184,8 +184,8 @@ def _cue_subject(doc: Doc, statement: StatementData, actors: _Actors) -> Stateme
     while first > 0 and actors.token_keys.get(first - 1) == key and not doc[first - 1].is_punct:
         first -= 1
     name = doc[first : subject.i + 1]
-    if name.start_char < end and start < name.end_char:
-        return statement
+    if name.start_char < end and start < name.end_char:  # the span holds the subject
+        return statement if statement["speaker_key"] else {**statement, "speaker_key": key}
     if any(a <= name.start_char < b for a, b in spans):
         return statement
     return {
@@ -198,7 +198,8 @@ def _cue_subject(doc: Doc, statement: StatementData, actors: _Actors) -> Stateme
 
 def _active_subject(verb: Token) -> Token | None:
     """The nominal subject of a verb, or of the verb it is coordinated with ("Trump tweeted
-    ... and encouraged"); none for a passive verb. A cue coordinated with a copula inside a
+    ... and encouraged") or whose object clause it is ("refuses to explain"; not "urged
+    Clinton to explain"); none for a passive verb. A cue coordinated with a copula inside a
     speech verb's complement ("Trump tweeted that Machado was a con and encouraged ...")
     belongs with the speech verb."""
     for _ in range(4):
@@ -209,6 +210,9 @@ def _active_subject(verb: Token) -> Token | None:
             return deps["nsubj"]
         if verb.lemma_ == "be" and verb.dep_ in {"ccomp", "advcl"} and _speech_verb(verb.head):
             verb = verb.head
+            continue
+        if verb.dep_ == "xcomp" and not any(c.dep_ == "dobj" for c in verb.head.children):
+            verb = verb.head  # "refuses to explain": the subject of "refuses"
             continue
         if "nsubj" in deps or verb.dep_ != "conj" or verb.head.pos_ not in {"VERB", "AUX"}:
             return deps.get("nsubj")
