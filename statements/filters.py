@@ -183,6 +183,24 @@ def filterset_narrowed(filterset_class, names: frozenset[str]):
 
 
 class StatementFilterSet(django_filters.FilterSet):
+    """Statements by speaker, organisation, target, type, kind, event, document, publisher,
+    dates, review status and words.
+
+    The form class is built once per process: django-filter builds a new one, with fresh
+    copies of every field, for each FilterSet instance, which was a tenth of the statement
+    list's rendering. Every filter here is static (no choices or querysets that depend on
+    the request), so one class serves every request; each form still copies its fields.
+    """
+
+    _form_class: type[forms.Form] | None = None
+
+    def get_form_class(self) -> type[forms.Form]:
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
     speaker = django_filters.CharFilter(
         method="filter_speaker",
         label="Speaker",
