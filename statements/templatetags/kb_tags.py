@@ -173,12 +173,11 @@ def type_badge(statement_type: str, label: str = "") -> SafeString:
     )
 
 
-@register.simple_tag(takes_context=True)
-def query_replace(context, **changes) -> str:
-    """The current query string with ``changes`` applied (pagination and facet links)."""
-    # A plain dict of the query's lists, not ``QueryDict.copy()`` (a deep copy): a search
-    # page draws some forty of these links. Encoded pair by pair as ``QueryDict.urlencode``.
-    params = dict(context["request"].GET.lists())
+def _query_with(params: dict[str, list], changes: dict) -> str:
+    """``?`` and the query ``params`` (a key's list of values) with ``changes`` applied: an
+    empty value removes its key, and ``page`` goes unless changed. Encoded pair by pair as
+    ``QueryDict.urlencode`` does."""
+    params = dict(params)
     for key, value in changes.items():
         if value in (None, ""):
             params.pop(key, None)
@@ -190,6 +189,52 @@ def query_replace(context, **changes) -> str:
         urlencode({key: value}) for key, values in params.items() for value in values
     )
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **changes) -> str:
+    """The current query string with ``changes`` applied (pagination and facet links).
+
+    From a plain dict of the query's lists, not ``QueryDict.copy()`` (a deep copy): a
+    search page draws some forty of these links."""
+    return _query_with(dict(context["request"].GET.lists()), changes)
+
+
+# The query parameters each search facet sets.
+_FACET_KEYS = {"date": ("date_after", "date_before")}
+
+
+@register.simple_tag(takes_context=True)
+def facet_list(
+    context, facets: Iterable, parameter: str, clear: str, empty: str = "", swatch: bool = False
+) -> SafeString:
+    """A search facet's ``<ul>``: a link clearing it when the query sets it, then a link per
+    value (marked current when selected, except dates) with its count, or ``empty``.
+
+    Drawn in Python like the statement rows: the template loops resolved a dozen
+    variables and copied the query string for each of some forty links."""
+    query = context["request"].GET
+    params = dict(query.lists())
+    keys = _FACET_KEYS.get(parameter, (parameter,))
+    items = []
+    if any(query.get(key) for key in keys):
+        clear_url = _query_with(params, dict.fromkeys(keys, ""))
+        items.append(f'<li><a href="{escape(clear_url)}">{escape(clear)}</a></li>')
+    for facet in facets:
+        current = ""
+        if parameter not in _FACET_KEYS and query.get(parameter) == facet.params[parameter]:
+            current = ' aria-current="true"'
+        mark = ""
+        if swatch:
+            value = escape(facet.params[parameter])
+            mark = f'<span class="swatch t-{value}" aria-hidden="true"></span>'
+        items.append(
+            f'<li><a href="{escape(_query_with(params, facet.params))}"{current}>{mark}'
+            f'{escape(facet.label)}</a> <span class="count">{facet.count}</span></li>'
+        )
+    if not facets and empty:
+        items.append(f'<li class="muted">{escape(empty)}</li>')
+    return SafeString(f'<ul class="plain">{"".join(items)}</ul>')
 
 
 @register.simple_tag
