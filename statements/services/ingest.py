@@ -678,6 +678,15 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
+def _record_json(record: StatementRecord) -> dict[str, Any]:
+    """The record as JSON values. Its fields hold plain values and tuples only, so this is
+    ``dataclasses.asdict`` without the deep copy it makes of every value."""
+    return _json_safe({field.name: getattr(record, field.name) for field in _RECORD_FIELDS})
+
+
+_RECORD_FIELDS = dataclasses.fields(StatementRecord)
+
+
 def _valid_span(start: int | None, end: int | None, length: int) -> bool:
     return start is not None and end is not None and 0 <= start <= end <= length
 
@@ -841,10 +850,13 @@ def _statements_write(
         )
     matched = statement_records_match(records, machine)
     removed = [row[0] for row in machine if row[0] not in set(matched.values())]
-    removed_quotes = set(
-        Statement.objects.filter(pk__in=removed).exclude(quote=None).values_list("quote", flat=True)
-    )
+    removed_quotes = set()
     if removed:
+        removed_quotes = set(
+            Statement.objects.filter(pk__in=removed)
+            .exclude(quote=None)
+            .values_list("quote", flat=True)
+        )
         RemovedStatement.objects.bulk_create(
             [RemovedStatement(statement_id=pk, document=document) for pk in removed],
             ignore_conflicts=True,
@@ -1091,7 +1103,7 @@ def statement_build(
         date=(event.date if event is not None and event.date else None) or document.published_at,
         extractor_version=document.extractor_version,
         confidence=float(record.confidence),
-        original_extraction=_json_safe(dataclasses.asdict(record)),
+        original_extraction=_record_json(record),
         cluster_key=content_cluster_key(record.content),
         review_status=ReviewStatus.AUTO,
     )
