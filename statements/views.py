@@ -371,15 +371,15 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     summary = _summary_context(centre, subject, subject)
     statement_count = summary["statement_count"]
     about = selectors.actor_about_rows("p", pk, about_count=summary["speakers_total"])
+    quotes = selectors.quote_rows_most_repeated(speaker_person_id=pk)
     context = {
         **summary,
         **_events(selectors.person_events(pk, statement_count=statement_count), dated=True),
         "about": about,
         "aliases_html": actor_html.aliases_html(person["aliases"]),
         "roles_html": actor_html.person_roles_html(person["roles"], person["name"]),
-        "quotes_html": actor_html.quote_items_html(
-            selectors.quote_rows_most_repeated(speaker_person_id=pk)
-        ),
+        "quotes": quotes,
+        "quotes_html": actor_html.quote_items_html(quotes),
     }
     return _actor_render(
         request, "person", person, lambda: selectors.person_statements(pk), context

@@ -109,7 +109,7 @@ def test_quote_page_and_most_repeated_lists(corpus):
     assert len(home.context["quotes"]) == 3
     rossi = Person.objects.get(name=ROSSI)
     person = site.get(rossi.get_absolute_url())
-    assert [q.pk for q in person.context["quotes"]] == [quote.pk]
+    assert [q["id"] for q in person.context["quotes"]] == [quote.pk]
     assert quote.get_absolute_url() in person.content.decode()
     listed = site.get("/quotes/", {"conflicting": "true"})
     assert [q.pk for q in listed.context["page"].object_list] == [quote.pk]
