@@ -26,8 +26,8 @@ from pathlib import Path
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import BooleanField, F, Q, QuerySet, Subquery
-from django.db.models.expressions import Expression, RawSQL
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from statements.models import Document, Organisation, Person, Statement
 
@@ -112,51 +112,6 @@ def _matching_ids(model: type, field: str, query: SearchQuery) -> QuerySet:
         .filter(search_vector=query)
         .order_by()
         .values("pk")
-    )
-
-
-class _InArray(Expression):
-    """``column = ANY(ARRAY(subquery))``: a condition an index scan can take as its own.
-
-    ``column IN (subquery)`` inside an ``OR`` becomes a hashed subplan that PostgreSQL can
-    only check row by row; an array computed once by an init plan is an index condition,
-    so the three ways a statement matches combine into one ``BitmapOr``.
-    """
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, column: F, subquery: QuerySet) -> None:
-        super().__init__(output_field=BooleanField())
-        self.column = column
-        self.subquery = Subquery(subquery)
-
-    def get_source_expressions(self) -> list:
-        return [self.column, self.subquery]
-
-    def set_source_expressions(self, expressions: list) -> None:
-        self.column, self.subquery = expressions
-
-    def as_sql(self, compiler, connection):
-        column_sql, column_params = compiler.compile(self.column)
-        subquery_sql, subquery_params = compiler.compile(self.subquery)
-        return f"{column_sql} = ANY(ARRAY{subquery_sql})", (*column_params, *subquery_params)
-
-
-def _postgres_statement_match(queryset: QuerySet, query: SearchQuery) -> QuerySet:
-    """``queryset`` narrowed to statements matching ``query``, in one scan of the table.
-
-    The three ways a statement matches (its words, its person's name, its organisation's
-    name) are one condition on the statement row: PostgreSQL ORs the statement GIN index
-    with the speaker indexes (``BitmapOr``) and reads each match once, with its date and
-    review status. ``id IN (union of the three)`` found the same rows but then looked each
-    one up again by primary key, which was most of a common word's search at 1M
-    statements (docs/benchmarks.md).
-    """
-    return queryset.alias(search_vector=_vector("content", "speaker_text")).filter(
-        Q(search_vector=query)
-        | _InArray(F("speaker_person_id"), _matching_ids(Person, "name", query))
-        | _InArray(F("speaker_organisation_id"), _matching_ids(Organisation, "name", query))
     )
 
 
@@ -298,7 +253,7 @@ def statement_search(queryset: QuerySet, text: str) -> QuerySet:
     if search_uses_postgres(queryset):
         if parsed.required:
             query = _search_query(tsquery(parsed.required, "&"))
-            queryset = _postgres_statement_match(queryset, query).annotate(
+            queryset = queryset.filter(pk__in=_postgres_statement_ids(query)).annotate(
                 **{RANK_ANNOTATION: SearchRank(_vector("content", "speaker_text"), query)}
             )
         if parsed.excluded:
