@@ -456,3 +456,17 @@ def test_an_untagged_subject_ending_with_a_surname_written_alone_is_a_person(nlp
     assert {e.name: e.kind for e in extraction.entities}.get("Dov Ozer") == "person"
     promoted = [s.speaker_resolved for s in extraction.statements if s.cue == "promoted"]
     assert promoted in ([], ["Dov Ozer"])
+
+
+def test_a_persons_team_or_campaign_is_her_campaign(nlp):
+    text = (
+        "Jane Holloway is running for governor. The Holloway campaign opened an office in "
+        "Dayton on Monday. Holloway’s team said that she would visit Akron next week. "
+        "Later, her campaign said that the office would stay open all night."
+    )
+    extraction = extract(text, nlp=nlp)
+    speakers = {s.speaker_text: s.speaker_resolved for s in extraction.statements}
+    assert speakers.get("Holloway’s team") == "Holloway campaign"
+    assert speakers.get("her campaign") == "Holloway campaign"
+    campaigns = [e.name for e in extraction.entities if "Holloway" in e.name and e.kind != "person"]
+    assert campaigns == ["Holloway campaign"]

@@ -338,13 +338,17 @@ def _is_portfolio(span: Span) -> bool:
 
 def _campaign(span: Span) -> _Candidate | None:
     """ "the Trump campaign", "Clinton’s campaign", "the Obama administration": an
-    organisation named after a person."""
+    organisation named after a person; "Clinton’s team" is her campaign, one record with
+    "the Clinton campaign"."""
     doc, end = span.doc, span.end
     if end < len(doc) and doc[end].text in {"’s", "'s"}:
         end += 1
-    if end >= len(doc) or doc[end].lower_ not in PERSONAL_BODIES:
+    body = doc[end].lower_ if end < len(doc) else ""
+    if body in word_list("campaign_nouns"):
+        body = "campaign"
+    elif body not in PERSONAL_BODIES:
         return None
-    name = f"{span[-1].text} {doc[end].lower_}"
+    name = f"{span[-1].text} {body}"
     return _Candidate(doc[span.start : end + 1], "ORG", "", "", name=name)
 
 

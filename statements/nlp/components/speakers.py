@@ -229,7 +229,11 @@ def _span_actor(span: Span, actors: _Actors) -> str:
     if len(span) == 1 and span[0].lower_ in RELATIVE_PRONOUNS:
         return _antecedent(span[0], actors)
     words = _name_words(span)
-    key = actors.named(words) or _organisation_described(span, actors)
+    key = (
+        actors.named(words)
+        or _organisation_described(span, actors)
+        or _owned_campaign(span, actors)
+    )
     if not key and words and span.root.ent_type_ not in PLACE_TYPES:
         key = actors.short_form(words)  # not "Washington" for the Washington Post
     return (
@@ -336,6 +340,34 @@ def _organisation_described(span: Span, actors: _Actors) -> str:
             named = actors.mentioned_between(recent, span.start_char, fitting)
             return named.pop() if len(named) == 1 else ""
     return ""
+
+
+def _owned_campaign(span: Span, actors: _Actors) -> str:
+    """ "Her campaign", "Clinton’s team", "the Trump team": the campaign of the person
+    that owns the noun (a possessive pronoun by its antecedent), when the document has
+    that campaign's record."""
+    root = span.root
+    if root.lemma_.lower() not in word_list("campaign_nouns"):
+        return ""
+    owners = {
+        actors.token_keys[child.i]
+        for child in root.children
+        if child.dep_ in {"poss", "compound"} and child.i in actors.token_keys
+    }
+    if len(owners) != 1:
+        return ""
+    owner = actors.entities.get(owners.pop())
+    if owner is None:
+        return ""
+    if owner["kind"] == "organisation":  # the phrase is the campaign's own name
+        return owner["key"] if document_name_key(owner["name"]).endswith(" campaign") else ""
+    surname = document_name_key(owner["name"]).split()[-1]
+    campaigns = {
+        key
+        for key in actors.by_name.get(f"{surname} campaign", set())
+        if actors.entities[key]["kind"] == "organisation"
+    }
+    return campaigns.pop() if len(campaigns) == 1 else ""
 
 
 def _transcript_speaker(text: str, statement: StatementData, actors: _Actors) -> StatementData:
