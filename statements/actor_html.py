@@ -15,37 +15,17 @@ from collections.abc import Iterable, Sequence
 
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
+from statements.links import page_link, page_url
 from statements.svg import TimelineBucket
-
-# A value no slug or id equals, reversed in place of the argument once per view name.
-_URL_MARKER = "9876543210123"
-
-
-@functools.lru_cache(maxsize=16)
-def _url_pattern(name: str) -> tuple[str, str]:
-    before, _marker, after = reverse(name, args=[_URL_MARKER]).partition(_URL_MARKER)
-    return before, after
-
-
-def url(name: str, argument: object) -> str:
-    """``reverse(name, args=[argument])`` without resolving the URL pattern again for every
-    link of a page (``argument`` is a slug or an id: nothing in it needs quoting)."""
-    before, after = _url_pattern(name)
-    return f"{before}{argument}{after}"
 
 
 @functools.lru_cache(maxsize=4096)
 def _day(day: datetime.date) -> str:
     """A date as the pages print it ("5 Mar 2024")."""
     return date_filter(day, "j M Y")
-
-
-def _link(url_name: str, slug: str, name: str) -> str:
-    return f'<a href="{escape(url(url_name, slug))}">{escape(name)}</a>'
 
 
 def _dates(start: str, end: str) -> str:
@@ -79,7 +59,7 @@ def person_roles_html(roles: Sequence[dict], person_name: str) -> SafeString:
     rows = []
     for role in roles:
         if role["organisation__slug"]:
-            organisation = _link(
+            organisation = page_link(
                 "statements:organisation-detail",
                 role["organisation__slug"],
                 role["organisation__name"],
@@ -90,37 +70,39 @@ def person_roles_html(roles: Sequence[dict], person_name: str) -> SafeString:
         if role["document_id"]:
             label = role["document__title"] or role["document__lead"]
             label = label or f"Document {role['document_id']}"
-            source = _link("statements:document-detail", role["document_id"], label)
+            source = page_link("statements:document-detail", role["document_id"], label)
         rows.append(
             f'<tr>\n<th scope="row">{escape(role["role"])}</th>\n'
             f'<td data-label="Organisation">{organisation}</td>\n'
             f"{_status_and_dates(role)}"
             f'<td data-label="Source">{source}</td>\n</tr>'
         )
-    return SafeString(
-        '<table class="data compact">\n'
-        f'        <caption class="vh">Roles of {escape(person_name)} over time</caption>\n'
-        '        <thead><tr><th scope="col">Role</th><th scope="col">Organisation</th>'
-        '<th scope="col">Status</th><th scope="col">Dates</th><th scope="col">Source</th>'
-        f"</tr></thead>\n        <tbody>{''.join(rows)}</tbody>\n      </table>"
-    )
+    caption = f"Roles of {escape(person_name)} over time"
+    return _roles_table(caption, ("Role", "Organisation", "Status", "Dates", "Source"), rows)
 
 
 def organisation_roles_html(roles: Sequence[dict], organisation_name: str) -> SafeString:
     """The people holding a role in an organisation (``ORGANISATION_ROLE_COLUMNS`` rows)."""
     rows = []
     for role in roles:
-        person = _link("statements:person-detail", role["person__slug"], role["person__name"])
+        person = page_link("statements:person-detail", role["person__slug"], role["person__name"])
         rows.append(
             f'<tr>\n<th scope="row">{person}</th>\n'
             f'<td data-label="Role">{escape(role["role"])}</td>\n'
             f"{_status_and_dates(role)}</tr>"
         )
+    caption = f"People holding a role in {escape(organisation_name)}"
+    return _roles_table(caption, ("Person", "Role", "Status", "Dates"), rows)
+
+
+def _roles_table(caption: str, headings: Sequence[str], rows: Sequence[str]) -> SafeString:
+    """A compact roles table: ``caption`` (escaped HTML) for screen readers, one column
+    per heading, and the ``<tr>`` rows."""
+    head = "".join(f'<th scope="col">{heading}</th>' for heading in headings)
     return SafeString(
-        '<table class="data compact">\n        <caption class="vh">People holding a role in '
-        f"{escape(organisation_name)}</caption>\n"
-        '        <thead><tr><th scope="col">Person</th><th scope="col">Role</th>'
-        '<th scope="col">Status</th><th scope="col">Dates</th></tr></thead>\n'
+        '<table class="data compact">\n'
+        f'        <caption class="vh">{caption}</caption>\n'
+        f"        <thead><tr>{head}</tr></thead>\n"
         f"        <tbody>{''.join(rows)}</tbody>\n      </table>"
     )
 
@@ -130,7 +112,7 @@ def units_html(children: Sequence[dict]) -> SafeString:
     if not children:
         return SafeString("")
     links = ", ".join(
-        _link("statements:organisation-detail", child["slug"], child["name"]) for child in children
+        page_link("statements:organisation-detail", unit["slug"], unit["name"]) for unit in children
     )
     return SafeString(f"<p>Units: {links}</p>")
 
@@ -142,7 +124,7 @@ def events_html(events: Sequence[dict], *, more: bool, dated: bool) -> SafeStrin
         return SafeString('<p class="empty">No event recorded.</p>')
     items = []
     for event in events:
-        item = f"<li>{_link('statements:event-detail', event['id'], event['name'])}"
+        item = f"<li>{page_link('statements:event-detail', event['id'], event['name'])}"
         if dated:
             when = _day(event["date"]) if event["date"] else escape(event["date_text"])
             item += f' <span class="muted">{when}</span>'
@@ -255,13 +237,13 @@ def quote_items_html(quotes: Sequence[dict]) -> SafeString:
     items = []
     for quote in quotes:
         if quote["speaker_person_id"]:
-            speaker = _link(
+            speaker = page_link(
                 "statements:person-detail",
                 quote["speaker_person__slug"],
                 quote["speaker_person__name"],
             )
         elif quote["speaker_organisation_id"]:
-            speaker = _link(
+            speaker = page_link(
                 "statements:organisation-detail",
                 quote["speaker_organisation__slug"],
                 quote["speaker_organisation__name"],
@@ -280,7 +262,7 @@ def quote_items_html(quotes: Sequence[dict]) -> SafeString:
             meta += '· <span class="notice-inline">conflicting attributions</span>'
         items.append(
             '<li class="quote-item">\n  <blockquote class="statement-content kind-direct">'
-            f'<a href="{escape(url("statements:quote-detail", quote["id"]))}">'
+            f'<a href="{page_url("statements:quote-detail", quote["id"])}">'
             f"\u201c{escape(truncatechars(quote['text'], 220))}\u201d</a></blockquote>\n"
             f'  <p class="meta">{meta}</p>\n</li>\n'
         )

@@ -19,7 +19,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Expression
 
-from statements.actor_html import url as actor_url
+from statements.links import page_url
 from statements.models import (
     Membership,
     Organisation,
@@ -103,7 +103,7 @@ def _link_rows(
         if not slug:
             continue
         label = "person" if actor_kind == "p" else "organisation"
-        url = actor_url(f"statements:{label}-detail", slug)
+        url = page_url(f"statements:{label}-detail", slug)
         out.append(TalkRow(node=GraphNode(f"{actor_kind}:{slug}", name, url, label), count=total))
     out.sort(key=lambda row: (-row.count, row.node.name))
     return out

@@ -28,6 +28,7 @@ from statements.filters import (
     filters_named,
     filterset_narrowed,
 )
+from statements.links import page_url
 from statements.models import (
     Document,
     EventClassification,
@@ -365,7 +366,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if person["merged_into_id"]:
         return redirect(get_object_or_404(Person, pk=person["id"]).resolve(), permanent=True)
     pk = person["id"]
-    url = actor_html.url("statements:person-detail", slug)
+    url = page_url("statements:person-detail", slug)
     centre = GraphNode(f"p:{slug}", person["name"], url, "person")
     subject = ("p", pk)
     summary = _summary_context(centre, subject, subject)
@@ -452,7 +453,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if organisation["merged_into_id"]:
         return redirect(get_object_or_404(Organisation, pk=pk).resolve(), permanent=True)
     name = organisation["name"]
-    url = actor_html.url("statements:organisation-detail", slug)
+    url = page_url("statements:organisation-detail", slug)
     centre = GraphNode(f"o:{slug}", name, url, "organisation")
     own = ("o", pk)
     # Its own statements and those of everyone holding (or having held) a role in it: its

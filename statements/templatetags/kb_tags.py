@@ -21,6 +21,7 @@ from statements.highlight import (
     spans_render,
     statement_fragments,
 )
+from statements.links import page_link, page_url
 from statements.models import Event, Mention, Statement, StatementType, document_name
 from statements.shapes import TARGET_ROWS
 
@@ -53,7 +54,7 @@ def statement_spans(statement: Statement, *, link: bool = True) -> list[Span]:
             after = format_html(
                 '<a class="stmt-ref" href="{}" title="Open statement {}: {}">'
                 '<span aria-hidden="true">↗</span><span class="vh">statement {}</span></a>',
-                _url("statements:statement-detail", statement.pk),
+                page_url("statements:statement-detail", statement.pk),
                 statement.pk,
                 label,
                 statement.pk,
@@ -88,7 +89,7 @@ def mention_spans(mentions: Iterable[Mention]) -> list[Span]:
                 "a",
                 {
                     "class": f"mention m-{kind}",
-                    "href": _url(f"statements:{kind}-detail", actor.slug),
+                    "href": page_url(f"statements:{kind}-detail", actor.slug),
                     "title": f"{kind}: {actor.name}",
                 },
                 order=1,
@@ -151,7 +152,7 @@ def _index_item(statement: Statement) -> str:
     pk = statement.pk
     return (
         f'<li><span class="badge t-{escape(statement.statement_type)}">{escape(label)}</span> '
-        f'<a href="{_url("statements:statement-detail", pk)}">{who}: '
+        f'<a href="{page_url("statements:statement-detail", pk)}">{who}: '
         f"{escape(truncatewords(statement.content, 10))}</a> "
         f'<a href="#s-{pk}" class="jump" aria-label="Jump to statement {pk} in the text">¶</a>'
         "</li>"
@@ -293,26 +294,6 @@ def isolate(value: object) -> str:
 
 # -- statement lists --------------------------------------------------------------------------
 
-# A value no slug or id equals, reversed in place of the argument once per view name.
-_URL_MARKER = "9876543210123"
-
-
-@functools.lru_cache(maxsize=16)
-def _url_pattern(name: str) -> tuple[str, str]:
-    """The address of view ``name`` around its one argument: ``reverse`` for every link of a
-    list was a tenth of the list's time, so it runs once per process and view."""
-    before, _marker, after = reverse(name, args=[_URL_MARKER]).partition(_URL_MARKER)
-    return before, after
-
-
-def _url(name: str, argument: object) -> str:
-    before, after = _url_pattern(name)
-    return f"{before}{escape(argument)}{after}"
-
-
-def _actor_link(name: str, slug: str, url_name: str) -> str:
-    return f'<a href="{_url(url_name, slug)}">{escape(name)}</a>'
-
 
 @functools.lru_cache(maxsize=8192)
 def _date_html(day: datetime.date) -> str:
@@ -371,16 +352,16 @@ def _target_links(targets: Iterable[dict]) -> list[str]:
     for target in sorted(targets, key=lambda target: target["id"]):
         if target["person_id"]:
             links.append(
-                _actor_link(
-                    target["person__name"], target["person__slug"], "statements:person-detail"
+                page_link(
+                    "statements:person-detail", target["person__slug"], target["person__name"]
                 )
             )
         elif target["organisation_id"]:
             links.append(
-                _actor_link(
-                    target["organisation__name"],
-                    target["organisation__slug"],
+                page_link(
                     "statements:organisation-detail",
+                    target["organisation__slug"],
+                    target["organisation__name"],
                 )
             )
     return links
@@ -388,14 +369,14 @@ def _target_links(targets: Iterable[dict]) -> list[str]:
 
 def _speaker_html(row: dict) -> str:
     if row["speaker_person_id"]:
-        speaker = _actor_link(
-            row["speaker_person__name"], row["speaker_person__slug"], "statements:person-detail"
+        speaker = page_link(
+            "statements:person-detail", row["speaker_person__slug"], row["speaker_person__name"]
         )
     elif row["speaker_organisation_id"]:
-        speaker = _actor_link(
-            row["speaker_organisation__name"],
-            row["speaker_organisation__slug"],
+        speaker = page_link(
             "statements:organisation-detail",
+            row["speaker_organisation__slug"],
+            row["speaker_organisation__name"],
         )
     else:
         speaker = f'<span class="unknown">{escape(row["speaker_text"] or "Unnamed speaker")}</span>'
@@ -418,9 +399,9 @@ def _statement_item(row: dict) -> str:
     if targets:
         foot.append(f'<span class="targets">about {", ".join(targets)}</span>')
     if row["event_id"]:
-        event_url = _url("statements:event-detail", row["event_id"])
+        event_url = page_url("statements:event-detail", row["event_id"])
         foot.append(f'<span>at <a href="{event_url}">{escape(row["event__name"])}</a></span>')
-    document_url = _url("statements:document-detail", row["document_id"])
+    document_url = page_url("statements:document-detail", row["document_id"])
     source = escape(
         row["document__publisher"]
         or document_name(row["document_id"], row["document__title"], row["document__lead"])
@@ -439,7 +420,7 @@ def _statement_item(row: dict) -> str:
         f"      </h3>\n"
         f'      <span class="cue">{escape(row["cue"])}</span>\n    </header>\n'
         f'    <blockquote class="statement-content kind-{escape(row["kind"])}"{cite}>\n'
-        f'      <p><a href="{_url("statements:statement-detail", pk)}">{content}</a></p>\n'
+        f'      <p><a href="{page_url("statements:statement-detail", pk)}">{content}</a></p>\n'
         f"    </blockquote>\n"
         f'    <footer class="statement-foot">\n      {footer}\n    </footer>\n'
         f"  </article>\n</li>"
@@ -481,15 +462,15 @@ def _quote_report_row(report: dict) -> str:
         report["document_id"], report["document__title"], report["document__lead"]
     )
     if report["speaker_person_id"]:
-        url = _url("statements:person-detail", report["speaker_person__slug"])
+        url = page_url("statements:person-detail", report["speaker_person__slug"])
         speaker = f'<a href="{url}">{escape(report["speaker_person__name"])}</a>'
     elif report["speaker_organisation_id"]:
-        url = _url("statements:organisation-detail", report["speaker_organisation__slug"])
+        url = page_url("statements:organisation-detail", report["speaker_organisation__slug"])
         speaker = f'<a href="{url}">{escape(report["speaker_organisation__name"])}</a>'
     else:
         speaker = f"<i>{escape(report['speaker_text'] or 'unknown')}</i>"
-    document_url = _url("statements:document-detail", report["document_id"])
-    statement_url = _url("statements:statement-detail", report["id"])
+    document_url = page_url("statements:document-detail", report["document_id"])
+    statement_url = page_url("statements:statement-detail", report["id"])
     content = escape(truncatechars(report["content"], 160))
     return (
         f'<tr>\n        <td data-label="Published">{when}</td>\n'
