@@ -246,3 +246,15 @@ def test_the_union_is_the_one_workers_organisation_of_the_story(nlp):
     statements = extract(text, nlp=nlp).statements
     said = [s.speaker_resolved for s in statements if s.cue == "said"]
     assert said == ["United Mine Workers of America"]
+
+
+def test_a_subordinate_clause_the_parser_broke_apart_keeps_its_own_subject(nlp):
+    # The small model reads "since" as a preposition and "cited" as a conjunct of
+    # "targeting": without the rule, Mitchell would be the speaker of "cited".
+    text = (
+        "Vera Halloran and Sarah Mitchell met voters on Sunday. Sarah Mitchell has been "
+        "targeting Gustav Amberly since Vera Halloran, at Monday's debate, cited derogatory "
+        "comments Mitchell had made about his weight."
+    )
+    statement = next(s for s in extract(text, nlp=nlp).statements if s.cue == "cited")
+    assert statement.speaker_resolved == "Vera Halloran"

@@ -130,6 +130,9 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
     if verb.tag_ == "VBN" and verb.dep_ == "advcl":
         return None  # "Asked whether ..., 75 percent said yes": the asker is not named
     if depth < 3 and verb.dep_ in INHERIT_DEPS and verb.head.i != verb.i:
+        subordinate = subordinate_subject(verb)
+        if subordinate is not None:
+            return subordinate
         head = verb.head
         # "He stressed that X must act, advocating for Y": the participle after a comma
         # belongs to the reporting clause, not to the reported one.
@@ -139,6 +142,28 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
         return subject_of(head, depth + 1)
     if verb.dep_ == "relcl":
         return verb.head
+    return None
+
+
+def subordinate_subject(verb: Token) -> Token | None:
+    """The subject of a clause the parser broke apart: in "Trump has targeted her since
+    Clinton, at the debate, cited his comments" the small model reads "since" as a
+    preposition with "Clinton" as its object and "cited" as a conjunct of "targeted". A
+    conjunct with no subject of its own, no coordinating word before it, and a subordinator
+    ("since", "because", "while") between it and its head takes that subordinator's object
+    as its subject instead of the head's."""
+    if verb.dep_ != "conj" or verb.head.i >= verb.i:
+        return None
+    head = verb.head
+    between = [child for child in head.children if head.i < child.i < verb.i]
+    if any(child.dep_ == "cc" for child in between):
+        return None
+    for child in reversed(between):
+        if child.dep_ == "prep" and child.pos_ == "SCONJ":
+            objects = [t for t in child.children if t.dep_ == "pobj"]
+            if objects and objects[0].pos_ in {"PROPN", "PRON", "NOUN"}:
+                return objects[0]
+            return None
     return None
 
 

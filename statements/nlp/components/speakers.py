@@ -22,6 +22,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from statements.nlp.components.attribution import subordinate_subject
 from statements.nlp.components.coreference import (
     SUBJECT_DEPS,
     EntityData,
@@ -216,6 +217,9 @@ def _active_subject(verb: Token) -> Token | None:
             continue
         if "nsubj" in deps or verb.dep_ != "conj" or verb.head.pos_ not in {"VERB", "AUX"}:
             return deps.get("nsubj")
+        subordinate = subordinate_subject(verb)
+        if subordinate is not None:
+            return subordinate
         verb = verb.head
     return None
 
