@@ -470,3 +470,17 @@ def test_a_persons_team_or_campaign_is_her_campaign(nlp):
     assert speakers.get("her campaign") == "Holloway campaign"
     campaigns = [e.name for e in extraction.entities if "Holloway" in e.name and e.kind != "person"]
     assert campaigns == ["Holloway campaign"]
+
+
+def test_an_unknown_given_name_before_a_tagged_given_name_is_part_of_the_name(nlp):
+    # The tagger marks only "Joseph", a common given name, as the person.
+    text = (
+        "Orelize Joseph loves the school her son attends. “We need the money,” said Joseph, "
+        "who has three children."
+    )
+    assert speakers(text, nlp)["said"] == "Orelize Joseph"
+
+
+def test_a_title_before_a_given_name_is_not_taken_for_a_missed_given_name(nlp):
+    text = "Pastor Joseph said the shelter would open on Monday."
+    assert "Pastor Joseph" not in names(text, nlp, "person")

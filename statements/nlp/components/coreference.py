@@ -46,6 +46,7 @@ from statements.nlp.lexicons import (
     organisation_name_words,
     portfolios,
     role_heads,
+    speaker_nouns,
     states,
     title_synonyms,
     word_list,
@@ -311,18 +312,34 @@ def _has_middle_initial(span: Span) -> bool:
 
 def _with_untagged_given_name(span: Span) -> Span:
     """ "Ivanka Trump" tagged as "Trump" alone: a capitalised given name just before a
-    one-word name belongs to it (a proper noun, so not "Will Trump win?")."""
+    one-word name belongs to it (a proper noun, so not "Will Trump win?"). When the tagged
+    word is itself a given name ("Amelize Joseph" tagged as "Joseph"), an unknown proper
+    noun compounded to it is the given name the tagger missed, unless it is a title or
+    role word ("Pastor Joseph")."""
     if len(span) != 1 or span.start == 0:
         return span
     before = span.doc[span.start - 1]
-    if (
-        before.pos_ == "PROPN"
-        and before.is_title
-        and before.ent_type_ == ""
-        and (before.lower_ in given_names())
+    if before.pos_ != "PROPN" or not before.is_title or before.ent_type_ != "":
+        return span
+    if before.lower_ in given_names() or (
+        before.dep_ == "compound"
+        and before.head.i == span.start
+        and span[0].lower_ in given_names()
+        and not _title_word(before)
     ):
         return span.doc[before.i : span.end]
     return span
+
+
+def _title_word(token: Token) -> bool:
+    word = token.lower_.rstrip(".")
+    return (
+        word in honorifics()
+        or word in role_heads()
+        or word in title_synonyms()
+        or word in description_nouns()
+        or word in speaker_nouns()
+    )
 
 
 def _is_portfolio(span: Span) -> bool:
