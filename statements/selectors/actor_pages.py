@@ -20,7 +20,10 @@ from statements.models import (
     OtherName,
     Person,
 )
-from statements.selectors.organisations import organisation_statements_qs
+from statements.selectors.organisations import (
+    ORGANISATION_NEWEST_WALK_FROM,
+    organisation_statements_newest_qs,
+)
 from statements.selectors.people import person_statements
 from statements.selectors.prepared import PreparedRows
 from statements.selectors.statements import (
@@ -142,7 +145,9 @@ def _person_first_page_query(person_id: int) -> QuerySet:
 
 def _organisation_first_page_query(walk: bool) -> Callable[..., QuerySet]:
     def build(own_id: int, members_id: int) -> QuerySet:
-        statements = organisation_statements_qs(own_id, members_id, walk=walk)
+        statements = organisation_statements_newest_qs(
+            own_id, members_id, walk=walk, limit=ACTOR_PAGE_SIZE
+        )
         return statement_item_rows(statements)[:ACTOR_PAGE_SIZE]
 
     return build
@@ -174,10 +179,10 @@ def actor_first_page_rows(kind: str, pk: int, *, statement_count: int) -> list[d
     """The first ``ACTOR_PAGE_SIZE`` statements of a person (``kind`` "p") or of an
     organisation and its members ("o"), newest first, as statement list rows
     (``statement_item_rows``), in one query compiled once per process; ``statement_count``
-    chooses how an organisation's are found (``organisation_statements``)."""
+    chooses how an organisation's are found (``organisation_statements_newest_qs``)."""
     if kind == "p":
         return _first_pages[("p", False)](person_id=pk)
-    walk = statement_count >= ABOUT_NEWEST_WALK_FROM
+    walk = statement_count >= ORGANISATION_NEWEST_WALK_FROM
     return _first_pages[("o", walk)](own_id=pk, members_id=pk)
 
 
