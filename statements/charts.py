@@ -63,29 +63,39 @@ class TalkRow:
 
 class TalkRows(list):
     """Talk rows, most statements first; ``total`` adds up the statements of every actor
-    on that side, listed or not (who talks about an actor only: 0 for whom it talks about)."""
+    on that side, listed or not, up to the cap asked for (who talks about an actor only: 0
+    for whom it talks about)."""
 
     total: int = 0
 
 
 def _link_rows(
-    subject: Subject, *, fixed: str, ranked: str, limit: int, total: bool = False
+    subject: Subject, *, fixed: str, ranked: str, limit: int, total_upto: int = 0
 ) -> TalkRows:
     """The ``limit`` actors on the ``ranked`` side ("target" or "source") of the links
-    whose ``fixed`` side is ``subject``, most statements first, with their names and the
-    sum over every actor on that side when ``total`` is asked for, in one query.
+    whose ``fixed`` side is ``subject``, most statements first, with their names and, when
+    ``total_upto`` is given, the sum over the first ``total_upto`` link rows of that side,
+    in one query.
 
     A link row is already one per pair, so the top ones are read in ``n`` order from an
     index and the walk stops after ``limit`` (grouping the 10k-34k links of the most quoted
-    person was most of their page's database time); only the total reads them all, from
-    the same index. Links with events and members' summaries are not actors on a side.
+    person was most of their page's database time). The total reads the same index and
+    stops after ``total_upto`` rows: each row counts one statement or more, so the sum
+    reaches ``total_upto`` exactly when the total over every row does, and below that it
+    is the total (summing all 20k links of the most quoted person at 1M statements, to
+    learn only whether they reach 2,000, was the page's largest aggregate). Links with
+    events and members' summaries are not actors on a side.
     """
     table = connection.ops.quote_name(SummaryLink._meta.db_table)
     quote = connection.ops.quote_name
     people, organisations = quote(Person._meta.db_table), quote(Organisation._meta.db_table)
     where = f"{fixed}_kind = %s AND {fixed}_id = %s AND {ranked}_kind NOT IN (%s, %s)"
     skipped = [*subject, SummarySubject.EVENT, SummarySubject.MEMBERS]
-    everyone = f"(SELECT SUM(n) FROM {table} WHERE {where})" if total else "NULL"
+    everyone = (
+        f"(SELECT SUM(n) FROM (SELECT n FROM {table} WHERE {where} LIMIT %s) first_rows)"
+        if total_upto
+        else "NULL"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT top.kind, top.n, {everyone}, "
@@ -94,7 +104,7 @@ def _link_rows(
             f"WHERE {where} ORDER BY n DESC, {ranked}_kind, {ranked}_id LIMIT %s) top "
             f"LEFT JOIN {people} p ON top.kind = 'p' AND p.id = top.id "
             f"LEFT JOIN {organisations} o ON top.kind = 'o' AND o.id = top.id",
-            [*(skipped if total else ()), *skipped, limit],
+            [*((*skipped, total_upto) if total_upto else ()), *skipped, limit],
         )
         rows = cursor.fetchall()
     out = TalkRows()
@@ -115,10 +125,12 @@ def summary_talk_targets(subject: Subject, *, limit: int = 8) -> TalkRows:
     return _link_rows(subject, fixed="source", ranked="target", limit=limit)
 
 
-def summary_talk_speakers(subject: Subject, *, limit: int = 8) -> TalkRows:
+def summary_talk_speakers(subject: Subject, *, limit: int = 8, total_upto: int) -> TalkRows:
     """Who makes statements about ``subject``, most often first (summary links); ``total``:
-    the public statements about ``subject`` whose speaker is known."""
-    return _link_rows(subject, fixed="target", ranked="source", limit=limit, total=True)
+    the public statements about ``subject`` whose speaker is known, exact below
+    ``total_upto`` and at least ``total_upto`` from there (enough to choose how the
+    statements about it are found)."""
+    return _link_rows(subject, fixed="target", ranked="source", limit=limit, total_upto=total_upto)
 
 
 def talk_graph(

@@ -8,8 +8,8 @@ import datetime
 
 import pytest
 
-from statements import selectors
-from statements.models import Membership
+from statements import charts, selectors
+from statements.models import Membership, StatementTarget
 from statements.selectors.organisations import ORGANISATION_NEWEST_WALK_FROM
 from statements.selectors.summaries import TIMELINE_DAYS
 from statements.services.summaries import summaries_rebuild
@@ -87,3 +87,22 @@ def test_summary_of_a_subject_without_statements():
     summary = selectors.statement_summary(("p", PersonFactory().pk))
     assert (summary.first_date, summary.last_date, summary.statement_count) == (None, None, 0)
     assert summary.timeline_rows == []
+
+
+def test_statements_about_an_actor_are_counted_up_to_the_cap():
+    person = PersonFactory()
+    critics = [PersonFactory() for _ in range(3)]
+    for critic, times in zip(critics, (3, 1, 1), strict=True):
+        for _ in range(times):
+            statement = StatementFactory(speaker_person=critic)
+            StatementTarget.objects.create(statement=statement, person=person)
+    summaries_rebuild()
+
+    def total(cap: int) -> int:
+        return charts.summary_talk_speakers(("p", person.pk), total_upto=cap).total
+
+    # Below the cap the count is exact; from the cap on it says "at least the cap".
+    assert total(100) == 5
+    assert total(5) == 5
+    assert total(2) >= 2
+    assert total(1) >= 1
