@@ -118,24 +118,26 @@ def timeline_svg(buckets: Sequence[TimelineBucket], *, title: str) -> SafeString
             top + plot_h,
         ),
     ]
-    # Bars are formatted directly from values escaped once (the type names; a period's
-    # label is an ISO date timeline_buckets wrote): ``format_html`` per rectangle was most
-    # of a person page's time for a speaker quoted over eleven years.
-    types = [(t, escape(t)) for t in TYPE_ORDER]
+    # Bars are formatted directly from values escaped once (the type names, as plain
+    # strings; a period's label is an ISO date timeline_buckets wrote), with the numbers
+    # formatted inline (as ``_n`` does): ``format_html`` per rectangle was most of a
+    # person page's time for a speaker quoted over eleven years, and a dense timeline has
+    # some 1,400 rectangles.
+    types = [(t, str(escape(t))) for t in TYPE_ORDER]
     width_text = _n(bar_w)
     for index, bucket in enumerate(buckets):
         x = left + index * slot + (slot - bar_w) / 2
         y = top + plot_h
-        label, x_text = bucket.label, _n(x)
+        label, x_text, counts = bucket.label, _n(x), bucket.counts
         for statement_type, type_html in types:
-            n = bucket.counts.get(statement_type, 0)
+            n = counts.get(statement_type, 0)
             if not n:
                 continue
             h = plot_h * n / peak
             y -= h
             parts.append(
-                f'<rect class="t-{type_html}" x="{x_text}" y="{_n(y)}" width="{width_text}" '
-                f'height="{_n(h)}"><title>{label}: {int(n)} {type_html}</title></rect>'
+                f'<rect class="t-{type_html}" x="{x_text}" y="{y:.1f}" width="{width_text}" '
+                f'height="{h:.1f}"><title>{label}: {int(n)} {type_html}</title></rect>'
             )
         if index % label_every == 0:
             parts.append(
