@@ -256,6 +256,12 @@ def _method_lines(args: argparse.Namespace, runs: list[ScaleRun]) -> list[str]:
         "for speaker filters and person pages (so frequent speakers come up more often, as "
         "on a real site), 50 random 30-day windows for the date filter. Latency percentiles "
         "come from wrk."
+        + (
+            f" Every endpoint was loaded in {args.rounds} rounds, each on a freshly started "
+            "server, in the same order; the tables give each endpoint's fastest round."
+            if getattr(args, "rounds", 1) > 1
+            else ""
+        )
     )
     add(
         "- Baseline (the floor of the stack): `bench/views.py`, plain Django views returning "

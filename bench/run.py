@@ -65,6 +65,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=int, default=10, help="Seconds of wrk per endpoint.")
     parser.add_argument("--warmup", type=int, default=2, help="Warm-up seconds per endpoint.")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="Load every endpoint this many times, each round on a fresh server; the "
+        "fastest round of each endpoint is reported (steadier ratios on a busy machine).",
+    )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections.")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers.")
