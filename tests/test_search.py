@@ -66,6 +66,7 @@ def _found(corpus: dict[str, Statement], text: str) -> set[str]:
         ('development -"road network"', {"road"}),
         ("-Turkey", {"network", "sovereignty", "tariffs"}),  # said by or about Turkey: out
         ("Tawfiq", {"sovereignty"}),  # who said it
+        ("-Tawfiq", set(TEXTS) - {"sovereignty"}),  # kept: no person said "withdrawal"
         ("government Turkey", {"withdrawal"}),
         ("the official", set(TEXTS)),  # the speaker as written; "the" is ignored
         ("tariffs", set()),  # a document title does not make its statements match
