@@ -7,7 +7,9 @@ from the selectors, which decide what is read.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.db import connection
 from django.db.models import (
@@ -256,18 +258,13 @@ def _actor_facets(
 def _facet_counts(rows: list[tuple]) -> tuple[dict, dict, dict, dict]:
     """Counts by type, year, speaker (person id) and organisation (id) of the sample; a
     statement also counts for every organisation its speaker is a member of."""
-    type_counts: dict[str, int] = {}
-    year_counts: dict[int, int] = {}
-    speaker_counts: dict[int, int] = {}
-    org_counts: dict[int, int] = {}
-    for kind, date, person_id, organisation_id in rows:
-        type_counts[kind] = type_counts.get(kind, 0) + 1
-        if date is not None:
-            year_counts[date.year] = year_counts.get(date.year, 0) + 1
-        if person_id is not None:
-            speaker_counts[person_id] = speaker_counts.get(person_id, 0) + 1
-        if organisation_id is not None:
-            org_counts[organisation_id] = org_counts.get(organisation_id, 0) + 1
+    # Counted column by column by Counter's C loop: a thousand rows, no Python call each.
+    columns = zip(*rows, strict=True) if rows else ((), (), (), ())
+    kinds, dates, person_ids, organisation_ids = columns
+    type_counts = dict(Counter(kinds))
+    year_counts = dict(Counter(map(attrgetter("year"), filter(None, dates))))
+    speaker_counts = dict(Counter(filter(None, person_ids)))
+    org_counts = dict(Counter(filter(None, organisation_ids)))
     if speaker_counts:
         member_of: dict[int, set[int]] = {}
         memberships = Membership.objects.filter(organisation__isnull=False).filter(
