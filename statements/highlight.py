@@ -5,18 +5,19 @@ and may overlap in any way (a mention inside a quote, a quote crossing a mention
 statements sharing words). HTML elements must nest, so the renderer keeps a stack of
 open elements and, when an outer element has to close while inner ones are still open,
 closes the inner ones and reopens them as continuation pieces. Every piece of text goes
-through ``escape``; every tag is built with ``format_html``. Only the first piece of a
+through ``html.escape``, and so does every attribute value that is not already safe
+markup (``_attributes``, what Django's ``flatatt`` writes, without its per-call template
+machinery: a document page opens a few hundred tags). Only the first piece of a
 span carries its ``id``, ``tabindex`` and screen-reader prefix, so anchors stay unique.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.forms.utils import flatatt
-from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
@@ -59,13 +60,34 @@ class RenderState:
     started: set[int] = field(default_factory=set)
 
 
-def _open_tag(span: Span, state: RenderState) -> SafeString:
+def _escaped(value: object) -> str:
+    """``conditional_escape``: safe markup as it is, anything else escaped."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def _attributes(attrs: dict[str, object]) -> str:
+    """What ``django.forms.utils.flatatt`` writes: ``key="value"`` pairs in key order, then
+    the names of true boolean attributes; false ones and ``None`` are left out."""
+    pairs = sorted(
+        (key, value)
+        for key, value in attrs.items()
+        if value is not None and not isinstance(value, bool)
+    )
+    flags = sorted(key for key, value in attrs.items() if value is True)
+    return "".join(f' {_escaped(key)}="{_escaped(value)}"' for key, value in pairs) + "".join(
+        f" {_escaped(key)}" for key in flags
+    )
+
+
+def _open_tag(span: Span, state: RenderState) -> str:
     first = id(span) not in state.started
     state.started.add(id(span))
     attrs = span.attrs if first else span.continuation_attrs
-    tag = format_html("<{}{}>", span.tag, flatatt(attrs))
+    tag = f"<{_escaped(span.tag)}{_attributes(attrs)}>"
     if first and span.prefix:
-        tag += format_html('<span class="vh">{}</span>', span.prefix)
+        tag += f'<span class="vh">{_escaped(span.prefix)}</span>'
     return tag
 
 
@@ -105,13 +127,13 @@ def spans_render(
     pos = base
     for bound in sorted(bounds):
         if bound > pos:
-            out.append(escape(text[pos - base : bound - base]))
+            out.append(html.escape(text[pos - base : bound - base]))
             pos = bound
         if any(min(s.end, limit) == bound for s in stack):
             reopen: list[Span] = []
             while any(min(s.end, limit) == bound for s in stack):
                 span = stack.pop()
-                out.append(format_html("</{}>", span.tag))
+                out.append(f"</{_escaped(span.tag)}>")
                 if min(span.end, limit) != bound:
                     reopen.append(span)
                 elif span.after and span.end <= limit:
@@ -131,7 +153,7 @@ def spans_render(
             out.append(_open_tag(span, state))
             stack.append(span)
     while stack:
-        out.append(format_html("</{}>", stack.pop().tag))
+        out.append(f"</{_escaped(stack.pop().tag)}>")
     out.extend(pending_after)
     return mark_safe("".join(str(piece) for piece in out))  # every piece escaped above
 
@@ -153,10 +175,10 @@ def document_render(text: str, spans: Sequence[Span]) -> SafeString:
     """The whole text as ``<p>`` paragraphs with ``spans`` drawn across them."""
     state = RenderState()
     parts = [
-        format_html("<p>{}</p>", spans_render(text[s:e], spans, base=s, state=state))
+        f"<p>{spans_render(text[s:e], spans, base=s, state=state)}</p>"
         for s, e in paragraphs_split(text)
     ]
-    return mark_safe("".join(parts))  # built with format_html
+    return mark_safe("".join(parts))  # spans_render escapes every piece
 
 
 def statement_fragments(statement) -> list[tuple[int, int]]:

@@ -558,7 +558,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "document": document,
             "statements": statements,
             "mentions": selectors.document_mentions(document),
-            "events": list(document.events.all()),
+            "events": selectors.document_events(document),
             "type_rows": _type_rows(type_counts),
             "legend": legend_html(
                 [(v, f"{label} ({n})") for v, label, n in _type_rows(type_counts)]

@@ -15,6 +15,7 @@ from statements.selectors.actor_pages import (
     person_page_row,
 )
 from statements.selectors.documents import (
+    document_events,
     document_get,
     document_list_api,
     document_list_qs,
@@ -106,6 +107,7 @@ __all__ = [
     "actor_about_rows",
     "actor_first_page_rows",
     "cached_summary",
+    "document_events",
     "document_get",
     "document_list_api",
     "document_list_qs",

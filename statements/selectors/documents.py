@@ -10,9 +10,13 @@ from django.db.models import (
 from statements.highlight import paragraph_around
 from statements.models import (
     Document,
+    Event,
     Mention,
+    Organisation,
+    Person,
     Statement,
 )
+from statements.selectors.prepared import PreparedRows
 
 
 def document_list_api(*, with_text: bool = False) -> QuerySet[Document]:
@@ -29,9 +33,31 @@ def document_list_qs() -> QuerySet[Document]:
     )
 
 
+# What a document's page shows of it.
+_DOCUMENT_PAGE_COLUMNS = (
+    "id",
+    "title",
+    "lead",
+    "url",
+    "publisher",
+    "published_at",
+    "word_count",
+    "text",
+)
+_document_page = PreparedRows(
+    lambda pk: Document.objects.filter(pk=pk).values(*_DOCUMENT_PAGE_COLUMNS), pk=int
+)
+
+
 def document_get(pk: int) -> Document | None:
-    """Document ``pk`` with its text, for its page."""
-    return Document.objects.defer("metadata").filter(pk=pk).first()
+    """Document ``pk`` with what its page shows (``_DOCUMENT_PAGE_COLUMNS``; the query is
+    compiled once per process, as the page's other reads are)."""
+    rows = _document_page(pk=pk)
+    return Document(**rows[0]) if rows else None
+
+
+def _actor(model: type[Person] | type[Organisation], pk: int | None, name: str, slug: str):
+    return None if pk is None else model(id=pk, name=name, slug=slug)
 
 
 # What a highlighted text links: each mention's actor, by name and address.
@@ -54,12 +80,43 @@ def document_mentions(
     """Mentions of the document, or of the part of it between ``start`` and ``end``, with
     only what their links show (a whole person or organisation row per mention was most of
     the query's cost in Python)."""
+    if start == 0 and end is None:
+        return [_mention(row) for row in _document_mentions(document_id=document.pk)]
     mentions = document.mentions.filter(start__gte=start)
     if end is not None:
         mentions = mentions.filter(end__lte=end)
     return list(
         mentions.select_related("person", "organisation").only(*_MENTION_COLUMNS).order_by("start")
     )
+
+
+_document_mentions = PreparedRows(
+    lambda document_id: (
+        Mention.objects.filter(document_id=document_id)
+        .order_by("start")
+        .values("id", *_MENTION_COLUMNS)
+    ),
+    document_id=int,
+)
+
+
+def _mention(row: dict) -> Mention:
+    mention = Mention(
+        id=row["id"],
+        start=row["start"],
+        end=row["end"],
+        document_id=row["document_id"],
+        person_id=row["person_id"],
+        organisation_id=row["organisation_id"],
+    )
+    mention.person = _actor(Person, row["person_id"], row["person__name"], row["person__slug"])
+    mention.organisation = _actor(
+        Organisation,
+        row["organisation_id"],
+        row["organisation__name"],
+        row["organisation__slug"],
+    )
+    return mention
 
 
 # What a document page draws of each statement: its highlighted words and its index entry.
@@ -83,13 +140,54 @@ _DOCUMENT_STATEMENT_COLUMNS = (
 def document_statements(document: Document) -> list[Statement]:
     """The public statements of ``document`` in text order, with what its page draws
     (their speakers' names; no targets or events, which the page does not show)."""
-    return list(
+    return [_statement(row) for row in _document_statements(document_id=document.pk)]
+
+
+_document_statements = PreparedRows(
+    lambda document_id: (
         Statement.objects.public()
-        .filter(document=document)
-        .select_related("speaker_person", "speaker_organisation")
-        .only(*_DOCUMENT_STATEMENT_COLUMNS)
+        .filter(document_id=document_id)
         .order_by("content_start")
+        .values("id", *_DOCUMENT_STATEMENT_COLUMNS)
+    ),
+    document_id=int,
+)
+
+
+def _statement(row: dict) -> Statement:
+    statement = Statement(
+        **{
+            column: row[column]
+            for column in ("id", *_DOCUMENT_STATEMENT_COLUMNS)
+            if "__" not in column
+        }
     )
+    statement.speaker_person = _actor(
+        Person,
+        row["speaker_person_id"],
+        row["speaker_person__name"],
+        row["speaker_person__slug"],
+    )
+    statement.speaker_organisation = _actor(
+        Organisation,
+        row["speaker_organisation_id"],
+        row["speaker_organisation__name"],
+        row["speaker_organisation__slug"],
+    )
+    return statement
+
+
+def document_events(document: Document) -> list[Event]:
+    """The events read from ``document``, in the order the page lists them."""
+    return [Event(**row) for row in _document_events(document_id=document.pk)]
+
+
+_document_events = PreparedRows(
+    lambda document_id: Event.objects.filter(document_id=document_id).values(
+        "id", "name", "document_id", "start", "end"
+    ),
+    document_id=int,
+)
 
 
 def paragraph_bounds(statement: Statement) -> tuple[int, int]:
