@@ -48,7 +48,21 @@ def test_words_that_describe_things_do_not_make_a_type():
 
 def test_question_asked_is_a_statement_not_an_appeal():
     assert classify("appeal", "whether the deal was legal")[0] == "statement"
+    assert classify("appeal", "Will the minister finally resign?”")[0] == "statement"
     assert classify("appeal", "voters to support the measure")[0] == "appeal"
+
+
+def test_a_consequence_promised_is_a_threat():
+    content = "If they cross that line, they will pay a very heavy price"
+    assert classify("statement", content)[0] == "threat"
+    assert classify("statement", "we will strike back if they attack")[0] == "threat"
+    # describing a retaliation, or a rule's sanction, threatens nobody
+    assert classify("statement", "the attack was in retaliation for air strikes")[0] == (
+        "statement"
+    )
+    assert classify("statement", "schools must meet the standard or face consequences")[0] == (
+        "appeal"
+    )
 
 
 def test_claim_is_a_statement(nlp):
