@@ -10,10 +10,11 @@ speech or writing attribution gives up to two examples: the statement the engine
 (its content overlapping the labelled content, token Jaccard >= 0.5, as the scorer matches),
 which is what the classifier sees at run time, and the labelled span itself read with the
 cue lexicon. Five-fold cross-validation over documents (fixed seed) measures the classifier
-against the rules on the engine's statements for each probability below which the rules'
-type stands; the model is then trained on every example, and the threshold is the
-cross-validated best at which the seed article (``--keep``, an acceptance test: every type
-right) keeps every type. With a dev file, the whole
+against the rules on the engine's statements for each pair of probabilities below which the
+rules' type stands (where the rules leave a plain statement, and where they gave a type);
+the model is then trained on every example, and the thresholds are the cross-validated best
+pair at which the seed article (``--keep``, an acceptance test: every type right) keeps
+every type. With a dev file, the whole
 engine is run on it and scored (``score.py --cue-class speech,writing``); the dev labels are
 never trained on. Writes ``types.crfsuite`` and ``types.PROVENANCE.json``.
 """
@@ -51,7 +52,7 @@ from statements.nlp.lexicons import cue_lexicon, statement_types
 from statements.nlp.predict import extraction_to_prediction, metadata_from_record, read_records
 from statements.nlp.train import docs_save
 
-MODEL_VERSION = "types-maxent/1"
+MODEL_VERSION = "types-maxent/2"
 LABELS = Path(__file__).resolve().parent / "learned" / "labels" / "polnear-train-types.jsonl"
 LABEL_KEYS = ("id", "content_start", "content_end", "cue_start", "cue_class", "type")
 STORED_CLASSES = frozenset({"speech", "writing"})
@@ -65,6 +66,9 @@ DEFAULT_SETTINGS = {
     "min_count_pairs": 20,
 }
 THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
+# Probabilities above which the model may change a type the rules gave (an explicit cue, a
+# content rule); 1.0: never.
+OVERRIDE_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 FOLDS = 5
 WORD = re.compile(r"\w+")
 
@@ -213,10 +217,14 @@ def train_model(examples: list[Example], path: Path, settings: dict, seed: int) 
     trainer.train(str(path))
 
 
+def threshold_key(threshold: float, override: float) -> str:
+    return f"{threshold}/{override}"
+
+
 def cross_validate(examples: list[Example], settings: dict, seed: int) -> dict:
     """Accuracy on the engine's statements of held-out documents: the rules, and the
-    classifier (where the rules leave a plain statement, as the type stage uses it) with each
-    fallback threshold."""
+    classifier as the type stage uses it, for each pair of fallback thresholds (where the
+    rules leave a plain statement / where they gave a type), keyed "plain/override"."""
     documents = sorted({example.document for example in examples})
     random.Random(seed).shuffle(documents)
     fold_of = {document: index % FOLDS for index, document in enumerate(documents)}
@@ -235,21 +243,25 @@ def cross_validate(examples: list[Example], settings: dict, seed: int) -> dict:
                 guess = classifier.guess(example.features)
                 correct["rules"] += example.rule_type == example.label
                 for threshold in THRESHOLDS:
-                    sure = example.typable and guess.probability >= threshold
-                    chosen = guess.statement_type if sure else example.rule_type
-                    correct[str(threshold)] += chosen == example.label
+                    for override in OVERRIDE_THRESHOLDS:
+                        needed = threshold if example.typable else override
+                        sure = guess.probability >= needed and needed < 1.0
+                        chosen = guess.statement_type if sure else example.rule_type
+                        correct[threshold_key(threshold, override)] += chosen == example.label
             total += len(held)
     return {name: round(count / total, 4) for name, count in correct.items()} | {"n": total}
 
 
-def type_accuracy(nlp: Language, gold: Path, model_dir: Path, threshold: float) -> dict:
+def type_accuracy(
+    nlp: Language, gold: Path, model_dir: Path, thresholds: tuple[float, float]
+) -> dict:
     """The whole engine on ``gold`` with the classifier of ``model_dir``, scored for what the
     knowledge base stores (speech and writing): type accuracy over matched statements."""
     from statements.nlp.pipeline import doc_to_extraction
 
     typer = nlp.get_pipe("kb_types")
     shipped = typer.classifier
-    typer.classifier = TypeClassifier(model_dir / TYPE_MODEL, threshold)
+    typer.classifier = TypeClassifier(model_dir / TYPE_MODEL, *thresholds)
     records = list(read_records(gold))
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -268,24 +280,32 @@ def type_accuracy(nlp: Language, gold: Path, model_dir: Path, threshold: float) 
     if result.returncode != 0:
         raise RuntimeError(f"{gold}: score.py failed: {result.stderr.strip()}")
     figures = json.loads(result.stdout)["attributes"]["type"]
-    return {"file": gold.name, "cue_class": "speech,writing", "threshold": threshold, **figures}
+    threshold, override = thresholds
+    return {
+        "file": gold.name,
+        "cue_class": "speech,writing",
+        "threshold": threshold,
+        "override_threshold": override,
+        **figures,
+    }
 
 
-def choose_threshold(
+def choose_thresholds(
     nlp: Language, validation: dict, keep: Path | None, model_dir: Path
-) -> tuple[float, dict | None]:
-    """The cross-validated best threshold; with ``keep`` (the seed article, an acceptance
-    test), the best among those at which every type of that file stays right, else 1.0 (the
-    classifier never overrides the rules)."""
-    ranked = sorted(THRESHOLDS, key=lambda value: (-validation[str(value)], value))
+) -> tuple[tuple[float, float], dict | None]:
+    """The cross-validated best pair of thresholds; with ``keep`` (the seed article, an
+    acceptance test), the best among those at which every type of that file stays right,
+    else (1.0, 1.0): the classifier never changes the rules' type."""
+    pairs = [(t, o) for t in THRESHOLDS for o in OVERRIDE_THRESHOLDS]
+    ranked = sorted(pairs, key=lambda pair: (-validation[threshold_key(*pair)], pair[1], pair[0]))
     if keep is None:
         return ranked[0], None
     kept = None
-    for threshold in ranked:
-        kept = type_accuracy(nlp, keep, model_dir, threshold)
+    for pair in ranked:
+        kept = type_accuracy(nlp, keep, model_dir, pair)
         if kept["correct"] == kept["matched"]:
-            return threshold, kept
-    return 1.0, kept
+            return pair, kept
+    return (1.0, 1.0), kept
 
 
 def sha256(path: Path) -> str:
@@ -377,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = dict(DEFAULT_SETTINGS)
     validation = cross_validate(examples, settings, args.seed)
     train_model(examples, args.out / TYPE_MODEL, settings, args.seed)
-    threshold, kept = choose_threshold(nlp, validation, args.keep, args.out)
+    (threshold, override), kept = choose_thresholds(nlp, validation, args.keep, args.out)
     info = {
         "version": MODEL_VERSION,
         "data": {
@@ -395,16 +415,19 @@ def main(argv: list[str] | None = None) -> int:
         "spacy_model": args.model,
         "cross_validation": validation,
         "threshold": threshold,
+        "override_threshold": override,
     }
     if kept is not None:
         info["kept"] = kept
     if args.dev is not None:
-        info["dev"] = type_accuracy(nlp, args.dev, args.out, threshold)
+        info["dev"] = type_accuracy(nlp, args.dev, args.out, (threshold, override))
     info["seconds"] = round(time.monotonic() - started)
     info["files"] = {TYPE_MODEL: sha256(args.out / TYPE_MODEL)}
     info["bytes"] = {TYPE_MODEL: (args.out / TYPE_MODEL).stat().st_size}
     (args.out / TYPE_PROVENANCE).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
-    summary = {key: info.get(key) for key in ("cross_validation", "threshold", "kept")}
+    summary = {key: info.get(key) for key in ("threshold", "override_threshold", "kept")}
+    summary["rules"] = validation["rules"]
+    summary["chosen"] = validation[threshold_key(threshold, override)]
     print(json.dumps(summary), file=sys.stderr)
     print(json.dumps(info.get("dev", {})), file=sys.stderr)
     return 0

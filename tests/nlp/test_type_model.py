@@ -17,6 +17,7 @@ from statements.nlp.learned.types import (
     MODEL_DIR,
     TYPE_MODEL,
     TYPE_PROVENANCE,
+    TypeClassifier,
     load_type_classifier,
     read_type_provenance,
 )
@@ -38,6 +39,7 @@ def test_type_model_is_small_and_says_where_it_comes_from():
     assert provenance["data"]["labels"] == LABELS.name
     assert provenance["command"].startswith("python -m statements.nlp.train_types")
     assert 0.0 <= provenance["threshold"] < 1.0
+    assert provenance["threshold"] <= provenance["override_threshold"] <= 1.0
 
 
 def test_committed_labels_hold_offsets_and_labels_only():
@@ -75,6 +77,35 @@ def _type_of(nlp, text: str, cue: str) -> str:
     ],
 )
 def test_the_classifier_reads_cue_and_content(nlp, text, cue, statement_type):
+    assert _type_of(nlp, text, cue) == statement_type
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "statement_type"),
+    [
+        # direct quotations: the act is in the quoted words
+        (
+            '"If they cross that line, they will pay a very heavy price," the general said.',
+            "said",
+            "threat",
+        ),
+        (
+            '"This agreement is a disgrace and a betrayal of every worker here," the senator said.',
+            "said",
+            "criticism",
+        ),
+        ('"I will not sign this bill," the governor said.', "said", "rejection"),
+        ('"We welcome this ruling and thank the court," the union said.', "said", "support"),
+        ('"The bridge will reopen in May," the mayor said.', "said", "statement"),
+        # a question asked is said, not appealed for
+        ('"Will the minister finally resign?" the reporter asked.', "asked", "statement"),
+        ("The reporter asked whether the contract was legal.", "asked", "statement"),
+        # a negated cue: what was said is no longer the act the cue names
+        ("The minister did not condemn the strikes.", "condemn", "statement"),
+        ("The senator denied that he had met the ambassador.", "denied", "denial"),
+    ],
+)
+def test_types_of_direct_quotes_questions_and_negation(nlp, text, cue, statement_type):
     assert _type_of(nlp, text, cue) == statement_type
 
 
@@ -162,3 +193,17 @@ def test_training_runs_end_to_end_on_a_tiny_corpus(tmp_path: Path, nlp):
     # no content rule knows "shoddy" or "sloppy"
     assert StatementTyper(None)(doc)._.kb_statements[0]["statement_type"] == "statement"
     assert [s["statement_type"] for s in typer(doc)._.kb_statements] == ["criticism"]
+
+
+def test_an_explicit_cue_is_overridden_only_above_the_override_threshold(tmp_path: Path, nlp):
+    corpus, labels = _tiny_corpus(tmp_path)
+    model_dir = tmp_path / "model"
+    arguments = ["--train", str(corpus), "--labels", str(labels), "--out", str(model_dir)]
+    assert train_main([*arguments, "--no-dev"]) == 0
+    doc = _untyped_doc(nlp, "Dr Moss praised the old bridge as shoddy and sloppy.")
+    model = model_dir / TYPE_MODEL
+    never = StatementTyper(TypeClassifier(model, threshold=0.0, override_threshold=1.0))
+    always = StatementTyper(TypeClassifier(model, threshold=0.0, override_threshold=0.0))
+    # "praised" is support in the cue lexicon; the tiny model reads "shoddy and sloppy"
+    assert [s["statement_type"] for s in never(doc)._.kb_statements] == ["support"]
+    assert [s["statement_type"] for s in always(doc)._.kb_statements] == ["criticism"]

@@ -2,10 +2,12 @@
 
 The cue's lexicon entry gives the rules' type ("condemned" -> criticism); content rules from
 ``lexicon/statement_types.json`` refine it ("must" in a plain statement -> appeal; a demand
-about a withdrawal -> CAMEO 1056). A classifier trained on hand-typed attributions
+about a withdrawal -> CAMEO 1056). A classifier trained on typed attributions
 (``learned/types.py``, ``models/types.crfsuite``) then reads cue and content together and
 replaces the rules' type where it is sure enough ("said the deal was a disaster" is
-criticism); without its model file the rules' type stands. Targets are the organisations,
+criticism): above one threshold where the rules leave a plain statement, above a higher one
+where an explicit cue or a content rule gave a type; without its model file the rules'
+type stands. Targets are the organisations,
 states and people named in the content other than the speaker.
 """
 
@@ -86,12 +88,16 @@ class StatementTyper:
         self.classifier = classifier
 
     def statement_type(self, doc: Doc, statement: dict, content: str) -> str:
-        """The rules' type, or where they leave it plain the classifier's when it is sure."""
+        """The rules' type, or the classifier's where it is sure enough: where the rules
+        leave a plain statement at its plain threshold, elsewhere at its (higher) override
+        threshold."""
         negated = statement.get("negated", False)
         by_rules = rule_type(statement["statement_type"], content, negated=negated)
-        if self.classifier is None or not open_to_classifier(statement, by_rules):
+        typable = open_to_classifier(statement, by_rules)
+        if self.classifier is None or not self.classifier.reads(typable):
             return by_rules
-        return self.classifier.choose(statement_features(doc, statement, by_rules), by_rules)
+        features = statement_features(doc, statement, by_rules)
+        return self.classifier.choose(features, by_rules, typable)
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = doc._.kb_mentions or []
