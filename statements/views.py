@@ -154,7 +154,7 @@ def _summary_context(centre: GraphNode, subject: selectors.Subject, own: selecto
     targets = charts.summary_talk_targets(subject)
     # How many statements are about the actor only decides how the newest of them are
     # found, so they are counted up to where the choice changes.
-    speakers = charts.summary_talk_speakers(own, total_upto=selectors.ABOUT_NEWEST_WALK_FROM)
+    speakers = charts.summary_talk_speakers(own, total_upto=selectors.STATEMENTS_ABOUT_WALK_FROM)
     return {
         "statement_count": summary.statement_count,
         "type_rows": _type_rows(summary.type_counts),

@@ -27,7 +27,7 @@ from statements.selectors.organisations import (
 from statements.selectors.people import person_statements
 from statements.selectors.prepared import PreparedRows
 from statements.selectors.statements import (
-    ABOUT_NEWEST_WALK_FROM,
+    STATEMENTS_ABOUT_WALK_FROM,
     _JSONGroupArray,
     statement_item_rows,
     statements_about_qs,
@@ -190,5 +190,5 @@ def actor_about_rows(kind: str, pk: int, *, about_count: int) -> list[dict]:
     """The newest ``ABOUT_SHOWN`` public statements about a person or an organisation, as
     statement list rows, in one query compiled once per process (``about_count``: see
     ``statements_about``)."""
-    walk = about_count >= ABOUT_NEWEST_WALK_FROM
+    walk = about_count >= STATEMENTS_ABOUT_WALK_FROM
     return _about[(kind, walk)](actor_id=pk)

@@ -12,6 +12,7 @@ from django.db.models import Q
 from statements.models import Membership, StatementTarget
 from statements.selectors import (
     ABOUT_NEWEST_WALK_FROM,
+    STATEMENTS_ABOUT_WALK_FROM,
     organisation_statements,
     statements_about,
 )
@@ -20,6 +21,7 @@ from tests.factories import OrganisationFactory, PersonFactory, StatementFactory
 pytestmark = pytest.mark.django_db
 
 FEW, MANY = 0, ABOUT_NEWEST_WALK_FROM
+MANY_ABOUT = STATEMENTS_ABOUT_WALK_FROM
 
 
 def _about(target, dates, *, status="auto"):
@@ -31,7 +33,7 @@ def _about(target, dates, *, status="auto"):
     return statements
 
 
-@pytest.mark.parametrize("about_count", [FEW, MANY])
+@pytest.mark.parametrize("about_count", [FEW, MANY_ABOUT])
 def test_newest_dated_first_then_undated_newest_id_first(about_count):
     person = PersonFactory()
     day = datetime.date(2024, 3, 1)
@@ -50,7 +52,7 @@ def test_newest_dated_first_then_undated_newest_id_first(about_count):
     )
 
 
-@pytest.mark.parametrize("about_count", [FEW, MANY])
+@pytest.mark.parametrize("about_count", [FEW, MANY_ABOUT])
 def test_organisation_statements_about_it(client, about_count):
     organisation = OrganisationFactory()
     statements = _about(organisation, [datetime.date(2023, 1, d) for d in range(1, 13)])
