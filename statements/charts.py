@@ -9,17 +9,15 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Count,
     F,
     QuerySet,
     Value,
 )
-from django.db.models.expressions import Expression
 
 from statements.links import page_url
 from statements.models import (
@@ -31,6 +29,7 @@ from statements.models import (
     SummaryLink,
     SummarySubject,
 )
+from statements.search import IdsIn
 from statements.selectors.summaries import Subject
 from statements.svg import GraphEdge, GraphNode
 
@@ -168,36 +167,8 @@ class Facet:
 FACET_SAMPLE = 1000
 
 
-class _IdsIn(Expression):
-    """``column`` is one of ``ids``: on PostgreSQL one array parameter (``= ANY(%s)``), not
-    one placeholder per id; a sample's speakers are a thousand ids at 1M statements, and
-    Django prepared and psycopg split a thousand placeholders on every search."""
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, column: F, ids: list[int]) -> None:
-        super().__init__(output_field=BooleanField())
-        self.column, self.ids = column, ids
-
-    def get_source_expressions(self) -> list:
-        return [self.column]
-
-    def set_source_expressions(self, expressions: list) -> None:
-        (self.column,) = expressions
-
-    def as_sql(self, compiler, connection):
-        column_sql, params = compiler.compile(self.column)
-        placeholders = ", ".join(["%s"] * len(self.ids))
-        return f"{column_sql} IN ({placeholders})", (*params, *self.ids)
-
-    def as_postgresql(self, compiler, connection):
-        column_sql, params = compiler.compile(self.column)
-        return f"{column_sql} = ANY(%s)", (*params, self.ids)
-
-
 def _facet_rows(statements: QuerySet[Statement], limit: int) -> list[tuple]:
-    """Up to ``limit`` of ``statements``: type, date and speaker ids.
+    """Up to ``limit`` of ``statements``: id, type, date and speaker ids.
 
     In no order: PostgreSQL stops after ``limit`` rows of its bitmap of the matches (a few
     pages each) instead of reading every match to sort them. Read with no join: names are
@@ -207,9 +178,9 @@ def _facet_rows(statements: QuerySet[Statement], limit: int) -> list[tuple]:
         statements.select_related(None)
         .prefetch_related(None)
         .order_by()
-        .values_list("statement_type", "date", "speaker_person_id", "speaker_organisation_id")[
-            :limit
-        ]
+        .values_list(
+            "pk", "statement_type", "date", "speaker_person_id", "speaker_organisation_id"
+        )[:limit]
     )
 
 
@@ -259,8 +230,8 @@ def _facet_counts(rows: list[tuple]) -> tuple[dict, dict, dict, dict]:
     """Counts by type, year, speaker (person id) and organisation (id) of the sample; a
     statement also counts for every organisation its speaker is a member of."""
     # Counted column by column by Counter's C loop: a thousand rows, no Python call each.
-    columns = zip(*rows, strict=True) if rows else ((), (), (), ())
-    kinds, dates, person_ids, organisation_ids = columns
+    columns = zip(*rows, strict=True) if rows else ((), (), (), (), ())
+    _ids, kinds, dates, person_ids, organisation_ids = columns
     type_counts = dict(Counter(kinds))
     year_counts = dict(Counter(map(attrgetter("year"), filter(None, dates))))
     speaker_counts = dict(Counter(filter(None, person_ids)))
@@ -268,7 +239,7 @@ def _facet_counts(rows: list[tuple]) -> tuple[dict, dict, dict, dict]:
     if speaker_counts:
         member_of: dict[int, set[int]] = {}
         memberships = Membership.objects.filter(organisation__isnull=False).filter(
-            _IdsIn(F("person_id"), list(speaker_counts))
+            IdsIn(F("person_id"), list(speaker_counts))
         )
         for person_id, organisation_id in memberships.values_list("person_id", "organisation_id"):
             member_of.setdefault(person_id, set()).add(organisation_id)
@@ -289,6 +260,7 @@ def statement_facets(
     Then the organisations the sampled speakers are members of, and the names of the
     speakers and organisations shown. Past ``sample`` matches, ``truncated`` says so: the
     total is "more than ``sample``" and the counts describe ``sample`` of the matches.
+    Otherwise ``ids`` are every match's id, newest first, so a page of them is read by id.
     """
     sample = sample or FACET_SAMPLE
     rows = _facet_rows(statements, sample + 1)
@@ -312,4 +284,13 @@ def statement_facets(
         "years": years,
         "sample": len(rows),
         "truncated": truncated,
+        "ids": [] if truncated else _newest_first(rows),
     }
+
+
+def _newest_first(rows: list[tuple]) -> list[int]:
+    """The ids of ``rows`` (id, type, date, ...) in the lists' order: date descending,
+    undated last, then id descending."""
+    dated = sorted((row for row in rows if row[2] is not None), key=itemgetter(2, 0), reverse=True)
+    undated = sorted((row[0] for row in rows if row[2] is None), reverse=True)
+    return [row[0] for row in dated] + undated

@@ -306,12 +306,23 @@ class SampleCountPaginator(Paginator):
 
 
 def _search_page(request: HttpRequest, statements: QuerySet, facets: dict) -> Page:
-    """A page of the matches, newest first, read as the rows a statement list draws (one
-    query: the match stops after the page, since PostgreSQL checks each row's stored
-    vector while walking the newest-first index, or sorts the few matches of a rare word)."""
-    rows = selectors.statement_item_rows(statements.order_by(*selectors.NEWEST_FIRST))
-    paginator = SampleCountPaginator(rows, SEARCH_PAGE_SIZE, count=facets["sample"])
-    return paginator.get_page(request.GET.get("page"))
+    """A page of the matches, newest first, read as the rows a statement list draws.
+
+    Up to the facets' sample, the sample is every match, sorted already: the page's rows
+    are read by id. Past it, one query reads the page from the match ordered newest first:
+    PostgreSQL walks the newest-first index testing each row's stored vector and stops
+    after the page, which for a word this common is a few thousand rows at any size.
+    """
+    page_number = request.GET.get("page")
+    if facets["truncated"]:
+        rows = selectors.statement_item_rows(statements.order_by(*selectors.NEWEST_FIRST))
+        paginator = SampleCountPaginator(rows, SEARCH_PAGE_SIZE, count=facets["sample"])
+        return paginator.get_page(page_number)
+    page = Paginator(facets["ids"], SEARCH_PAGE_SIZE).get_page(page_number)
+    by_id = _visible_statements(request).filter(pk__in=list(page.object_list))
+    rows = {row["id"]: row for row in selectors.statement_item_rows(by_id)}
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    return page
 
 
 def search(request: HttpRequest) -> HttpResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from statements import search
 from statements.models import Document, Statement
 from statements.search import document_search, query_parse, statement_search
 from tests.factories import DocumentFactory, OrganisationFactory, PersonFactory, StatementFactory
@@ -77,6 +78,15 @@ def _found(corpus: dict[str, Statement], text: str) -> set[str]:
 )
 def test_statement_search(corpus, query, expected):
     assert _found(corpus, query) == expected
+
+
+@pytest.mark.parametrize("query", ["development road", "-Turkey", "Tawfiq", "the official"])
+def test_statement_search_is_the_same_as_ids_or_as_a_condition(corpus, monkeypatch, query):
+    """PostgreSQL narrows a search with few matches to their ids and one with many to the
+    match itself: both give the same statements."""
+    as_ids = _found(corpus, query)
+    monkeypatch.setattr(search, "RARE_MATCHES", 0)
+    assert _found(corpus, query) == as_ids
 
 
 def test_search_follows_edits_and_deletions(corpus):

@@ -115,3 +115,13 @@ def test_newest_events_are_the_same_however_they_are_found(make_rows, statement_
     newest = sorted((s.event for s in rows["statements"]), key=lambda e: e.date, reverse=True)
     events = selectors.person_events(speaker.pk, statement_count=statement_count)
     assert [event["id"] for event in events] == [e.pk for e in newest[: selectors.EVENTS_SHOWN + 1]]
+
+
+def test_search_page_lists_undated_matches_last(client, make_rows):
+    rows = make_rows(4)
+    undated = rows["statements"][-1]
+    Statement.objects.filter(pk=undated.pk).update(date=None)
+    response = client.get(reverse("statements:search"))
+    shown = [s["id"] for s in response.context["page"].object_list]
+    dated = sorted(rows["statements"][:-1], key=lambda s: (s.date, s.pk), reverse=True)
+    assert shown == [s.pk for s in dated] + [undated.pk]
