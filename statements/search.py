@@ -358,7 +358,9 @@ def statement_search(queryset: QuerySet, text: str) -> QuerySet:
 
     The ``search_rank`` annotation (PostgreSQL) is computed only for the rows a query
     returns, unless it is ordered by: ranking means reading every match, so callers order
-    by it only when asked (the API's ``ordering=relevance``).
+    by it only when asked (the API's ``ordering=relevance``). On PostgreSQL a search for
+    words runs one query here, to learn whether it matches few statements
+    (``_postgres_statement_match``).
     """
     if not text.strip():
         return queryset
