@@ -349,3 +349,33 @@ def test_a_clause_after_its_cue_is_what_the_cue_reports(nlp):
     read = _statement_at(text, "It set off fireworks on Friday", "said", "Republicans")
     (span,) = with_right_complement(doc, read)["content_spans"]
     assert text[span[0] : span[1]] == "they are convinced the case was mishandled"
+
+
+def test_a_quotation_opening_the_next_sentence_continues_a_signed_one(nlp):
+    # a paragraph ending in a quotation before it is what threw the pairing off
+    text = (
+        'The mayor described the talks as largely "calm and friendly."\n\n'
+        '"The buses will run again on Monday," said Ellen Park, who led the talks for a '
+        'month. "Every driver has agreed to come back, and the union has signed the new '
+        'contract."\n\n'
+        "The strike had lasted three weeks."
+    )
+    extraction = extract(text, nlp=nlp)
+    said = statement_with_cue(extraction, "said")
+    assert said.content.startswith("The buses will run again on Monday")
+    assert said.content.endswith("the union has signed the new contract.")
+    assert said.speaker_text == "Ellen Park"
+    assert [s for s in extraction.statements if "union has signed" in s.content] == [said]
+
+
+def test_a_next_quotation_with_a_cue_of_its_own_stays_its_own_statement(nlp):
+    text = (
+        'The mayor described the talks as largely "calm and friendly."\n\n'
+        '"The buses will run again on Monday," Park said. "Every driver has agreed to come '
+        'back to work," the union leader added.'
+    )
+    extraction = extract(text, nlp=nlp)
+    said = statement_with_cue(extraction, "said")
+    added = statement_with_cue(extraction, "added")
+    assert "Every driver" not in said.content
+    assert added.content.startswith("Every driver has agreed to come back to work")

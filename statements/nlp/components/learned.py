@@ -135,7 +135,7 @@ class LearnedAttributor:
             for s in split_coordinated(doc, learned + rules)
         ]
         learned, rules = both[: len(learned)], both[len(learned) :]
-        combined = learned + rules_not_covered(rules, learned)
+        combined = with_continued_quotes(doc, learned + rules_not_covered(rules, learned))
         kept = []
         notes = boilerplate_ranges(doc_text(doc))
         for statement in combined:
@@ -624,6 +624,62 @@ def with_signed_quote(doc: Doc, statement: StatementData) -> StatementData:
         return statement
     fragments = [list(fragment) for fragment in quote["fragments"]]
     return {**statement, "content_spans": fragments, "kind": "direct"}
+
+
+# The longest reporting clause a signed quotation's continuation may follow ('"A," said Mr.
+# Schmidt, who bought the property 10 years ago. "B."'), in characters.
+CONTINUATION_GAP = 200
+QUOTE_MARKS = frozenset('"“”«»„')
+
+
+def _continuation(text: str, quotes: list[dict], after: int) -> dict | None:
+    """The reported quotation that opens right after the sentence ending at or after
+    ``after``, in the same paragraph, with no quotation mark in between."""
+    for quote in quotes:
+        if quote["start"] < after:
+            continue
+        between = text[after : quote["start"]]
+        if (
+            quote["reported"]
+            and len(between) <= CONTINUATION_GAP
+            and "\n" not in between
+            and between.rstrip().endswith(".")
+            and not QUOTE_MARKS & set(between)
+        ):
+            return quote
+        return None
+    return None
+
+
+def with_continued_quotes(doc: Doc, statements: list[StatementData]) -> list[StatementData]:
+    """'"They're worried," Carson said. "There is no question about it."': a quotation that
+    opens the sentence after a signed quotation, in the same paragraph, continues it; it is
+    one statement of two fragments. A continuation with a cue of its own ('"B," she
+    added') stays its own statement."""
+    text = doc_text(doc)
+    quotes = sorted(doc._.kb_quotes or [], key=lambda quote: quote["start"])
+    cues = sorted(s["cue_start"] for s in statements if s["cue_start"] is not None)
+    out, absorbed = list(statements), set()
+    for position, statement in enumerate(statements):
+        cue_start = statement["cue_start"]
+        if statement["kind"] != "direct" or cue_start is None or cue_start < _extent(statement)[1]:
+            continue
+        after = max(statement["cue_end"] or cue_start, statement["speaker_end"] or 0)
+        quote = _continuation(text, quotes, after)
+        if quote is None or any(after <= cue < quote["end"] for cue in cues if cue != cue_start):
+            continue
+        fragments = [list(fragment) for fragment in quote["fragments"]]
+        sharing = [
+            other_position
+            for other_position, other in enumerate(statements)
+            if other_position != position and _overlaps(other["content_spans"], fragments)
+        ]
+        if any(statements[other]["cue_start"] not in {None, cue_start} for other in sharing):
+            continue
+        absorbed.update(sharing)
+        spans = statement["content_spans"] + fragments
+        out[position] = {**statement, "content_spans": spans}
+    return [statement for position, statement in enumerate(out) if position not in absorbed]
 
 
 def with_right_complement(doc: Doc, statement: StatementData) -> StatementData:
