@@ -379,3 +379,11 @@ def test_a_next_quotation_with_a_cue_of_its_own_stays_its_own_statement(nlp):
     added = statement_with_cue(extraction, "added")
     assert "Every driver" not in said.content
     assert added.content.startswith("Every driver has agreed to come back to work")
+
+
+def test_a_relative_pronoun_is_the_source_as_written_and_its_antecedent_the_actor(nlp):
+    text = "The governor met Dana Whitfield, who said the factory would reopen in March."
+    said = statement_with_cue(extract(text, nlp=nlp), "said")
+    assert said.content == "the factory would reopen in March"
+    assert said.speaker_text == "who"
+    assert said.speaker_resolved == "Dana Whitfield"

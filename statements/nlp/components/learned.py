@@ -152,8 +152,36 @@ class LearnedAttributor:
             if cue_class is not None:
                 statement_type = particle_type(doc, statement)
                 kept.append({**statement, "cue_class": cue_class, "statement_type": statement_type})
+        kept = [with_relative_source(doc, statement) for statement in kept]
         doc._.kb_statements = without_nested_reports(doc_text(doc), kept)
         return doc
+
+
+RELATIVE_PRONOUNS = frozenset({"who", "which", "that"})
+
+
+def with_relative_source(doc: Doc, statement: StatementData) -> StatementData:
+    """'Barkley, who said he votes Democratic': the source as written is the relative
+    pronoun, as annotated; the actor stays the one the clause hangs from (its key is kept,
+    and an unnamed antecedent, "some who warned", resolves to no actor either way)."""
+    if statement["cue_start"] is None or statement["speaker_start"] is None:
+        return statement
+    cue = doc[_token_at(doc, statement["cue_start"])]
+    if cue.dep_ != "relcl" or not (
+        statement["speaker_start"] <= cue.head.idx < statement["speaker_end"]
+    ):
+        return statement
+    if not statement["speaker_key"] and cue.head.pos_ == "PROPN":
+        return statement  # an untagged name is resolved from its text later
+    pronouns = [
+        child
+        for child in cue.children
+        if child.dep_ in {"nsubj", "nsubjpass"} and child.lower_ in RELATIVE_PRONOUNS
+    ]
+    if not pronouns:
+        return statement
+    pronoun = pronouns[0]
+    return {**statement, "speaker_start": pronoun.idx, "speaker_end": pronoun.idx + len(pronoun)}
 
 
 def is_hesitant(statement: StatementData) -> bool:
