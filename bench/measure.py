@@ -412,24 +412,21 @@ def _endpoint_load(
     with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as handle:
         handle.write("\n".join(paths[endpoint.key]) + "\n")
         paths_file = Path(handle.name)
+
+    def load_for(seconds: int) -> dict:
+        return wrk_run(
+            server.url("/"),
+            paths_file,
+            script,
+            seconds=seconds,
+            threads=args.threads,
+            connections=args.connections,
+        )
+
     try:
-        wrk_run(
-            server.url("/"),
-            paths_file,
-            script,
-            seconds=args.warmup,
-            threads=args.threads,
-            connections=args.connections,
-        )
+        load_for(args.warmup)
         load = os.getloadavg()[0]
-        measured = wrk_run(
-            server.url("/"),
-            paths_file,
-            script,
-            seconds=args.duration,
-            threads=args.threads,
-            connections=args.connections,
-        )
+        measured = load_for(args.duration)
     finally:
         paths_file.unlink(missing_ok=True)
     if not measured["requests"]:

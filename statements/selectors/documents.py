@@ -56,8 +56,21 @@ def document_get(pk: int) -> Document | None:
     return Document(**rows[0]) if rows else None
 
 
-def _actor(model: type[Person] | type[Organisation], pk: int | None, name: str, slug: str):
-    return None if pk is None else model(id=pk, name=name, slug=slug)
+def _with_actors(instance, row: dict, person: str, organisation: str):
+    """``instance`` with the person and the organisation its row names (``<field>_id``,
+    ``<field>__name``, ``<field>__slug``) attached as unsaved records holding just those."""
+    for field, model in ((person, Person), (organisation, Organisation)):
+        pk = row[f"{field}_id"]
+        actor = None
+        if pk is not None:
+            actor = model(id=pk, name=row[f"{field}__name"], slug=row[f"{field}__slug"])
+        setattr(instance, field, actor)
+    return instance
+
+
+def _own_columns(row: dict, columns: tuple[str, ...]) -> dict:
+    """The row's values of the model's own columns (not those read through a relation)."""
+    return {column: row[column] for column in ("id", *columns) if "__" not in column}
 
 
 # What a highlighted text links: each mention's actor, by name and address.
@@ -101,22 +114,9 @@ _document_mentions = PreparedRows(
 
 
 def _mention(row: dict) -> Mention:
-    mention = Mention(
-        id=row["id"],
-        start=row["start"],
-        end=row["end"],
-        document_id=row["document_id"],
-        person_id=row["person_id"],
-        organisation_id=row["organisation_id"],
+    return _with_actors(
+        Mention(**_own_columns(row, _MENTION_COLUMNS)), row, "person", "organisation"
     )
-    mention.person = _actor(Person, row["person_id"], row["person__name"], row["person__slug"])
-    mention.organisation = _actor(
-        Organisation,
-        row["organisation_id"],
-        row["organisation__name"],
-        row["organisation__slug"],
-    )
-    return mention
 
 
 # What a document page draws of each statement: its highlighted words and its index entry.
@@ -155,26 +155,8 @@ _document_statements = PreparedRows(
 
 
 def _statement(row: dict) -> Statement:
-    statement = Statement(
-        **{
-            column: row[column]
-            for column in ("id", *_DOCUMENT_STATEMENT_COLUMNS)
-            if "__" not in column
-        }
-    )
-    statement.speaker_person = _actor(
-        Person,
-        row["speaker_person_id"],
-        row["speaker_person__name"],
-        row["speaker_person__slug"],
-    )
-    statement.speaker_organisation = _actor(
-        Organisation,
-        row["speaker_organisation_id"],
-        row["speaker_organisation__name"],
-        row["speaker_organisation__slug"],
-    )
-    return statement
+    statement = Statement(**_own_columns(row, _DOCUMENT_STATEMENT_COLUMNS))
+    return _with_actors(statement, row, "speaker_person", "speaker_organisation")
 
 
 def document_events(document: Document) -> list[Event]:
