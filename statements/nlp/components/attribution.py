@@ -37,6 +37,7 @@ INHERIT_DEPS = {"advcl", "xcomp", "conj", "pcomp", "acomp"}
 STOP_DEPS = {"punct", "cc", "conj", "advcl", "parataxis", "mark", "relcl"}
 XCOMP_TYPES = {"appeal", "demand", "intention", "threat", "rejection", "agreement", "denial"}
 XCOMP_LEMMAS = word_list("infinitive_cues")
+RELATIVE_PRONOUNS = word_list("relative_pronouns")
 DOBJ_TYPES = {
     "demand",
     "criticism",
@@ -120,7 +121,7 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
             if dep == "nsubjpass":
                 passive_subject = child
                 continue
-            if child.lower_ in {"who", "that", "which"} and verb.dep_ == "relcl":
+            if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
                 return verb.head
             if child.lower_ in EXPLETIVES and not _resolved(child):
                 return None  # "it" stays when stage 0 read it as an actor ("It said")

@@ -157,7 +157,7 @@ class LearnedAttributor:
         return doc
 
 
-RELATIVE_PRONOUNS = frozenset({"who", "which", "that"})
+RELATIVE_PRONOUNS = word_list("relative_pronouns")
 
 
 def with_relative_source(doc: Doc, statement: StatementData) -> StatementData:

@@ -40,7 +40,7 @@ from statements.nlp.lexicons import (
     word_list,
 )
 
-RELATIVE_PRONOUNS = {"who", "which", "that"}
+RELATIVE_PRONOUNS = word_list("relative_pronouns")
 FIRST_PERSON = {"i"}  # an essay's author (see _essay_author)
 PLACE_TYPES = {"GPE", "LOC", "FAC", "NORP"}
 SPEECH_CLASSES = {"speech", "writing"}
