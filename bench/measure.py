@@ -377,7 +377,7 @@ def scale_run(args: argparse.Namespace, scale: int, env: dict[str, str], script:
     # server (no process cache carries over); each endpoint keeps its fastest round, so that
     # a machine whose speed drifts during the run does not favour the baselines, which come
     # first. Memory is read off the last round's workers.
-    for _ in range(max(1, getattr(args, "rounds", 1))):
+    for _ in range(max(1, args.rounds)):
         with Server(env, args.port, args.workers) as server:
             for endpoint in ENDPOINTS:
                 _endpoint_load(server, endpoint, results[endpoint.key], paths, script, args)

@@ -259,7 +259,7 @@ def _method_lines(args: argparse.Namespace, runs: list[ScaleRun]) -> list[str]:
         + (
             f" Every endpoint was loaded in {args.rounds} rounds, each on a freshly started "
             "server, in the same order; the tables give each endpoint's fastest round."
-            if getattr(args, "rounds", 1) > 1
+            if args.rounds > 1
             else ""
         )
     )

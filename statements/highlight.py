@@ -5,9 +5,9 @@ and may overlap in any way (a mention inside a quote, a quote crossing a mention
 statements sharing words). HTML elements must nest, so the renderer keeps a stack of
 open elements and, when an outer element has to close while inner ones are still open,
 closes the inner ones and reopens them as continuation pieces. Every piece of text goes
-through ``html.escape``, and so does every attribute value that is not already safe
-markup (``_attributes``, what Django's ``flatatt`` writes, without its per-call template
-machinery: a document page opens a few hundred tags). Only the first piece of a
+through ``html.escape`` and every attribute value through ``conditional_escape``
+(``_attributes`` writes what Django's ``flatatt`` writes, without ``format_html``'s
+per-call machinery: a document page opens a few hundred tags). Only the first piece of a
 span carries its ``id``, ``tabindex`` and screen-reader prefix, so anchors stay unique.
 """
 
@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
@@ -60,13 +61,6 @@ class RenderState:
     started: set[int] = field(default_factory=set)
 
 
-def _escaped(value: object) -> str:
-    """``conditional_escape``: safe markup as it is, anything else escaped."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
-
-
 def _attributes(attrs: dict[str, object]) -> str:
     """What ``django.forms.utils.flatatt`` writes: ``key="value"`` pairs in key order, then
     the names of true boolean attributes; false ones and ``None`` are left out."""
@@ -76,18 +70,18 @@ def _attributes(attrs: dict[str, object]) -> str:
         if value is not None and not isinstance(value, bool)
     )
     flags = sorted(key for key, value in attrs.items() if value is True)
-    return "".join(f' {_escaped(key)}="{_escaped(value)}"' for key, value in pairs) + "".join(
-        f" {_escaped(key)}" for key in flags
-    )
+    return "".join(
+        f' {conditional_escape(key)}="{conditional_escape(value)}"' for key, value in pairs
+    ) + "".join(f" {conditional_escape(key)}" for key in flags)
 
 
 def _open_tag(span: Span, state: RenderState) -> str:
     first = id(span) not in state.started
     state.started.add(id(span))
     attrs = span.attrs if first else span.continuation_attrs
-    tag = f"<{_escaped(span.tag)}{_attributes(attrs)}>"
+    tag = f"<{conditional_escape(span.tag)}{_attributes(attrs)}>"
     if first and span.prefix:
-        tag += f'<span class="vh">{_escaped(span.prefix)}</span>'
+        tag += f'<span class="vh">{conditional_escape(span.prefix)}</span>'
     return tag
 
 
@@ -133,7 +127,7 @@ def spans_render(
             reopen: list[Span] = []
             while any(min(s.end, limit) == bound for s in stack):
                 span = stack.pop()
-                out.append(f"</{_escaped(span.tag)}>")
+                out.append(f"</{conditional_escape(span.tag)}>")
                 if min(span.end, limit) != bound:
                     reopen.append(span)
                 elif span.after and span.end <= limit:
@@ -153,7 +147,7 @@ def spans_render(
             out.append(_open_tag(span, state))
             stack.append(span)
     while stack:
-        out.append(f"</{_escaped(stack.pop().tag)}>")
+        out.append(f"</{conditional_escape(stack.pop().tag)}>")
     out.extend(pending_after)
     return mark_safe("".join(str(piece) for piece in out))  # every piece escaped above
 

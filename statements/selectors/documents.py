@@ -92,24 +92,23 @@ def document_mentions(
 ) -> list[Mention]:
     """Mentions of the document, or of the part of it between ``start`` and ``end``, with
     only what their links show (a whole person or organisation row per mention was most of
-    the query's cost in Python)."""
-    if start == 0 and end is None:
-        return [_mention(row) for row in _document_mentions(document_id=document.pk)]
-    mentions = document.mentions.filter(start__gte=start)
-    if end is not None:
-        mentions = mentions.filter(end__lte=end)
-    return list(
-        mentions.select_related("person", "organisation").only(*_MENTION_COLUMNS).order_by("start")
-    )
+    the query's cost in Python; the query is compiled once per process)."""
+    end = _TEXT_END if end is None else end
+    rows = _document_mentions(document_id=document.pk, start=start, end=end)
+    return [_mention(row) for row in rows]
 
 
+# An end past any offset (the largest integer both databases store), for "to the end".
+_TEXT_END = 2_147_483_647
 _document_mentions = PreparedRows(
-    lambda document_id: (
-        Mention.objects.filter(document_id=document_id)
+    lambda document_id, start, end: (
+        Mention.objects.filter(document_id=document_id, start__gte=start, end__lte=end)
         .order_by("start")
         .values("id", *_MENTION_COLUMNS)
     ),
     document_id=int,
+    start=int,
+    end=int,
 )
 
 

@@ -36,7 +36,10 @@ class PreparedRows:
         markers = {}
         for name, kind in self.kinds.items():
             number = next(_counter)
-            markers[name] = -987_654_000 - number if kind is int else f"\x1fkb-{number}\x1f"
+            # An int marker lies inside every integer column's range: Django drops or
+            # empties a lookup whose value a column cannot hold (a negative bound on a
+            # positive field), which would leave no parameter to put the value in.
+            markers[name] = 1_987_654_000 + number if kind is int else f"\x1fkb-{number}\x1f"
         return markers
 
     def _compile(self, alias: str) -> tuple:
