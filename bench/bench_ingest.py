@@ -175,6 +175,7 @@ def backend_run(
             models.SummaryDay,
             models.SummaryLink,
             models.SummaryMember,
+            models.SummaryStatement,
         ):
             summary.objects.all().delete()
         models.Membership.objects.all().delete()

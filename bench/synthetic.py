@@ -54,6 +54,7 @@ from statements.models import (
     SummaryDay,
     SummaryLink,
     SummaryMember,
+    SummaryStatement,
 )
 from statements.naming import name_key, slug_base
 from statements.quoting import quote_fingerprints, quote_tokens
@@ -269,6 +270,7 @@ _CLEARED_MODELS: tuple[type[models.Model], ...] = (
     SummaryDay,
     SummaryLink,
     SummaryMember,
+    SummaryStatement,
     QuoteFingerprint,
     StatementTarget,
     Statement,
@@ -635,6 +637,7 @@ def _tables_analyze() -> None:
             SummaryDay,
             SummaryLink,
             SummaryMember,
+            SummaryStatement,
             Quote,
             QuoteFingerprint,
         ):

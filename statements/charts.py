@@ -61,55 +61,33 @@ class TalkRow:
     count: int
 
 
-class TalkRows(list):
-    """Talk rows, most statements first; ``total`` adds up the statements of every actor
-    on that side, listed or not, up to the cap asked for (who talks about an actor only: 0
-    for whom it talks about)."""
-
-    total: int = 0
-
-
-def _link_rows(
-    subject: Subject, *, fixed: str, ranked: str, limit: int, total_upto: int = 0
-) -> TalkRows:
+def _link_rows(subject: Subject, *, fixed: str, ranked: str, limit: int) -> list[TalkRow]:
     """The ``limit`` actors on the ``ranked`` side ("target" or "source") of the links
-    whose ``fixed`` side is ``subject``, most statements first, with their names and, when
-    ``total_upto`` is given, the sum over the first ``total_upto`` link rows of that side,
-    in one query.
+    whose ``fixed`` side is ``subject``, most statements first, with their names, in one
+    query.
 
     A link row is already one per pair, so the top ones are read in ``n`` order from an
     index and the walk stops after ``limit`` (grouping the 10k-34k links of the most quoted
-    person was most of their page's database time). The total reads the same index and
-    stops after ``total_upto`` rows: each row counts one statement or more, so the sum
-    reaches ``total_upto`` exactly when the total over every row does, and below that it
-    is the total (summing all 20k links of the most quoted person at 1M statements, to
-    learn only whether they reach 2,000, was the page's largest aggregate). Links with
-    events and members' summaries are not actors on a side.
+    person was most of their page's database time). Links with events and members'
+    summaries are not actors on a side.
     """
     table = connection.ops.quote_name(SummaryLink._meta.db_table)
     quote = connection.ops.quote_name
     people, organisations = quote(Person._meta.db_table), quote(Organisation._meta.db_table)
     where = f"{fixed}_kind = %s AND {fixed}_id = %s AND {ranked}_kind NOT IN (%s, %s)"
     skipped = [*subject, SummarySubject.EVENT, SummarySubject.MEMBERS]
-    everyone = (
-        f"(SELECT SUM(n) FROM (SELECT n FROM {table} WHERE {where} LIMIT %s) first_rows)"
-        if total_upto
-        else "NULL"
-    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT top.kind, top.n, {everyone}, "
-            "COALESCE(p.slug, o.slug), COALESCE(p.name, o.name) "
+            "SELECT top.kind, top.n, COALESCE(p.slug, o.slug), COALESCE(p.name, o.name) "
             f"FROM (SELECT {ranked}_kind AS kind, {ranked}_id AS id, n FROM {table} "
             f"WHERE {where} ORDER BY n DESC, {ranked}_kind, {ranked}_id LIMIT %s) top "
             f"LEFT JOIN {people} p ON top.kind = 'p' AND p.id = top.id "
             f"LEFT JOIN {organisations} o ON top.kind = 'o' AND o.id = top.id",
-            [*((*skipped, total_upto) if total_upto else ()), *skipped, limit],
+            [*skipped, limit],
         )
         rows = cursor.fetchall()
-    out = TalkRows()
-    out.total = int(rows[0][2] or 0) if rows else 0
-    for actor_kind, total, _everyone, slug, name in rows:
+    out = []
+    for actor_kind, total, slug, name in rows:
         if not slug:
             continue
         label = "person" if actor_kind == "p" else "organisation"
@@ -119,18 +97,15 @@ def _link_rows(
     return out
 
 
-def summary_talk_targets(subject: Subject, *, limit: int = 8) -> TalkRows:
+def summary_talk_targets(subject: Subject, *, limit: int = 8) -> list[TalkRow]:
     """Whom the statements of ``subject`` (a person, an organisation itself or with its
     members) are about, most often first (summary links)."""
     return _link_rows(subject, fixed="source", ranked="target", limit=limit)
 
 
-def summary_talk_speakers(subject: Subject, *, limit: int = 8, total_upto: int) -> TalkRows:
-    """Who makes statements about ``subject``, most often first (summary links); ``total``:
-    the public statements about ``subject`` whose speaker is known, exact below
-    ``total_upto`` and at least ``total_upto`` from there (enough to choose how the
-    statements about it are found)."""
-    return _link_rows(subject, fixed="target", ranked="source", limit=limit, total_upto=total_upto)
+def summary_talk_speakers(subject: Subject, *, limit: int = 8) -> list[TalkRow]:
+    """Who makes statements about ``subject``, most often first (summary links)."""
+    return _link_rows(subject, fixed="target", ranked="source", limit=limit)
 
 
 def talk_graph(

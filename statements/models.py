@@ -7,6 +7,7 @@ serializer. docs/domain.md describes the data model and its vocabulary.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.conf import settings
@@ -1256,3 +1257,53 @@ class SummaryMember(models.Model):
 
     def __str__(self) -> str:
         return f"o{self.organisation_id} counts p{self.person_id}"
+
+
+class SummaryRelation(models.TextChoices):
+    """How a statement is on a subject's list: said by it, or about it (a target)."""
+
+    SAID = "s", "said by"
+    ABOUT = "a", "about"
+
+
+# ``SummaryStatement.sort_date`` of undated statements: after every dated one, newest first.
+UNDATED_SORT_DATE = dt.date(1, 1, 1)
+
+
+class SummaryStatement(models.Model):
+    """A public statement on a subject's list, keyed in the order the pages show them
+    (newest first: ``sort_date``, then ``statement_id``, both descending).
+
+    Said by a person or an organisation (its ``speaker_person`` or ``speaker_organisation``),
+    by an organisation or anyone counted as its member (kind ``m``, as its members'
+    summary), or about a person or an organisation (one of its targets).
+
+    Why a table: the newest statements about an actor, or by an organisation and its
+    thousands of members, were found by gathering and sorting every one of them (or by
+    walking the whole table newest first) on each view; here they are the first entries of
+    one index, whatever the actor's size. Kept exact like the other summaries, in the same
+    transaction as the change (``services/summaries.py``).
+    """
+
+    subject_kind = models.CharField(max_length=1, choices=SummarySubject.choices)
+    subject_id = models.BigIntegerField()
+    relation = models.CharField(max_length=1, choices=SummaryRelation.choices)
+    sort_date = models.DateField(help_text="The statement's date; undated: 0001-01-01.")
+    statement_id = models.BigIntegerField()
+    # Signed like the other summaries (a change writes its difference); 2 when a statement
+    # reaches a members' list twice (by the organisation and by one of its members).
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_kind", "subject_id", "relation", "sort_date", "statement_id"],
+                name="summarystatement_unique_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.subject_kind}{self.subject_id} {self.relation} {self.sort_date} "
+            f"#{self.statement_id}: {self.n}"
+        )

@@ -152,15 +152,12 @@ def _summary_context(centre: GraphNode, subject: selectors.Subject, own: selecto
     about."""
     summary = selectors.statement_summary(subject)
     targets = charts.summary_talk_targets(subject)
-    # How many statements are about the actor only decides how the newest of them are
-    # found, so they are counted up to where the choice changes.
-    speakers = charts.summary_talk_speakers(own, total_upto=selectors.STATEMENTS_ABOUT_WALK_FROM)
+    speakers = charts.summary_talk_speakers(own)
     return {
         "statement_count": summary.statement_count,
         "type_rows": _type_rows(summary.type_counts),
         "targets": targets,
         "speakers": speakers,
-        "speakers_total": speakers.total,
         **_charts(
             centre,
             tuple(summary.timeline_rows),
@@ -387,7 +384,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     subject = ("p", pk)
     summary = _summary_context(centre, subject, subject)
     statement_count = summary["statement_count"]
-    about = selectors.actor_about_rows("p", pk, about_count=summary["speakers_total"])
+    about = selectors.actor_about_rows("p", pk)
     quotes = selectors.quote_rows_most_repeated(speaker_person_id=pk)
     context = {
         **summary,
@@ -452,7 +449,7 @@ def _actor_page(
     query (``selectors.actor_first_page_rows``)."""
     number = request.GET.get("page")
     if number in (None, "", "1"):
-        rows = selectors.actor_first_page_rows(kind[0], pk, statement_count=count)
+        rows = selectors.actor_first_page_rows(kind[0], pk)
         paginator = Paginator(rows, selectors.ACTOR_PAGE_SIZE)
         paginator.count = count  # replaces the cached property
         return paginator.page(1)
@@ -490,7 +487,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "roles_html": actor_html.organisation_roles_html(roles, name),
         "own_count": own_count,
         **_events(selectors.organisation_events(pk, statement_count=own_count), dated=False),
-        "about": selectors.actor_about_rows("o", pk, about_count=summary["speakers_total"]),
+        "about": selectors.actor_about_rows("o", pk),
         "aliases_html": actor_html.aliases_html(organisation["aliases"]),
         "units_html": actor_html.units_html(organisation["units"]),
     }

@@ -8,6 +8,7 @@ Charts and facets (aggregates for drawing) live in ``statements/charts.py``.
 """
 
 from statements.selectors.actor_pages import (
+    ABOUT_SHOWN,
     ACTOR_PAGE_SIZE,
     actor_about_rows,
     actor_first_page_rows,
@@ -67,7 +68,6 @@ from statements.selectors.statements import (
     ABOUT_NEWEST_WALK_FROM,
     NEWEST_FIRST,
     STATEMENT_ITEM_COLUMNS,
-    STATEMENTS_ABOUT_WALK_FROM,
     UNDATED,
     removed_statement_get,
     statement_count_estimate,
@@ -78,7 +78,6 @@ from statements.selectors.statements import (
     statement_public_qs,
     statement_rows_api,
     statement_same_quote,
-    statements_about,
 )
 from statements.selectors.summaries import (
     SUMMARY_CACHE_SECONDS,
@@ -96,10 +95,10 @@ from statements.selectors.summaries import (
 
 __all__ = [
     "ABOUT_NEWEST_WALK_FROM",
+    "ABOUT_SHOWN",
     "ACTOR_PAGE_SIZE",
     "EVENTS_SHOWN",
     "NEWEST_FIRST",
-    "STATEMENTS_ABOUT_WALK_FROM",
     "STATEMENT_ITEM_COLUMNS",
     "SUMMARY_CACHE_SECONDS",
     "UNDATED",
@@ -160,7 +159,6 @@ __all__ = [
     "statement_summary",
     "statement_total",
     "statement_type_count_field",
-    "statements_about",
     "subjects_filter",
     "summary_event_ids",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 
 from statements.models import (
@@ -19,18 +19,17 @@ from statements.models import (
     Organisation,
     OtherName,
     Person,
-)
-from statements.selectors.organisations import (
-    ORGANISATION_NEWEST_WALK_FROM,
-    organisation_statements_newest_qs,
+    Statement,
+    SummaryRelation,
+    SummaryStatement,
+    SummarySubject,
 )
 from statements.selectors.people import person_statements
 from statements.selectors.prepared import PreparedRows
 from statements.selectors.statements import (
-    STATEMENTS_ABOUT_WALK_FROM,
+    NEWEST_FIRST,
     _JSONGroupArray,
     statement_item_rows,
-    statements_about_qs,
 )
 
 ACTOR_COLUMNS = ("id", "name", "slug", "summary", "merged_into_id")
@@ -143,52 +142,48 @@ def _person_first_page_query(person_id: int) -> QuerySet:
     return statement_item_rows(person_statements(person_id))[:ACTOR_PAGE_SIZE]
 
 
-def _organisation_first_page_query(walk: bool) -> Callable[..., QuerySet]:
-    def build(own_id: int, members_id: int) -> QuerySet:
-        statements = organisation_statements_newest_qs(
-            own_id, members_id, walk=walk, limit=ACTOR_PAGE_SIZE
+def _listed_query(kind: str, relation: str, limit: int) -> Callable[..., QuerySet]:
+    """The newest ``limit`` public statements on a subject's list (``SummaryStatement``), as
+    statement list rows: the first entries of the list's index, then those statements."""
+
+    def build(subject_id: int) -> QuerySet:
+        listed = (
+            SummaryStatement.objects.filter(
+                subject_kind=kind, subject_id=subject_id, relation=relation
+            )
+            .order_by("-sort_date", "-statement_id")
+            .values("statement_id")[:limit]
         )
-        return statement_item_rows(statements)[:ACTOR_PAGE_SIZE]
-
-    return build
-
-
-def _about_query(owner: str, walk: bool) -> Callable[..., QuerySet]:
-    def build(actor_id: int) -> QuerySet:
-        about = statements_about_qs(Q(**{owner: actor_id}), walk=walk, limit=ABOUT_SHOWN)
-        return statement_item_rows(about)[:ABOUT_SHOWN]
+        statements = Statement.objects.public().filter(pk__in=listed).order_by(*NEWEST_FIRST)
+        return statement_item_rows(statements)[:limit]
 
     return build
 
 
 _first_pages = {
-    ("p", False): PreparedRows(_person_first_page_query, person_id=int),
-    **{
-        ("o", walk): PreparedRows(_organisation_first_page_query(walk), own_id=int, members_id=int)
-        for walk in (False, True)
-    },
+    # A person's own statements are the first entries of the speaker's newest-first index.
+    "p": PreparedRows(_person_first_page_query, person_id=int),
+    "o": PreparedRows(
+        _listed_query(SummarySubject.MEMBERS, SummaryRelation.SAID, ACTOR_PAGE_SIZE),
+        subject_id=int,
+    ),
 }
 _about = {
-    (kind, walk): PreparedRows(_about_query(owner, walk), actor_id=int)
-    for kind, owner in (("p", "person_id"), ("o", "organisation_id"))
-    for walk in (False, True)
+    kind: PreparedRows(_listed_query(kind, SummaryRelation.ABOUT, ABOUT_SHOWN), subject_id=int)
+    for kind in (SummarySubject.PERSON, SummarySubject.ORGANISATION)
 }
 
 
-def actor_first_page_rows(kind: str, pk: int, *, statement_count: int) -> list[dict]:
+def actor_first_page_rows(kind: str, pk: int) -> list[dict]:
     """The first ``ACTOR_PAGE_SIZE`` statements of a person (``kind`` "p") or of an
     organisation and its members ("o"), newest first, as statement list rows
-    (``statement_item_rows``), in one query compiled once per process; ``statement_count``
-    chooses how an organisation's are found (``organisation_statements_newest_qs``)."""
+    (``statement_item_rows``), in one query compiled once per process."""
     if kind == "p":
-        return _first_pages[("p", False)](person_id=pk)
-    walk = statement_count >= ORGANISATION_NEWEST_WALK_FROM
-    return _first_pages[("o", walk)](own_id=pk, members_id=pk)
+        return _first_pages["p"](person_id=pk)
+    return _first_pages["o"](subject_id=pk)
 
 
-def actor_about_rows(kind: str, pk: int, *, about_count: int) -> list[dict]:
+def actor_about_rows(kind: str, pk: int) -> list[dict]:
     """The newest ``ABOUT_SHOWN`` public statements about a person or an organisation, as
-    statement list rows, in one query compiled once per process (``about_count``: see
-    ``statements_about``)."""
-    walk = about_count >= STATEMENTS_ABOUT_WALK_FROM
-    return _about[(kind, walk)](actor_id=pk)
+    statement list rows, in one query compiled once per process."""
+    return _about[kind](subject_id=pk)

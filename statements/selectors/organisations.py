@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -167,43 +166,6 @@ def organisation_statements_qs(own_id: int, members_id: int, *, walk: bool) -> Q
         .filter(pk__in=own.union(by_members))
         .order_by(Coalesce(F("date"), Value(UNDATED)).desc(), F("id").desc())
     )
-
-
-# From this many statements by an organisation and its members, its page's first page is
-# found by walking all statements newest first (``ACTOR_PAGE_SIZE`` x statements / this
-# many rows at most: 4,000 at 1M statements); below, from its speakers' newest-first
-# indexes, which read up to this many index entries. At 1M statements the two cost about
-# the same here (buffers counted with EXPLAIN: 0.8 a walked row, 0.65 an index entry).
-ORGANISATION_NEWEST_WALK_FROM = 5_000
-
-
-def organisation_statements_newest_qs(
-    own_id: int, members_id: int, *, walk: bool, limit: int
-) -> QuerySet[Statement]:
-    """The newest ``limit`` (or more: take the first ``limit``) public statements by
-    organisation ``own_id`` itself or by anyone holding a role in organisation
-    ``members_id`` (the same one), newest first; ``walk`` when they number
-    ``ORGANISATION_NEWEST_WALK_FROM`` or more.
-
-    Below that, the organisation's own newest ``limit`` and its members' newest ``limit``
-    are read in the page's order from the speakers' newest-first indexes, whose INCLUDE
-    columns let them be read without the table, and only those rows are joined: sorting
-    and joining every statement of the organisation and its members before keeping the
-    first page read tens of thousands of buffers for an organisation of a few thousand
-    statements. SQLite cannot limit the parts of a ``UNION``; it sorts them all
-    (``organisation_statements_qs``).
-    """
-    if walk or not connection.features.supports_slicing_ordering_in_compound:
-        return organisation_statements_qs(own_id, members_id, walk=walk)
-    members = Membership.objects.filter(organisation_id=members_id).values("person_id")
-    public = Statement.objects.public().values("pk")
-    own = public.filter(speaker_organisation_id=own_id).order_by(*NEWEST_FIRST)[:limit]
-    # The newest-first order written so that no index gives it: PostgreSQL then starts
-    # from the members (walking all statements newest first for a member read thousands).
-    by_members = public.filter(speaker_person__in=members).order_by(
-        Coalesce(F("date"), Value(UNDATED)).desc(), F("id").desc()
-    )[:limit]
-    return statement_public_qs().filter(pk__in=own.union(by_members)).order_by(*NEWEST_FIRST)
 
 
 def organisation_events(

@@ -8,12 +8,10 @@ import functools
 from django.db import connection
 from django.db.models import (
     Aggregate,
-    Count,
     F,
     JSONField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -205,50 +203,6 @@ def statement_public_qs(statements: StatementQuerySet | None = None) -> QuerySet
 # where one plan alone read every statement for an actor seldom talked about (0.6 s at
 # 100k) or sorted every statement about a much-discussed one.
 ABOUT_NEWEST_WALK_FROM = 2000
-# The same choice for the statements about an actor, whose target rows and their
-# statements' dates are read from covering indexes (migration 0014): about 3 buffers a
-# target row against 3.7 a walked statement, so at 1M statements the two ways cost the
-# same (some 10,000 buffers) at 3,500.
-STATEMENTS_ABOUT_WALK_FROM = 3500
-
-
-def statements_about(target: Q, *, about_count: int, limit: int = 10) -> list[Statement]:
-    """The newest ``limit`` public statements whose targets match ``target`` (a
-    ``StatementTarget`` condition); ``about_count`` (how many there are, roughly: the
-    summaries' count) chooses how they are found (``statements_about_qs``)."""
-    walk = about_count >= STATEMENTS_ABOUT_WALK_FROM
-    about = statements_about_qs(target, walk=walk, limit=limit)
-    return list(statement_public_qs(about)[:limit])
-
-
-def statements_about_qs(target: Q, *, walk: bool, limit: int) -> StatementQuerySet:
-    """The public statements whose targets match ``target``, newest first (take the first
-    ``limit``): ``walk`` for an actor of ``STATEMENTS_ABOUT_WALK_FROM`` statements about it or
-    more. The planner's own choice depends on its estimate of the actor's target rows,
-    which is off by a factor of ten or more for most actors, so each path is written so
-    that only one plan fits it."""
-    targets = StatementTarget.objects.filter(target)
-    if walk:
-        # A scalar subquery stays a per-row check (a join would gather every target row):
-        # the newest-first index is read until ``limit`` statements pass it.
-        matches = Subquery(
-            targets.filter(statement=OuterRef("pk"))
-            .order_by()
-            .values("statement")
-            .annotate(n=Count("*"))
-            .values("n")[:1]
-        )
-        about = Statement.objects.alias(target_matches=matches).filter(target_matches__gt=0)
-    else:
-        # The newest-first order written so that no index gives it: the planner starts from
-        # the actor's target rows and sorts the statements alone before joining the few.
-        newest = (
-            Statement.objects.public()
-            .filter(pk__in=targets.values("statement_id"))
-            .order_by(Coalesce(F("date"), Value(UNDATED)).desc(), F("id").desc())
-        )
-        about = Statement.objects.filter(pk__in=newest.values("pk")[:limit])
-    return about.public().order_by(*NEWEST_FIRST)
 
 
 def statement_get(pk: int, *, statements: StatementQuerySet | None = None) -> Statement | None:

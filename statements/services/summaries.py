@@ -12,7 +12,9 @@ the most quoted person costs a few upserts.
 What is counted is what the public sees: statements not rejected by a reviewer
 (``PUBLIC_REVIEW_STATUSES``). A statement contributes to its speaker (a person or an
 organisation) and to its event: a count per (month, type, kind), a count per (day, type)
-when dated, a link to each of its targets, and a link from its speaker to its event.
+when dated, a link to each of its targets, and a link from its speaker to its event; and
+it is listed (``SummaryStatement``) as said by its speaker person and its speaker
+organisation, and as about each of its targets.
 An organisation also has a members' summary (kind ``m``): its own rows plus the rows of
 every person counted as its member in ``SummaryMember``. Every difference written for a
 person is written for the organisations counting them too, and ``summaries_members_sync``
@@ -39,6 +41,7 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from statements.models import (
     PUBLIC_REVIEW_STATUSES,
     UNDATED_MONTH,
+    UNDATED_SORT_DATE,
     Membership,
     Statement,
     StatementTarget,
@@ -46,6 +49,8 @@ from statements.models import (
     SummaryDay,
     SummaryLink,
     SummaryMember,
+    SummaryRelation,
+    SummaryStatement,
     SummarySubject,
 )
 
@@ -55,6 +60,7 @@ PERSON, ORGANISATION, EVENT, MEMBERS = (
     SummarySubject.EVENT,
     SummarySubject.MEMBERS,
 )
+SAID, ABOUT = SummaryRelation.SAID, SummaryRelation.ABOUT
 _PUBLIC = frozenset(PUBLIC_REVIEW_STATUSES)
 _CHUNK = 500
 # Ids per query when reading the statements a change follows (SQLite's variable limit).
@@ -71,20 +77,16 @@ class Tally:
     counts: Counter = field(default_factory=Counter)  # (kind, id, month, type, kind)
     days: Counter = field(default_factory=Counter)  # (kind, id, day, type)
     links: Counter = field(default_factory=Counter)  # (kind, id, target kind, target id)
+    # (kind, id, relation, sort date, statement id)
+    statements: Counter = field(default_factory=Counter)
 
     def add(self, other: Tally, sign: int = 1) -> None:
-        for mine, theirs in ((self.counts, other.counts), (self.days, other.days)):
+        for mine, theirs in zip(_counters(self), _counters(other), strict=True):
             for key, n in theirs.items():
                 mine[key] += sign * n
-        for key, n in other.links.items():
-            self.links[key] += sign * n
 
     def nonzero(self) -> Tally:
-        return Tally(
-            Counter({k: n for k, n in self.counts.items() if n}),
-            Counter({k: n for k, n in self.days.items() if n}),
-            Counter({k: n for k, n in self.links.items() if n}),
-        )
+        return Tally(*(Counter({k: n for k, n in c.items() if n}) for c in _counters(self)))
 
 
 def month_of(date: dt.date | None) -> int:
@@ -139,7 +141,7 @@ def _snapshot(statements: models.QuerySet) -> Snapshot:
 
 
 def _contribute(tally: Tally, row: tuple, targets: tuple[Subject, ...], sign: int) -> None:
-    _pk, _document, status, person_id, organisation_id, event_id, date, kind_type, kind = row
+    pk, _document, status, person_id, organisation_id, event_id, date, kind_type, kind = row
     if status not in _PUBLIC:
         return
     speaker: Subject | None = None
@@ -157,6 +159,13 @@ def _contribute(tally: Tally, row: tuple, targets: tuple[Subject, ...], sign: in
             tally.links[(*subject, *target)] += sign
     if speaker and event_id:
         tally.links[(*speaker, EVENT, event_id)] += sign
+    sort_date = date or UNDATED_SORT_DATE
+    if person_id:
+        tally.statements[(PERSON, person_id, SAID, sort_date, pk)] += sign
+    if organisation_id:
+        tally.statements[(ORGANISATION, organisation_id, SAID, sort_date, pk)] += sign
+    for target in targets:
+        tally.statements[(*target, ABOUT, sort_date, pk)] += sign
 
 
 def _difference(before: Snapshot, after: Snapshot) -> Tally:
@@ -178,7 +187,16 @@ _TABLES = (
     (SummaryCount, ("subject_kind", "subject_id", "month", "statement_type", "kind"), "counts"),
     (SummaryDay, ("subject_kind", "subject_id", "day", "statement_type"), "days"),
     (SummaryLink, ("source_kind", "source_id", "target_kind", "target_id"), "links"),
+    (
+        SummaryStatement,
+        ("subject_kind", "subject_id", "relation", "sort_date", "statement_id"),
+        "statements",
+    ),
 )
+# Rows members' summaries leave out, by table: those whose third key column holds this value.
+# The organisation page lists the events it spoke at itself (links to events), and what is
+# said about its members is theirs (statements about them).
+_NOT_FOR_MEMBERS = {"links": EVENT, "statements": ABOUT}
 
 
 def summaries_apply(tally: Tally) -> None:
@@ -209,13 +227,15 @@ def _members_share(
 ) -> Tally:
     """The members' summary rows ``tally`` makes: an organisation's rows (of
     ``organisations``, default all) go to its own, a person's to those of the organisations
-    counting them (``(organisation, person)`` ``pairs``). Links to events stay out: the
-    organisation page lists the events it spoke at itself."""
+    counting them (``(organisation, person)`` ``pairs``), except ``_NOT_FOR_MEMBERS``."""
     counted_in: dict[int, list[int]] = {}
     for organisation_id, person_id in pairs:
         counted_in.setdefault(person_id, []).append(organisation_id)
     out = Tally()
-    for mine, theirs in zip(_counters(out), _counters(tally), strict=True):
+    # ``_counters`` are in ``_TABLES``' order.
+    tables = zip(_TABLES, _counters(out), _counters(tally), strict=True)
+    for (_model, _columns, name), mine, theirs in tables:
+        left_out = _NOT_FOR_MEMBERS.get(name)
         for key, n in theirs.items():
             if key[0] == ORGANISATION:
                 owners = (key[1],) if organisations is None or key[1] in organisations else ()
@@ -223,15 +243,16 @@ def _members_share(
                 owners = counted_in.get(key[1], ())
             else:
                 continue
-            if mine is out.links and key[2] == EVENT:
+            if left_out is not None and key[2] == left_out:
                 continue
             for organisation_id in owners:
                 mine[(MEMBERS, organisation_id, *key[2:])] += n
     return out
 
 
-def _counters(tally: Tally) -> tuple[Counter, Counter, Counter]:
-    return tally.counts, tally.days, tally.links
+def _counters(tally: Tally) -> tuple[Counter, Counter, Counter, Counter]:
+    """The tally's counters, in the order of ``_TABLES``."""
+    return tally.counts, tally.days, tally.links, tally.statements
 
 
 def _write(tally: Tally) -> None:
@@ -427,23 +448,23 @@ def summaries_members_build() -> int:
             f"SELECT DISTINCT organisation_id, person_id FROM {memberships} "
             "WHERE organisation_id IS NOT NULL"
         )
-        for model, columns, _name in _TABLES:
+        for model, columns, name in _TABLES:
             model.objects.filter(**{columns[0]: MEMBERS}).delete()
             table = quote(model._meta.db_table)
             kind, pk = quote(columns[0]), quote(columns[1])
             rest = ", ".join(quote(c) for c in columns[2:])
             rest_of_t = ", ".join(f"t.{quote(c)}" for c in columns[2:])
-            # Links to events stay out of members' summaries (see _members_share).
-            no_events = f" AND t.{quote('target_kind')} <> %s" if model is SummaryLink else ""
-            extra = [EVENT] if model is SummaryLink else []
+            left_out, extra = "", []
+            if name in _NOT_FOR_MEMBERS:
+                left_out, extra = f" AND t.{quote(columns[2])} <> %s", [_NOT_FOR_MEMBERS[name]]
             cursor.execute(
                 f"INSERT INTO {table} ({kind}, {pk}, {rest}, n) "
                 f"SELECT %s, owner, {rest}, SUM(n) FROM ("
                 f"SELECT t.{pk} AS owner, {rest_of_t}, t.n FROM {table} t "
-                f"WHERE t.{kind} = %s{no_events} "
+                f"WHERE t.{kind} = %s{left_out} "
                 "UNION ALL "
                 f"SELECT m.organisation_id, {rest_of_t}, t.n FROM {table} t "
-                f"JOIN {members} m ON m.person_id = t.{pk} WHERE t.{kind} = %s{no_events}"
+                f"JOIN {members} m ON m.person_id = t.{pk} WHERE t.{kind} = %s{left_out}"
                 f") shares GROUP BY owner, {rest} HAVING SUM(n) <> 0",
                 [MEMBERS, ORGANISATION, *extra, PERSON, *extra],
             )
@@ -530,7 +551,27 @@ def _recount(subjects: list[Subject] | None) -> Tally:
                 own.filter(event__isnull=False).values_list(column, "event_id").annotate(n=count)
             ):
                 tally.links[(kind, subject_id, EVENT, event_id)] = n
+    _recount_listed(tally, public, subjects)
     return tally
+
+
+def _recount_listed(tally: Tally, public: models.QuerySet, subjects: list[Subject] | None) -> None:
+    """The statements listed as said by people and organisations and about them (all, or
+    those of ``subjects``)."""
+    for kind, column in _speakers()[:2]:
+        said = public.filter(_subject_filter(subjects, kind, column))
+        for subject_id, date, pk in said.values_list(column, "date", "pk").iterator(5000):
+            tally.statements[(kind, subject_id, SAID, date or UNDATED_SORT_DATE, pk)] += 1
+    about = StatementTarget.objects.filter(statement__in=public.values("pk")).order_by()
+    if subjects is not None:
+        about = about.filter(
+            _subject_filter(subjects, PERSON, "person_id")
+            | _subject_filter(subjects, ORGANISATION, "organisation_id")
+        )
+    rows = about.values_list("person_id", "organisation_id", "statement__date", "statement_id")
+    for person_id, organisation_id, date, pk in rows.iterator(5000):
+        target = (PERSON, person_id) if person_id else (ORGANISATION, organisation_id)
+        tally.statements[(*target, ABOUT, date or UNDATED_SORT_DATE, pk)] += 1
 
 
 def summaries_stored(*, subjects: Iterable[Subject] | None = None) -> Tally:

@@ -11,12 +11,14 @@ plain counts of the statements.
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Q
 from django.test import Client
 
@@ -75,6 +77,11 @@ def assert_exact(step: str) -> None:
             t: public.filter(statement_type=t).count()
             for t in set(public.values_list("statement_type", flat=True))
         }, (step, person.name)
+        about = models.Statement.objects.public().filter(targets__person=person).distinct()
+        newest = about.order_by(*selectors.NEWEST_FIRST)[: selectors.ABOUT_SHOWN]
+        assert [row["id"] for row in selectors.actor_about_rows("p", person.pk)] == [
+            s.pk for s in newest
+        ], (step, person.name)
 
 
 def _ingest(paths, nlp, *, force: bool = False) -> None:
@@ -226,6 +233,11 @@ def test_summaries_stay_exact_through_every_change(tmp_path, nlp_pipeline, edito
     summaries_members_build()
     assert summaries_stored() == kept
     call_command("rebuild_summaries", "--check", stdout=io.StringIO())
+    # And the migration's SQL that lists the statements of an existing knowledge base.
+    models.SummaryStatement.objects.all().delete()
+    listing = importlib.import_module("statements.migrations.0016_summary_statements")
+    listing.summary_statements_fill(None, connection.schema_editor())
+    assert summaries_stored() == kept
 
     # A backup restored into an empty database has the same summaries.
     backup = tmp_path / "kb.jsonl"

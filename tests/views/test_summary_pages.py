@@ -82,6 +82,5 @@ def test_talk_lists_rank_actors_by_statements_and_count_every_speaker(client):
         ("Di Critic", 2),
         ("Ministry of Talk", 1),
     ]
-    assert page["speakers"].total == 3
     ministry_page = client.get(ministry.get_absolute_url()).context
     assert [(row.node.name, row.count) for row in ministry_page["targets"]] == [("Ada Speaker", 3)]
