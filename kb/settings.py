@@ -116,6 +116,12 @@ else:
         _db_options = DATABASES["default"]["OPTIONS"]
         _db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
 
+# The fixed-shape reads of the actor and document pages are prepared on the server and
+# planned once per connection (statements/selectors/prepared.py). KB_DB_PREPARE=0 turns
+# that off behind a pooler that cannot keep prepared statements (pgbouncer in transaction
+# mode before 1.21, or without max_prepared_statements).
+KB_DB_PREPARE = env.bool("KB_DB_PREPARE", default=True)
+
 
 def _cache_config(url: str) -> dict:
     """A cache from a URL; redis:// and rediss:// use Django's own Redis backend."""

@@ -15,10 +15,9 @@ from collections.abc import Iterable, Sequence
 
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
-from django.utils.html import escape
 from django.utils.safestring import SafeString
 
-from statements.links import page_link, page_url
+from statements.links import escape_text, page_link, page_url
 from statements.svg import TimelineBucket
 
 
@@ -31,13 +30,13 @@ def _day(day: datetime.date) -> str:
 def _dates(start: str, end: str) -> str:
     """A role's partial dates ("2019-03 – ", "? – 2021") or "unknown"."""
     if start or end:
-        return f"{escape(start or '?')} – {escape(end)}"
+        return f"{escape_text(start or '?')} – {escape_text(end)}"
     return '<span class="muted">unknown</span>'
 
 
 def _status_and_dates(role: dict) -> str:
     """A role's status and dates cells."""
-    status = escape(role["status"])
+    status = escape_text(role["status"])
     dates = _dates(role["start_date"], role["end_date"])
     return (
         f'<td data-label="Status"><span class="status {status}">{status}</span></td>\n'
@@ -48,7 +47,7 @@ def _status_and_dates(role: dict) -> str:
 def aliases_html(aliases: Sequence[str]) -> SafeString:
     if not aliases:
         return SafeString("")
-    names = ", ".join(f'<span class="alias">{escape(name)}</span>' for name in aliases)
+    names = ", ".join(f'<span class="alias">{escape_text(name)}</span>' for name in aliases)
     return SafeString(f'<p class="aliases">Also known as {names}</p>')
 
 
@@ -72,12 +71,12 @@ def person_roles_html(roles: Sequence[dict], person_name: str) -> SafeString:
             label = label or f"Document {role['document_id']}"
             source = page_link("statements:document-detail", role["document_id"], label)
         rows.append(
-            f'<tr>\n<th scope="row">{escape(role["role"])}</th>\n'
+            f'<tr>\n<th scope="row">{escape_text(role["role"])}</th>\n'
             f'<td data-label="Organisation">{organisation}</td>\n'
             f"{_status_and_dates(role)}"
             f'<td data-label="Source">{source}</td>\n</tr>'
         )
-    caption = f"Roles of {escape(person_name)} over time"
+    caption = f"Roles of {escape_text(person_name)} over time"
     return _roles_table(caption, ("Role", "Organisation", "Status", "Dates", "Source"), rows)
 
 
@@ -88,10 +87,10 @@ def organisation_roles_html(roles: Sequence[dict], organisation_name: str) -> Sa
         person = page_link("statements:person-detail", role["person__slug"], role["person__name"])
         rows.append(
             f'<tr>\n<th scope="row">{person}</th>\n'
-            f'<td data-label="Role">{escape(role["role"])}</td>\n'
+            f'<td data-label="Role">{escape_text(role["role"])}</td>\n'
             f"{_status_and_dates(role)}</tr>"
         )
-    caption = f"People holding a role in {escape(organisation_name)}"
+    caption = f"People holding a role in {escape_text(organisation_name)}"
     return _roles_table(caption, ("Person", "Role", "Status", "Dates"), rows)
 
 
@@ -126,7 +125,7 @@ def events_html(events: Sequence[dict], *, more: bool, dated: bool) -> SafeStrin
     for event in events:
         item = f"<li>{page_link('statements:event-detail', event['id'], event['name'])}"
         if dated:
-            when = _day(event["date"]) if event["date"] else escape(event["date_text"])
+            when = _day(event["date"]) if event["date"] else escape_text(event["date_text"])
             item += f' <span class="muted">{when}</span>'
         items.append(item + "</li>")
     html = f'<ul class="plain">{"".join(items)}</ul>'
@@ -138,13 +137,14 @@ def events_html(events: Sequence[dict], *, more: bool, dated: bool) -> SafeStrin
 def talk_lists_html(targets: Iterable, speakers: Iterable) -> SafeString:
     """The "talks about most" and "talked about by" lists (``charts.TalkRow``)."""
     target_items = "".join(
-        f'<li><a href="{escape(row.node.url)}">{escape(row.node.name)}</a> '
-        f'<a class="count" href="?target={escape(row.node.slug)}#statements" '
-        f'aria-label="{row.count} statements about {escape(row.node.name)}">{row.count}</a></li>'
+        f'<li><a href="{escape_text(row.node.url)}">{escape_text(row.node.name)}</a> '
+        f'<a class="count" href="?target={escape_text(row.node.slug)}#statements" '
+        f'aria-label="{row.count} statements about {escape_text(row.node.name)}">'
+        f"{row.count}</a></li>"
         for row in targets
     )
     speaker_items = "".join(
-        f'<li><a href="{escape(row.node.url)}">{escape(row.node.name)}</a> '
+        f'<li><a href="{escape_text(row.node.url)}">{escape_text(row.node.name)}</a> '
         f'<span class="count">{row.count}</span></li>'
         for row in speakers
     )
@@ -213,13 +213,14 @@ def type_filter_html(type_rows: Sequence[tuple[str, str, int]], query: str, sele
     everything = f"?{query}" if query else "?"
     current = "" if selected else ' aria-current="true"'
     items = [
-        f'<li><a href="{escape(everything)}#statements"{current} class="badge all">all</a></li>'
+        f'<li><a href="{escape_text(everything)}#statements"{current} '
+        'class="badge all">all</a></li>'
     ]
     for value, label, n in type_rows:
         current = ' aria-current="true"' if value == selected else ""
         items.append(
-            f'<li><a href="{escape(prefix)}{escape(value)}#statements" '
-            f'class="badge t-{escape(value)}"{current}>{escape(label)} '
+            f'<li><a href="{escape_text(prefix)}{escape_text(value)}#statements" '
+            f'class="badge t-{escape_text(value)}"{current}>{escape_text(label)} '
             f'<span class="n">{n}</span></a></li>'
         )
     return SafeString(
@@ -263,7 +264,7 @@ def quote_items_html(quotes: Sequence[dict]) -> SafeString:
         items.append(
             '<li class="quote-item">\n  <blockquote class="statement-content kind-direct">'
             f'<a href="{page_url("statements:quote-detail", quote["id"])}">'
-            f"\u201c{escape(truncatechars(quote['text'], 220))}\u201d</a></blockquote>\n"
+            f"\u201c{escape_text(truncatechars(quote['text'], 220))}\u201d</a></blockquote>\n"
             f'  <p class="meta">{meta}</p>\n</li>\n'
         )
     return SafeString("".join(items))

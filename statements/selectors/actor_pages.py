@@ -24,7 +24,6 @@ from statements.models import (
     SummaryStatement,
     SummarySubject,
 )
-from statements.selectors.people import person_statements
 from statements.selectors.prepared import PreparedRows
 from statements.selectors.statements import (
     NEWEST_FIRST,
@@ -138,10 +137,6 @@ ACTOR_PAGE_SIZE = 20
 ABOUT_SHOWN = 10
 
 
-def _person_first_page_query(person_id: int) -> QuerySet:
-    return statement_item_rows(person_statements(person_id))[:ACTOR_PAGE_SIZE]
-
-
 def _listed_query(kind: str, relation: str, limit: int) -> Callable[..., QuerySet]:
     """The newest ``limit`` public statements on a subject's list (``SummaryStatement``), as
     statement list rows: the first entries of the list's index, then those statements."""
@@ -161,12 +156,8 @@ def _listed_query(kind: str, relation: str, limit: int) -> Callable[..., QuerySe
 
 
 _first_pages = {
-    # A person's own statements are the first entries of the speaker's newest-first index.
-    "p": PreparedRows(_person_first_page_query, person_id=int),
-    "o": PreparedRows(
-        _listed_query(SummarySubject.MEMBERS, SummaryRelation.SAID, ACTOR_PAGE_SIZE),
-        subject_id=int,
-    ),
+    kind: PreparedRows(_listed_query(kind, SummaryRelation.SAID, ACTOR_PAGE_SIZE), subject_id=int)
+    for kind in (SummarySubject.PERSON, SummarySubject.MEMBERS)
 }
 _about = {
     kind: PreparedRows(_listed_query(kind, SummaryRelation.ABOUT, ABOUT_SHOWN), subject_id=int)
@@ -178,9 +169,8 @@ def actor_first_page_rows(kind: str, pk: int) -> list[dict]:
     """The first ``ACTOR_PAGE_SIZE`` statements of a person (``kind`` "p") or of an
     organisation and its members ("o"), newest first, as statement list rows
     (``statement_item_rows``), in one query compiled once per process."""
-    if kind == "p":
-        return _first_pages["p"](person_id=pk)
-    return _first_pages["o"](subject_id=pk)
+    subject = SummarySubject.PERSON if kind == "p" else SummarySubject.MEMBERS
+    return _first_pages[subject](subject_id=pk)
 
 
 def actor_about_rows(kind: str, pk: int) -> list[dict]:

@@ -13,7 +13,11 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
+from django.conf import settings
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 
 _counter = itertools.count(1)
@@ -67,9 +71,33 @@ class PreparedRows:
         params = list(params)
         for name, value in values.items():
             params[slots[name]] = value
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if converters:
             rows = compiler.apply_converters(rows, converters)
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def prepared_cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
+    """On PostgreSQL (unless ``KB_DB_PREPARE`` is off), a cursor that binds its parameters
+    on the server and prepares its query: a query run again on the same connection is then
+    planned once, not on every call. Planning the joins of a page's statement rows took
+    several times as long as running them (5 ms against 1 ms for the statements about a
+    person at 1M statements). Elsewhere, Django's cursor."""
+    if connection.vendor != "postgresql" or not settings.KB_DB_PREPARE:
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's preparing off for every cursor; its own cursors bind on
+        # the client and never prepare, so this only enables ``PreparingCursor``.
+        raw.prepare_threshold = 5
+    return connection._prepare_cursor(PreparingCursor(raw))
+
+
+class PreparingCursor(psycopg.Cursor):
+    """A server-binding psycopg cursor that prepares every query it runs."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        return super().execute(query, params, prepare=True, **kwargs)

@@ -11,7 +11,7 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars, truncatewords
 from django.urls import get_script_prefix, reverse
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from statements.highlight import (
@@ -21,7 +21,7 @@ from statements.highlight import (
     spans_render,
     statement_fragments,
 )
-from statements.links import page_link, page_url
+from statements.links import escape_text, page_link, page_url
 from statements.models import Event, Mention, Statement, StatementType, document_name
 from statements.shapes import TARGET_ROWS
 
@@ -147,13 +147,14 @@ def statement_paragraph(statement: Statement, mentions: Iterable[Mention]) -> Sa
 
 def _index_item(statement: Statement) -> str:
     speaker = statement.speaker_person or statement.speaker_organisation
-    who = escape(str(speaker) if speaker else (statement.speaker_text or "unnamed"))
+    who = escape_text(str(speaker) if speaker else (statement.speaker_text or "unnamed"))
     label = _TYPE_LABELS.get(statement.statement_type, statement.statement_type)
     pk = statement.pk
     return (
-        f'<li><span class="badge t-{escape(statement.statement_type)}">{escape(label)}</span> '
+        f'<li><span class="badge t-{escape_text(statement.statement_type)}">'
+        f"{escape_text(label)}</span> "
         f'<a href="{page_url("statements:statement-detail", pk)}">{who}: '
-        f"{escape(truncatewords(statement.content, 10))}</a> "
+        f"{escape_text(truncatewords(statement.content, 10))}</a> "
         f'<a href="#s-{pk}" class="jump" aria-label="Jump to statement {pk} in the text">¶</a>'
         "</li>"
     )
@@ -220,21 +221,21 @@ def facet_list(
     items = []
     if any(query.get(key) for key in keys):
         clear_url = _query_with(params, dict.fromkeys(keys, ""))
-        items.append(f'<li><a href="{escape(clear_url)}">{escape(clear)}</a></li>')
+        items.append(f'<li><a href="{escape_text(clear_url)}">{escape_text(clear)}</a></li>')
     for facet in facets:
         current = ""
         if parameter not in _FACET_KEYS and query.get(parameter) == facet.params[parameter]:
             current = ' aria-current="true"'
         mark = ""
         if swatch:
-            value = escape(facet.params[parameter])
+            value = escape_text(facet.params[parameter])
             mark = f'<span class="swatch t-{value}" aria-hidden="true"></span>'
         items.append(
-            f'<li><a href="{escape(_query_with(params, facet.params))}"{current}>{mark}'
-            f'{escape(facet.label)}</a> <span class="count">{facet.count}</span></li>'
+            f'<li><a href="{escape_text(_query_with(params, facet.params))}"{current}>{mark}'
+            f'{escape_text(facet.label)}</a> <span class="count">{facet.count}</span></li>'
         )
     if not facets and empty:
-        items.append(f'<li class="muted">{escape(empty)}</li>')
+        items.append(f'<li class="muted">{escape_text(empty)}</li>')
     return SafeString(f'<ul class="plain">{"".join(items)}</ul>')
 
 
@@ -379,9 +380,11 @@ def _speaker_html(row: dict) -> str:
             row["speaker_organisation__name"],
         )
     else:
-        speaker = f'<span class="unknown">{escape(row["speaker_text"] or "Unnamed speaker")}</span>'
+        speaker = (
+            f'<span class="unknown">{escape_text(row["speaker_text"] or "Unnamed speaker")}</span>'
+        )
     if row["speaker_role"]:
-        speaker += f'<span class="role">, {escape(row["speaker_role"])}</span>'
+        speaker += f'<span class="role">, {escape_text(row["speaker_role"])}</span>'
     return speaker
 
 
@@ -389,8 +392,8 @@ def _statement_item(row: dict) -> str:
     """One ``<li>`` of a statement list, from a row (what statement_item.html drew, without
     a template per row)."""
     pk = row["id"]
-    cite = f' cite="{escape(row["document__url"])}"' if row["document__url"] else ""
-    content = escape(truncatewords(row["content"], 60))
+    cite = f' cite="{escape_text(row["document__url"])}"' if row["document__url"] else ""
+    content = escape_text(truncatewords(row["content"], 60))
     if row["kind"] == "direct":
         content = f"\u201c{content}\u201d"
     when = _date_html(row["date"]) if row["date"] else '<span class="muted">undated</span>'
@@ -400,9 +403,9 @@ def _statement_item(row: dict) -> str:
         foot.append(f'<span class="targets">about {", ".join(targets)}</span>')
     if row["event_id"]:
         event_url = page_url("statements:event-detail", row["event_id"])
-        foot.append(f'<span>at <a href="{event_url}">{escape(row["event__name"])}</a></span>')
+        foot.append(f'<span>at <a href="{event_url}">{escape_text(row["event__name"])}</a></span>')
     document_url = page_url("statements:document-detail", row["document_id"])
-    source = escape(
+    source = escape_text(
         row["document__publisher"]
         or document_name(row["document_id"], row["document__title"], row["document__lead"])
     )
@@ -410,16 +413,16 @@ def _statement_item(row: dict) -> str:
     footer = "\n      ".join(foot)
     statement_type = row["statement_type"]
     badge = (
-        f'<span class="badge t-{escape(statement_type)}">'
-        f"{escape(_TYPE_LABELS.get(statement_type, statement_type))}</span>"
+        f'<span class="badge t-{escape_text(statement_type)}">'
+        f"{escape_text(_TYPE_LABELS.get(statement_type, statement_type))}</span>"
     )
     return (
         f'<li class="statement-item">\n  <article aria-labelledby="st-{pk}-h">\n'
         f'    <header class="statement-meta">\n      {badge}\n'
         f'      <h3 id="st-{pk}-h" class="statement-speaker">\n        {_speaker_html(row)}\n'
         f"      </h3>\n"
-        f'      <span class="cue">{escape(row["cue"])}</span>\n    </header>\n'
-        f'    <blockquote class="statement-content kind-{escape(row["kind"])}"{cite}>\n'
+        f'      <span class="cue">{escape_text(row["cue"])}</span>\n    </header>\n'
+        f'    <blockquote class="statement-content kind-{escape_text(row["kind"])}"{cite}>\n'
         f'      <p><a href="{page_url("statements:statement-detail", pk)}">{content}</a></p>\n'
         f"    </blockquote>\n"
         f'    <footer class="statement-foot">\n      {footer}\n    </footer>\n'
@@ -463,18 +466,18 @@ def _quote_report_row(report: dict) -> str:
     )
     if report["speaker_person_id"]:
         url = page_url("statements:person-detail", report["speaker_person__slug"])
-        speaker = f'<a href="{url}">{escape(report["speaker_person__name"])}</a>'
+        speaker = f'<a href="{url}">{escape_text(report["speaker_person__name"])}</a>'
     elif report["speaker_organisation_id"]:
         url = page_url("statements:organisation-detail", report["speaker_organisation__slug"])
-        speaker = f'<a href="{url}">{escape(report["speaker_organisation__name"])}</a>'
+        speaker = f'<a href="{url}">{escape_text(report["speaker_organisation__name"])}</a>'
     else:
-        speaker = f"<i>{escape(report['speaker_text'] or 'unknown')}</i>"
+        speaker = f"<i>{escape_text(report['speaker_text'] or 'unknown')}</i>"
     document_url = page_url("statements:document-detail", report["document_id"])
     statement_url = page_url("statements:statement-detail", report["id"])
-    content = escape(truncatechars(report["content"], 160))
+    content = escape_text(truncatechars(report["content"], 160))
     return (
         f'<tr>\n        <td data-label="Published">{when}</td>\n'
-        f'        <td data-label="Outlet"><a href="{document_url}">{escape(outlet)}</a></td>\n'
+        f'        <td data-label="Outlet"><a href="{document_url}">{escape_text(outlet)}</a></td>\n'
         f'        <td data-label="Attributed to">{speaker}</td>\n'
         f'        <td data-label="As printed"><a href="{statement_url}">\u201c{content}\u201d</a>'
         f"</td>\n      </tr>"

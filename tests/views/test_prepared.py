@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from statements.models import Membership, OtherName, Person
 from statements.selectors import person_page_row
@@ -50,3 +52,30 @@ def test_the_person_page_row_carries_aliases_and_roles_in_order():
         ("Member", "Party"),
     ]
     assert person_page_row("nobody-at-all") is None
+
+
+def _prepared_statements() -> list[tuple[str, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements")
+        return cursor.fetchall()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared on the server: PostgreSQL only"
+)
+def test_on_postgresql_a_prepared_query_is_planned_once_per_connection(settings):
+    people = [PersonFactory(name=f"Person {i}") for i in range(8)]
+    by_id = PreparedRows(lambda pk: Person.objects.filter(pk=pk).values("name"), pk=int)
+    with CaptureQueriesContext(connection) as captured:
+        names = [by_id(pk=person.pk) for person in people]
+    assert names == [[{"name": person.name}] for person in people]
+    assert len(captured.captured_queries) == len(people)  # still seen by query logging
+    # After a few custom plans PostgreSQL keeps one generic plan for the statement.
+    generic = [n for sql, n in _prepared_statements() if '"statements_person"' in sql]
+    assert generic and generic[0] > 0
+
+    settings.KB_DB_PREPARE = False
+    by_slug = PreparedRows(lambda slug: Person.objects.filter(slug=slug).values("name"), slug=str)
+    for _ in range(8):
+        assert by_slug(slug=people[0].slug) == [{"name": people[0].name}]
+    assert not [sql for sql, _n in _prepared_statements() if '"slug"' in sql]
