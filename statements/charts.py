@@ -213,8 +213,11 @@ def _facet_counts(rows: list[tuple]) -> tuple[dict, dict, dict, dict]:
     org_counts = dict(Counter(filter(None, organisation_ids)))
     if speaker_counts:
         member_of: dict[int, set[int]] = {}
-        memberships = Membership.objects.filter(organisation__isnull=False).filter(
-            IdsIn(F("person_id"), list(speaker_counts))
+        # Unordered: the model's default order joins every person to sort by name.
+        memberships = (
+            Membership.objects.filter(organisation__isnull=False)
+            .filter(IdsIn(F("person_id"), list(speaker_counts)))
+            .order_by()
         )
         for person_id, organisation_id in memberships.values_list("person_id", "organisation_id"):
             member_of.setdefault(person_id, set()).add(organisation_id)
