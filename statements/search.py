@@ -353,14 +353,15 @@ def search_uses_postgres(queryset: QuerySet) -> bool:
     return connections[queryset.db].vendor == "postgresql"
 
 
-def statement_search(queryset: QuerySet, text: str) -> QuerySet:
+def statement_search(queryset: QuerySet, text: str, *, probe: bool = True) -> QuerySet:
     """Statements whose words or speaker match ``text`` (see the module docstring).
 
     The ``search_rank`` annotation (PostgreSQL) is computed only for the rows a query
     returns, unless it is ordered by: ranking means reading every match, so callers order
     by it only when asked (the API's ``ordering=relevance``). On PostgreSQL a search for
     words runs one query here, to learn whether it matches few statements
-    (``_postgres_statement_match``).
+    (``_postgres_statement_match``), unless ``probe`` is false: then the match itself is the
+    condition, for a caller that reads a bounded sample of the matches in no order.
     """
     if not text.strip():
         return queryset
@@ -370,7 +371,8 @@ def statement_search(queryset: QuerySet, text: str) -> QuerySet:
     if search_uses_postgres(queryset):
         if parsed.required:
             query = _search_query(tsquery(parsed.required, "&"))
-            queryset = queryset.filter(_postgres_statement_match(query)).annotate(
+            match = _postgres_statement_match(query) if probe else StatementMatch(query)
+            queryset = queryset.filter(match).annotate(
                 **{RANK_ANNOTATION: SearchRank(StatementVector(), query)}
             )
         if parsed.excluded:

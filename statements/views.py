@@ -23,6 +23,7 @@ from statements.filters import (
     OrganisationFilterSet,
     PersonFilterSet,
     QuoteFilterSet,
+    SearchPageFilterSet,
     StatementFilterSet,
     actor_name_filter,
     filters_named,
@@ -325,7 +326,7 @@ def _search_page(request: HttpRequest, statements: QuerySet, facets: dict) -> Pa
 def search(request: HttpRequest) -> HttpResponse:
     """One box over statements, people, organisations and documents, with facets."""
     query = request.GET.get("q", "").strip()
-    statements = StatementFilterSet(request.GET, queryset=_visible_statements(request))
+    statements = SearchPageFilterSet(request.GET, queryset=_visible_statements(request))
     facets = charts.statement_facets(statements.qs)
     context: dict = {
         "query": query,
