@@ -19,6 +19,7 @@ from statements.nlp.components.learned import (
     SPAN_MODEL,
     LearnedAttributor,
     is_hesitant,
+    is_unattributed,
     model_available,
     read_provenance,
     reported_across_paragraphs,
@@ -387,3 +388,38 @@ def test_a_relative_pronoun_is_the_source_as_written_and_its_antecedent_the_acto
     assert said.content == "the factory would reopen in March"
     assert said.speaker_text == "who"
     assert said.speaker_resolved == "Dana Whitfield"
+
+
+def test_a_verb_coordinated_inside_the_content_is_part_of_what_was_said(nlp):
+    text = (
+        "Former staff members said the manager ranked the interns by their looks and "
+        "talked about which ones he would fire first."
+    )
+    said = statement_with_cue(extract(text, nlp=nlp), "said")
+    assert said.content.startswith("the manager ranked the interns by their looks")
+    assert said.content.endswith("talked about which ones he would fire first")
+
+
+def test_a_participle_on_the_signing_cue_does_not_end_a_quotation(nlp):
+    text = (
+        '"The buses will run again on Monday," said Ellen Park, speaking of the strike. '
+        '"Every driver has agreed to come back, and the union has signed the contract."'
+    )
+    extraction = extract(text, nlp=nlp)
+    said = statement_with_cue(extraction, "said")
+    assert said.content.startswith("The buses will run again on Monday")
+    assert said.content.endswith("the union has signed the contract.")
+    assert [s for s in extraction.statements if "union has signed" in s.content] == [said]
+
+
+def test_a_quotation_with_neither_cue_nor_signature_is_not_a_statement(nlp):
+    # the rules would give the banner's words to the last speaker, the mayor
+    text = (
+        "The mayor said the buses would run again on Monday. The drivers marched past the "
+        'depot under a banner, "No buses, no city, no future for the workers of this town."'
+    )
+    extraction = extract(text, nlp=nlp)
+    assert [s.cue for s in extraction.statements] == ["said"]
+    assert not is_unattributed({"speaker_start": 4, "cue_start": None, "confidence": 0.7})
+    assert is_unattributed({"speaker_start": 4, "cue_start": None, "confidence": 0.4})
+    assert not is_unattributed({"speaker_start": 4, "cue_start": 40, "confidence": 0.4})
