@@ -239,6 +239,11 @@ def test_hesitant_cue_is_dropped_only_when_the_taggers_alone_read_it():
     assert not is_hesitant({**learned_only, "cue_marginal": 0.999})
     assert not is_hesitant({**learned_only, "confidence": 0.8})
     assert not is_hesitant({**learned_only, "kind": "direct"})
+    # a mixed reading: the cue must be one the lexicon knows ("painted X in grave terms")
+    mixed = {"kind": "mixed", "confidence": 0.6, "cue_marginal": 0.999, "cue_known": False}
+    assert is_hesitant(mixed)
+    assert not is_hesitant({**mixed, "cue_known": True})
+    assert not is_hesitant({**mixed, "confidence": 0.8})
 
 
 def test_taggers_report_how_sure_they_are_of_each_cue(nlp):
@@ -423,3 +428,14 @@ def test_a_quotation_with_neither_cue_nor_signature_is_not_a_statement(nlp):
     assert not is_unattributed({"speaker_start": 4, "cue_start": None, "confidence": 0.7})
     assert is_unattributed({"speaker_start": 4, "cue_start": None, "confidence": 0.4})
     assert not is_unattributed({"speaker_start": 4, "cue_start": 40, "confidence": 0.4})
+
+
+def test_narration_around_a_quoted_phrase_is_not_a_statement(nlp):
+    # only the taggers read these cues, and the lexicon knows none of them
+    for text in (
+        'Some Republicans painted the hearing as "a disaster for the committee and for the '
+        'whole country."',
+        'The governor unleashed a series of attacks on the actress as "a paragon of virtue '
+        'for the other side."',
+    ):
+        assert extract(text, nlp=nlp).statements == (), text
