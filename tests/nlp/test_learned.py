@@ -23,6 +23,7 @@ from statements.nlp.components.learned import (
     model_available,
     read_provenance,
     reported_across_paragraphs,
+    with_continued_quotes,
     with_right_complement,
     with_signed_quote,
     without_nested_reports,
@@ -439,3 +440,31 @@ def test_narration_around_a_quoted_phrase_is_not_a_statement(nlp):
         'for the other side."',
     ):
         assert extract(text, nlp=nlp).statements == (), text
+
+
+def test_a_cue_in_a_later_paragraph_does_not_keep_a_continuation_apart(nlp):
+    text = (
+        "The council met on Friday.\n\n"
+        '"The buses will run again on Monday," she said. "Do you still believe the drivers '
+        'will stay away?"\n\n'
+        "The mayor answered."
+    )
+    doc = nlp(text)
+
+    def statement(content: str, cue: str, speaker: str) -> dict:
+        start, cue_start, speaker_start = text.index(content), text.index(cue), text.index(speaker)
+        return {
+            "content_spans": [[start, start + len(content)]],
+            "kind": "direct",
+            "cue_start": cue_start,
+            "cue_end": cue_start + len(cue),
+            "speaker_start": speaker_start,
+            "speaker_end": speaker_start + len(speaker),
+        }
+
+    signed = statement("The buses will run again on Monday,", "said", "she")
+    # the taggers gave the next quotation to the cue of the following paragraph
+    misread = statement("Do you still believe the drivers will stay away?", "answered", "The mayor")
+    assert reported_across_paragraphs(text, misread)
+    (continued,) = with_continued_quotes(doc, [signed, misread])
+    assert continued["content_spans"] == signed["content_spans"] + misread["content_spans"]

@@ -732,7 +732,13 @@ def with_continued_quotes(doc: Doc, statements: list[StatementData]) -> list[Sta
             for other_position, other in enumerate(statements)
             if other_position != position and _overlaps(other["content_spans"], fragments)
         ]
-        if any(statements[other]["cue_start"] not in {None, cue_start} for other in sharing):
+        # a cue in a later paragraph that took the quotation is a misread sentence boundary
+        # (dropped below), no cue of its own
+        if any(
+            statements[other]["cue_start"] not in {None, cue_start}
+            and not reported_across_paragraphs(text, statements[other])
+            for other in sharing
+        ):
             continue
         absorbed.update(sharing)
         spans = statement["content_spans"] + fragments
