@@ -468,3 +468,11 @@ def test_a_cue_in_a_later_paragraph_does_not_keep_a_continuation_apart(nlp):
     assert reported_across_paragraphs(text, misread)
     (continued,) = with_continued_quotes(doc, [signed, misread])
     assert continued["content_spans"] == signed["content_spans"] + misread["content_spans"]
+
+
+def test_a_reporting_clause_inside_the_sentence_splits_the_content_in_two(nlp):
+    text = (
+        "The trouble now, she told me on Monday, is that the factory has lost its biggest customer."
+    )
+    told = statement_with_cue(extract(text, nlp=nlp), "told")
+    assert told.content == "The trouble now ... is that the factory has lost its biggest customer"

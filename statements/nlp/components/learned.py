@@ -131,7 +131,10 @@ class LearnedAttributor:
             and (rule["kind"] == "direct" or rule["confidence"] >= UNCONFIRMED_RULE_FLOOR)
         ]
         both = [
-            without_cue_adjuncts(doc, with_right_complement(doc, with_signed_quote(doc, s)))
+            with_parenthetical_rest(
+                doc,
+                without_cue_adjuncts(doc, with_right_complement(doc, with_signed_quote(doc, s))),
+            )
             for s in split_coordinated(doc, learned + rules)
         ]
         learned, rules = both[: len(learned)], both[len(learned) :]
@@ -744,6 +747,33 @@ def with_continued_quotes(doc: Doc, statements: list[StatementData]) -> list[Sta
         spans = statement["content_spans"] + fragments
         out[position] = {**statement, "content_spans": spans}
     return [statement for position, statement in enumerate(out) if position not in absorbed]
+
+
+def with_parenthetical_rest(doc: Doc, statement: StatementData) -> StatementData:
+    """'The difference now, he told me on Friday, is that ...': a reporting clause set off
+    by commas inside the reported sentence (the parser hangs the cue on the sentence's verb
+    as a parataxis) splits the content in two; a content read only up to the clause goes on
+    after it, to the end of the sentence."""
+    if statement["kind"] == "direct" or statement["cue_start"] is None:
+        return statement
+    cue = doc[_token_at(doc, statement["cue_start"])]
+    if cue.dep_ != "parataxis" or cue.sent.root.i <= cue.i or len(statement["content_spans"]) > 1:
+        return statement
+    start, end = _extent(statement)
+    clause_start = min(statement["speaker_start"] or cue.idx, cue.idx)
+    if end > clause_start or doc_text(doc)[end:clause_start].strip(" ,") != "":
+        return statement
+    comma = cue.right_edge.i  # the closing comma hangs on the cue, or follows its clause
+    if doc[comma].text != ",":
+        comma += 1
+    last = cue.sent.end - 1
+    while last > comma and (doc[last].is_punct or doc[last].is_space):
+        last -= 1
+    if comma >= len(doc) or doc[comma].text != "," or last <= comma + 1:
+        return statement
+    first = doc[comma + 1]
+    rest = trim_chars(doc_text(doc), first.idx, doc[last].idx + len(doc[last].text))
+    return {**statement, "content_spans": [[start, end], list(rest)]}
 
 
 def with_right_complement(doc: Doc, statement: StatementData) -> StatementData:
