@@ -19,7 +19,7 @@ from statements.nlp.components.learned import (
     SPAN_MODEL,
     LearnedAttributor,
     is_hesitant,
-    is_unattributed,
+    is_unsigned_quote,
     model_available,
     read_provenance,
     reported_across_paragraphs,
@@ -418,7 +418,7 @@ def test_a_participle_on_the_signing_cue_does_not_end_a_quotation(nlp):
     assert [s for s in extraction.statements if "union has signed" in s.content] == [said]
 
 
-def test_a_quotation_with_neither_cue_nor_signature_is_not_a_statement(nlp):
+def test_a_quotation_in_a_sentence_with_neither_cue_nor_signature_is_not_a_statement(nlp):
     # the rules would give the banner's words to the last speaker, the mayor
     text = (
         "The mayor said the buses would run again on Monday. The drivers marched past the "
@@ -426,9 +426,22 @@ def test_a_quotation_with_neither_cue_nor_signature_is_not_a_statement(nlp):
     )
     extraction = extract(text, nlp=nlp)
     assert [s.cue for s in extraction.statements] == ["said"]
-    assert not is_unattributed({"speaker_start": 4, "cue_start": None, "confidence": 0.7})
-    assert is_unattributed({"speaker_start": 4, "cue_start": None, "confidence": 0.4})
-    assert not is_unattributed({"speaker_start": 4, "cue_start": 40, "confidence": 0.4})
+    paragraph = 'Smith spoke.\n\n"We will win this race."\n\nThe polls opened.'
+    inside = 'Smith spoke. They called the plan "a reckless gamble" on Monday.'
+    start, end = paragraph.index("We will"), paragraph.index('."')
+    quotation = {
+        "kind": "direct",
+        "content_spans": [[start, end]],
+        "cue_start": None,
+        "speaker_start": 0,
+        "confidence": 0.4,
+    }
+    assert not is_unsigned_quote(paragraph, quotation)  # a paragraph of its own goes on
+    start, end = inside.index("a reckless"), inside.index('" on')
+    quotation["content_spans"] = [[start, end]]
+    assert is_unsigned_quote(inside, quotation)
+    assert not is_unsigned_quote(inside, {**quotation, "confidence": 0.7})
+    assert not is_unsigned_quote(inside, {**quotation, "cue_start": 20})
 
 
 def test_narration_around_a_quoted_phrase_is_not_a_statement(nlp):
