@@ -489,3 +489,14 @@ def test_a_reporting_clause_inside_the_sentence_splits_the_content_in_two(nlp):
     )
     told = statement_with_cue(extract(text, nlp=nlp), "told")
     assert told.content == "The trouble now ... is that the factory has lost its biggest customer"
+
+
+def test_a_cue_in_a_relative_clause_inside_a_report_is_part_of_it(nlp):
+    text = (
+        "The senator said he had a source who told him the governor had not paid any taxes "
+        "for years."
+    )
+    extraction = extract(text, nlp=nlp)
+    said = statement_with_cue(extraction, "said")
+    assert said.content.endswith("the governor had not paid any taxes for years")
+    assert [s.cue for s in extraction.statements] == ["said"]

@@ -157,7 +157,9 @@ class LearnedAttributor:
                 statement_type = particle_type(doc, statement)
                 kept.append({**statement, "cue_class": cue_class, "statement_type": statement_type})
         kept = [with_relative_source(doc, statement) for statement in kept]
-        doc._.kb_statements = without_nested_reports(doc_text(doc), kept)
+        doc._.kb_statements = without_relative_reports(
+            doc, without_nested_reports(doc_text(doc), kept)
+        )
         return doc
 
 
@@ -247,6 +249,25 @@ def without_nested_reports(text: str, statements: list[StatementData]) -> list[S
                 continue
             nested.add(position if outer_frames else outer_position)
     return [statement for position, statement in enumerate(statements) if position not in nested]
+
+
+def without_relative_reports(doc: Doc, statements: list[StatementData]) -> list[StatementData]:
+    """A cue in a relative clause inside what another statement reports ('said he had a
+    source who told him X', 'accused donors that support Clinton'): part of that content."""
+    extents = [_extent(statement) for statement in statements]
+    out = []
+    for position, statement in enumerate(statements):
+        cue = statement["cue_start"]
+        if cue is not None and statement["kind"] != "direct":
+            token = doc[_token_at(doc, cue)]
+            inside = any(
+                other != position and start <= cue < end
+                for other, (start, end) in enumerate(extents)
+            )
+            if inside and token.dep_ == "relcl":
+                continue
+        out.append(statement)
+    return out
 
 
 def with_rule_spans(learned: list[dict], rules: list[dict]) -> list[dict]:
