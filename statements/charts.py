@@ -30,6 +30,7 @@ from statements.models import (
     SummarySubject,
 )
 from statements.search import IdsIn
+from statements.selectors.prepared import prepared_cursor
 from statements.selectors.summaries import Subject
 from statements.svg import GraphEdge, GraphNode
 
@@ -76,7 +77,7 @@ def _link_rows(subject: Subject, *, fixed: str, ranked: str, limit: int) -> list
     people, organisations = quote(Person._meta.db_table), quote(Organisation._meta.db_table)
     where = f"{fixed}_kind = %s AND {fixed}_id = %s AND {ranked}_kind NOT IN (%s, %s)"
     skipped = [*subject, SummarySubject.EVENT, SummarySubject.MEMBERS]
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             "SELECT top.kind, top.n, COALESCE(p.slug, o.slug), COALESCE(p.name, o.name) "
             f"FROM (SELECT {ranked}_kind AS kind, {ranked}_id AS id, n FROM {table} "
