@@ -158,7 +158,21 @@ def test_a_label_inside_a_sentence_is_not_a_transcript_line(nlp):
         "speaker_key": "",
     }
     doc._.kb_statements = [statement]
-    assert resolve_speakers(doc) == [statement]
+    assert resolve_speakers(doc) == []  # no speaker read: nobody to store it on
+
+
+def test_a_statement_no_stage_gave_a_source_is_dropped(nlp):
+    text = 'Asked about the strike, "the buses will run again on Monday," came the reply.'
+    doc = nlp(text)
+    start = text.index("the buses")
+    statement = {
+        "content_spans": [[start, text.index(',"')]],
+        "speaker_start": None,
+        "speaker_end": None,
+        "speaker_key": "",
+    }
+    doc._.kb_statements = [statement]
+    assert resolve_speakers(doc) == []
 
 
 def test_a_description_with_a_name_in_apposition_is_that_person(nlp):
