@@ -31,6 +31,9 @@ LIST_PAGES = [
 def test_list_pages_query_count_does_not_grow(client, make_rows, django_assert_max_num_queries, n):
     # One data set per size, every page checked against it: building 100 rows is the cost.
     make_rows(n)
+    # SQLite probes JSON support with queries the first time a connection builds a JSON
+    # expression (the lists' targets): probe it now, outside the counts.
+    assert connection.features.supports_json_field
     for url, bound in LIST_PAGES:
         with django_assert_max_num_queries(bound, info=url):
             response = client.get(url)
