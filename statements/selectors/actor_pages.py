@@ -88,7 +88,7 @@ def _person_page_query(slug: str) -> QuerySet:
     )[:1]
 
 
-_person_page = PreparedRows(_person_page_query, slug=str)
+_person_page = PreparedRows(_person_page_query, plan_once=True, slug=str)
 
 
 def person_page_row(slug: str) -> dict | None:
@@ -114,7 +114,7 @@ def _organisation_page_query(slug: str) -> QuerySet:
     )[:1]
 
 
-_organisation_page = PreparedRows(_organisation_page_query, slug=str)
+_organisation_page = PreparedRows(_organisation_page_query, plan_once=True, slug=str)
 
 
 def organisation_page_row(slug: str) -> dict | None:
@@ -156,11 +156,15 @@ def _listed_query(kind: str, relation: str, limit: int) -> Callable[..., QuerySe
 
 
 _first_pages = {
-    kind: PreparedRows(_listed_query(kind, SummaryRelation.SAID, ACTOR_PAGE_SIZE), subject_id=int)
+    kind: PreparedRows(
+        _listed_query(kind, SummaryRelation.SAID, ACTOR_PAGE_SIZE), plan_once=True, subject_id=int
+    )
     for kind in (SummarySubject.PERSON, SummarySubject.MEMBERS)
 }
 _about = {
-    kind: PreparedRows(_listed_query(kind, SummaryRelation.ABOUT, ABOUT_SHOWN), subject_id=int)
+    kind: PreparedRows(
+        _listed_query(kind, SummaryRelation.ABOUT, ABOUT_SHOWN), plan_once=True, subject_id=int
+    )
     for kind in (SummarySubject.PERSON, SummarySubject.ORGANISATION)
 }
 

@@ -45,7 +45,9 @@ _DOCUMENT_PAGE_COLUMNS = (
     "text",
 )
 _document_page = PreparedRows(
-    lambda pk: Document.objects.filter(pk=pk).values(*_DOCUMENT_PAGE_COLUMNS), pk=int
+    lambda pk: Document.objects.filter(pk=pk).values(*_DOCUMENT_PAGE_COLUMNS),
+    plan_once=True,
+    pk=int,
 )
 
 
@@ -106,6 +108,7 @@ _document_mentions = PreparedRows(
         .order_by("start")
         .values("id", *_MENTION_COLUMNS)
     ),
+    plan_once=True,
     document_id=int,
     start=int,
     end=int,
@@ -149,6 +152,7 @@ _document_statements = PreparedRows(
         .order_by("content_start")
         .values("id", *_DOCUMENT_STATEMENT_COLUMNS)
     ),
+    plan_once=True,
     document_id=int,
 )
 
@@ -167,6 +171,7 @@ _document_events = PreparedRows(
     lambda document_id: Event.objects.filter(document_id=document_id).values(
         "id", "name", "document_id", "start", "end"
     ),
+    plan_once=True,
     document_id=int,
 )
 

@@ -29,10 +29,19 @@ class PreparedRows:
     ``build`` must use each parameter once, as a plain query parameter (an exact lookup or
     a ``LIMIT``-free value): it is called once per database connection with markers, and
     the markers' places in the compiled parameters are where each call's values go.
+
+    ``plan_once``: run on ``prepared_cursor``, planned once per connection. Only for a query
+    whose best plan is the same whatever its parameters (an equality on the leading columns
+    of one index): PostgreSQL's one plan for every value read all 7,385 quotes of the most
+    quoted person to rank them (15 ms warm, seconds cold) where a plan made for that person
+    read 5 from an index in order (0.14 ms).
     """
 
-    def __init__(self, build: Callable[..., QuerySet], **kinds: type) -> None:
+    def __init__(
+        self, build: Callable[..., QuerySet], *, plan_once: bool = False, **kinds: type
+    ) -> None:
         self.build = build
+        self.plan_once = plan_once
         self.kinds = kinds  # parameter name -> int or str, for its marker
         self._compiled: dict[int, tuple] = {}
 
@@ -71,7 +80,8 @@ class PreparedRows:
         params = list(params)
         for name, value in values.items():
             params[slots[name]] = value
-        with prepared_cursor(connection) as cursor:
+        cursor = prepared_cursor(connection) if self.plan_once else connection.cursor()
+        with cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if converters:

@@ -134,8 +134,8 @@ def _day_rows_query(kind: str, pk: int) -> QuerySet:
 
 
 # A page reads one subject's summary on every request: compiled once (selectors/prepared.py).
-_day_span = PreparedRows(_day_span_query, kind=str, pk=int)
-_day_rows = PreparedRows(_day_rows_query, kind=str, pk=int)
+_day_span = PreparedRows(_day_span_query, plan_once=True, kind=str, pk=int)
+_day_rows = PreparedRows(_day_rows_query, plan_once=True, kind=str, pk=int)
 
 
 def statement_summary(subject: Subject) -> StatementSummary:
@@ -189,7 +189,7 @@ def _total_query(kind: str, pk: int) -> QuerySet:
     )
 
 
-_total = PreparedRows(_total_query, kind=str, pk=int)
+_total = PreparedRows(_total_query, plan_once=True, kind=str, pk=int)
 
 
 def statement_total(subject: Subject) -> int:

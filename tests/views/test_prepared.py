@@ -65,7 +65,9 @@ def _prepared_statements() -> list[tuple[str, int]]:
 )
 def test_on_postgresql_a_prepared_query_is_planned_once_per_connection(settings):
     people = [PersonFactory(name=f"Person {i}") for i in range(8)]
-    by_id = PreparedRows(lambda pk: Person.objects.filter(pk=pk).values("name"), pk=int)
+    by_id = PreparedRows(
+        lambda pk: Person.objects.filter(pk=pk).values("name"), plan_once=True, pk=int
+    )
     with CaptureQueriesContext(connection) as captured:
         names = [by_id(pk=person.pk) for person in people]
     assert names == [[{"name": person.name}] for person in people]
@@ -75,7 +77,20 @@ def test_on_postgresql_a_prepared_query_is_planned_once_per_connection(settings)
     assert generic and generic[0] > 0
 
     settings.KB_DB_PREPARE = False
-    by_slug = PreparedRows(lambda slug: Person.objects.filter(slug=slug).values("name"), slug=str)
+    by_slug = PreparedRows(
+        lambda slug: Person.objects.filter(slug=slug).values("name"), plan_once=True, slug=str
+    )
     for _ in range(8):
         assert by_slug(slug=people[0].slug) == [{"name": people[0].name}]
     assert not [sql for sql, _n in _prepared_statements() if '"slug"' in sql]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared on the server: PostgreSQL only"
+)
+def test_a_query_whose_plan_depends_on_its_parameters_is_planned_on_every_call():
+    person = PersonFactory(name="Ada Example")
+    by_name = PreparedRows(lambda name: Person.objects.filter(name=name).values("slug"), name=str)
+    for _ in range(8):
+        assert by_name(name="Ada Example") == [{"slug": person.slug}]
+    assert not [sql for sql, _n in _prepared_statements() if '"name" = $1' in sql]
