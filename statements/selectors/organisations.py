@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from statements.models import (
+    UNDATED_SORT_DATE,
     Membership,
     Organisation,
     Statement,
@@ -29,7 +30,6 @@ from statements.selectors.prepared import PreparedRows
 from statements.selectors.statements import (
     ABOUT_NEWEST_WALK_FROM,
     NEWEST_FIRST,
-    UNDATED,
     statement_public_qs,
 )
 
@@ -164,7 +164,7 @@ def organisation_statements_qs(own_id: int, members_id: int, *, walk: bool) -> Q
     return (
         statement_public_qs()
         .filter(pk__in=own.union(by_members))
-        .order_by(Coalesce(F("date"), Value(UNDATED)).desc(), F("id").desc())
+        .order_by(Coalesce(F("date"), Value(UNDATED_SORT_DATE)).desc(), F("id").desc())
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import functools
 
 from django.db import connection
@@ -20,15 +19,12 @@ from django.db.models.functions import Coalesce, JSONObject
 
 from statements import shapes
 from statements.models import (
+    UNDATED_SORT_DATE,
     RemovedStatement,
     Statement,
     StatementQuerySet,
     StatementTarget,
 )
-
-# Undated statements sort before every dated one; a non-null key keeps cursors valid.
-UNDATED = datetime.date(1, 1, 1)
-
 
 # Newest first, undated last on every database (PostgreSQL puts NULLs first otherwise).
 NEWEST_FIRST = (F("date").desc(nulls_last=True), "-id")
@@ -53,7 +49,7 @@ def statement_list_api() -> QuerySet[Statement]:
         )
         .defer("document__text", "document__metadata", "original_extraction")
         .prefetch_related(_targets_prefetch())
-        .annotate(sort_date=Coalesce(F("date"), Value(UNDATED)))
+        .annotate(sort_date=Coalesce(F("date"), Value(UNDATED_SORT_DATE)))
     )
 
 
@@ -91,7 +87,7 @@ def statement_page_api() -> QuerySet[Statement]:
         )
         .only(*columns, *_statement_related_columns())
         .prefetch_related(targets)
-        .annotate(sort_date=Coalesce(F("date"), Value(UNDATED)))
+        .annotate(sort_date=Coalesce(F("date"), Value(UNDATED_SORT_DATE)))
     )
 
 
@@ -139,7 +135,7 @@ def statement_rows_api() -> StatementQuerySet:
 def _statement_rows_base() -> StatementQuerySet:
     return Statement.objects.values(
         *shapes.statement_columns(),
-        sort_date=Coalesce(F("date"), Value(UNDATED)),
+        sort_date=Coalesce(F("date"), Value(UNDATED_SORT_DATE)),
         **{shapes.TARGET_ROWS: _statement_targets_json()},
     )
 
@@ -196,12 +192,12 @@ def statement_public_qs(statements: StatementQuerySet | None = None) -> QuerySet
     )
 
 
-# Below this many public statements about an actor, its newest ones are found from its
-# target rows (a sort of at most this many); from this many on, by reading all statements
-# newest first until enough are about it (on average ``limit`` x statements / this many
-# rows). Either way a page reads a few thousand index entries at most at 1M statements,
-# where one plan alone read every statement for an actor seldom talked about (0.6 s at
-# 100k) or sorted every statement about a much-discussed one.
+# From this many statements of a speaker, the pages past an organisation's first and a
+# speaker's events are found by walking all statements (or events) newest first until
+# enough are theirs; below, from the speaker's own rows, sorted. Either way a page reads a
+# few thousand index entries at most at 1M statements, where one plan alone read every
+# statement of a speaker seldom quoted (0.6 s at 100k) or sorted every one of a
+# much-quoted one.
 ABOUT_NEWEST_WALK_FROM = 2000
 
 

@@ -713,7 +713,8 @@ def with_signed_quote(doc: Doc, statement: StatementData) -> StatementData:
 # Schmidt, who bought the property 10 years ago. "B."'), in characters.
 CONTINUATION_GAP = 200
 QUOTE_MARKS = frozenset('"“”«»„')
-QUOTE_CHARS = " \t'\"“”‘’«»„.,"  # what may stand between a quotation and its paragraph's edges
+# What may stand between a quotation and its paragraph's edges.
+QUOTE_CHARS = "".join(sorted(QUOTE_MARKS)) + " \t'‘’.,"
 
 
 def _continuation(text: str, quotes: list[dict], after: int) -> dict | None:
