@@ -375,6 +375,29 @@ def test_a_quotation_opening_the_next_sentence_continues_a_signed_one(nlp):
     assert [s for s in extraction.statements if "union has signed" in s.content] == [said]
 
 
+def test_a_quotation_that_is_the_next_paragraph_continues_a_signed_one(nlp):
+    text = (
+        "The council met on Friday.\n\n"
+        '"The buses will run again on Monday," Ellen Park said at the depot.\n\n'
+        '"Every driver has agreed to come back, and the union has signed the new contract."'
+        "\n\nThe strike had lasted three weeks."
+    )
+    extraction = extract(text, nlp=nlp)
+    said = statement_with_cue(extraction, "said")
+    assert said.content.startswith("The buses will run again on Monday")
+    assert said.content.endswith("the union has signed the new contract.")
+    assert [s for s in extraction.statements if "union has signed" in s.content] == [said]
+
+
+def test_a_quotation_sharing_the_next_paragraph_does_not_continue_a_signed_one(nlp):
+    text = (
+        '"The buses will run again on Monday," Ellen Park said at the depot.\n\n'
+        'The union called the deal "a fair contract." The strike had lasted three weeks.'
+    )
+    said = statement_with_cue(extract(text, nlp=nlp), "said")
+    assert "fair contract" not in said.content
+
+
 def test_a_next_quotation_with_a_cue_of_its_own_stays_its_own_statement(nlp):
     text = (
         'The mayor described the talks as largely "calm and friendly."\n\n'

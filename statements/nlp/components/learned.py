@@ -719,7 +719,8 @@ QUOTE_CHARS = "".join(sorted(QUOTE_MARKS)) + " \t'‘’.,"
 
 def _continuation(text: str, quotes: list[dict], after: int) -> dict | None:
     """The reported quotation that opens right after the sentence ending at or after
-    ``after``, in the same paragraph, with no quotation mark in between."""
+    ``after``, in the same paragraph or as the whole of the next one, with no quotation
+    mark in between."""
     for quote in quotes:
         if quote["start"] < after:
             continue
@@ -727,13 +728,23 @@ def _continuation(text: str, quotes: list[dict], after: int) -> dict | None:
         if (
             quote["reported"]
             and len(between) <= CONTINUATION_GAP
-            and "\n" not in between
+            and ("\n" not in between or _opens_next_paragraph(text, between, quote))
             and between.rstrip().endswith(".")
             and not QUOTE_MARKS & set(between)
         ):
             return quote
         return None
     return None
+
+
+def _opens_next_paragraph(text: str, between: str, quote: dict) -> bool:
+    """Is the quotation a paragraph of its own, opening the paragraph after the one that
+    ``between`` ends ('"A," he said.' then, alone in the next paragraph, '"B."')?"""
+    closing = text.find("\n", quote["end"])
+    closing = len(text) if closing < 0 else closing
+    return not between[between.index("\n") :].strip() and not text[quote["end"] : closing].strip(
+        QUOTE_CHARS
+    )
 
 
 def _on_reporting_clause(doc: Doc, cue: int, signing_cue: int, quote: dict) -> bool:
@@ -753,7 +764,8 @@ def _on_reporting_clause(doc: Doc, cue: int, signing_cue: int, quote: dict) -> b
 def with_continued_quotes(doc: Doc, statements: list[StatementData]) -> list[StatementData]:
     """'"They're worried," Carson said. "There is no question about it."': a quotation that
     opens the sentence after a signed quotation, in the same paragraph, continues it; it is
-    one statement of two fragments. A continuation with a cue of its own ('"B," she
+    one statement of two fragments. So does a quotation that is the whole of the next
+    paragraph, as PolNeAR annotates it. A continuation with a cue of its own ('"B," she
     added') stays its own statement."""
     text = doc_text(doc)
     quotes = sorted(doc._.kb_quotes or [], key=lambda quote: quote["start"])
