@@ -26,6 +26,7 @@ from statements.nlp.components.learned import (
     with_continued_quotes,
     with_right_complement,
     with_signed_quote,
+    with_whole_quotations,
     without_nested_reports,
 )
 from statements.nlp.learned.decode import find_attributions
@@ -396,6 +397,27 @@ def test_a_quotation_sharing_the_next_paragraph_does_not_continue_a_signed_one(n
     )
     said = statement_with_cue(extract(text, nlp=nlp), "said")
     assert "fair contract" not in said.content
+
+
+def test_a_direct_content_stopping_inside_a_quotation_goes_on_to_its_end(nlp):
+    text = "The mayor spoke to the drivers: “Here is my offer. Every driver gets a raise.”"
+    doc = nlp(text)
+    first = text.index("Here is my offer")
+    cue = text.index("spoke")
+    read = {
+        "content_spans": [[first, first + len("Here is my offer")]],
+        "kind": "direct",
+        "cue_start": cue,
+        "cue_end": cue + len("spoke"),
+        "speaker_start": 0,
+        "speaker_end": len("The mayor"),
+    }
+    (whole,) = with_whole_quotations(doc, [read])
+    assert whole["content_spans"] == [[first, text.index("”")]]
+    second = text.index("Every driver")
+    other = {**read, "content_spans": [[second, text.index("”")]], "cue_start": None}
+    kept, _ = with_whole_quotations(doc, [read, other])  # another statement reads the rest
+    assert kept["content_spans"] == read["content_spans"]
 
 
 def test_a_next_quotation_with_a_cue_of_its_own_stays_its_own_statement(nlp):

@@ -138,7 +138,9 @@ class LearnedAttributor:
             for s in split_coordinated(doc, learned + rules)
         ]
         learned, rules = both[: len(learned)], both[len(learned) :]
-        combined = with_continued_quotes(doc, learned + rules_not_covered(rules, learned))
+        combined = with_continued_quotes(
+            doc, with_whole_quotations(doc, learned + rules_not_covered(rules, learned))
+        )
         kept = []
         notes = boilerplate_ranges(doc_text(doc))
         for statement in combined:
@@ -801,6 +803,45 @@ def with_continued_quotes(doc: Doc, statements: list[StatementData]) -> list[Sta
         spans = statement["content_spans"] + fragments
         out[position] = {**statement, "content_spans": spans}
     return [statement for position, statement in enumerate(out) if position not in absorbed]
+
+
+def with_whole_quotations(doc: Doc, statements: list[StatementData]) -> list[StatementData]:
+    """A quotation is reported whole: a direct content that stops inside a quotation
+    ('"Here is what I regret. I regret they ..."' read up to its first sentence) goes on to
+    the quotation's end, paragraphs it runs over included, unless another statement reads
+    the rest."""
+    quotes = [quote for quote in doc._.kb_quotes or [] if quote["reported"]]
+    out = []
+    for position, statement in enumerate(statements):
+        spans = [list(span) for span in statement["content_spans"]]
+        if statement["kind"] == "direct":
+            others = [s for i, s in enumerate(statements) if i != position]
+            spans = _to_quotation_ends(spans, quotes, others)
+        out.append({**statement, "content_spans": spans})
+    return out
+
+
+def _to_quotation_ends(
+    spans: list[list[int]], quotes: list[dict], others: list[StatementData]
+) -> list[list[int]]:
+    last_start, last_end = spans[-1]
+    for quote in quotes:
+        if not quote["start"] <= last_start < quote["end"]:
+            continue
+        rest = [list(fragment) for fragment in quote["fragments"] if fragment[1] > last_end]
+        if not rest or rest[-1][1] - last_end <= 2:
+            return spans
+        if any(
+            _overlaps(other["content_spans"], rest)
+            or any(a <= (other["cue_start"] or -1) < b for a, b in rest)
+            for other in others
+        ):
+            return spans
+        first = rest[0]
+        if first[0] <= last_end:  # the content stops inside this fragment
+            return [*spans[:-1], [min(last_start, first[0]), first[1]], *rest[1:]]
+        return spans + rest
+    return spans
 
 
 def with_parenthetical_rest(doc: Doc, statement: StatementData) -> StatementData:
