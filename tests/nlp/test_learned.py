@@ -420,6 +420,21 @@ def test_a_direct_content_stopping_inside_a_quotation_goes_on_to_its_end(nlp):
     assert kept["content_spans"] == read["content_spans"]
 
 
+def test_a_participle_after_a_quoted_phrase_is_a_second_report_of_the_same_source(nlp):
+    # the parser hangs "claiming" on the reported verb, and the taggers read its source
+    # inside what was said
+    text = (
+        "Speaking on Tuesday, the governor insisted that she has “rebuilt the state party,” "
+        "claiming that she is responsible for the higher turnout in the cities."
+    )
+    extraction = extract(text, nlp=nlp)
+    insisted = statement_with_cue(extraction, "insisted")
+    claiming = statement_with_cue(extraction, "claiming")
+    assert "claiming" not in insisted.content
+    assert claiming.content == "she is responsible for the higher turnout in the cities"
+    assert claiming.speaker_text == "the governor"
+
+
 def test_a_next_quotation_with_a_cue_of_its_own_stays_its_own_statement(nlp):
     text = (
         'The mayor described the talks as largely "calm and friendly."\n\n'

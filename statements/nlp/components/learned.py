@@ -596,13 +596,21 @@ def split_coordinated(doc: Doc, statements: list[StatementData]) -> list[Stateme
             if other == position or not any(a <= starts[index] < b for a, b in spans):
                 continue
             own = statement["cue_start"]
-            if own is not None and not _coordinated_with(doc[index], doc[_token_at(doc, own)]):
+            gloss = _is_participle_gloss(doc[index])
+            if (
+                own is not None
+                and not gloss
+                and not _coordinated_with(doc[index], doc[_token_at(doc, own)])
+            ):
                 continue
             cut = _clause_break_before(doc[index])
             if cut is None or cut <= start:
                 continue
             out[position] = _cut_content(doc, out[position], cut)
-            if out[other]["speaker_start"] is None and statement["speaker_start"] is not None:
+            inner_speaker = out[other]["speaker_start"]
+            if (
+                inner_speaker is None or (gloss and any(a <= inner_speaker < b for a, b in spans))
+            ) and statement["speaker_start"] is not None:
                 keys = ("speaker_start", "speaker_end", "speaker_key")
                 out[other] = {**out[other], **{key: statement[key] for key in keys}}
     return out
@@ -910,6 +918,22 @@ def _coordinated_with(other: Token, cue: Token) -> bool:
     return head.i == cue.i or any(child.dep_ == "ccomp" for child in other.children)
 
 
+def _is_participle_gloss(cue: Token) -> bool:
+    """', claiming that ...', ', adding, "..."': a participle set off by a comma inside what
+    was said, whatever the parser hangs it on, is the reporter's gloss: a second report of
+    the same source."""
+    return cue.tag_ == "VBG" and cue.dep_ == "advcl" and _comma_before(cue) is not None
+
+
+def _comma_before(cue: Token) -> int | None:
+    """The index of the comma right before the cue, a closing quotation mark between them
+    or not ('"... party," claiming')."""
+    index = cue.i - 1
+    if index >= 0 and cue.doc[index].text in QUOTE_MARKS | {"’", "'"}:
+        index -= 1
+    return index if index >= 0 and cue.doc[index].text == "," else None
+
+
 def _clause_break_before(cue: Token) -> int | None:
     """Where a content must end before a cue of its own: the conjunction of a coordinated
     cue ('and denied'), the comma before a participle cue (', calling for')."""
@@ -917,8 +941,8 @@ def _clause_break_before(cue: Token) -> int | None:
     if cue.dep_ == "conj":
         conjunctions = [c for c in cue.head.children if c.dep_ == "cc" and c.i < cue.i]
         return conjunctions[-1].idx if conjunctions else None
-    if cue.dep_ == "advcl" and cue.tag_ == "VBG" and cue.i > 0 and doc[cue.i - 1].text == ",":
-        return doc[cue.i - 1].idx
+    if _is_participle_gloss(cue):
+        return doc[_comma_before(cue)].idx
     return None
 
 
