@@ -435,6 +435,13 @@ def test_a_participle_after_a_quoted_phrase_is_a_second_report_of_the_same_sourc
     assert claiming.speaker_text == "the governor"
 
 
+def test_a_content_read_before_a_colon_gives_way_to_the_cues_object(nlp):
+    text = "The council members were divided over the budget: the mayor rejected the new tax."
+    rejected = statement_with_cue(extract(text, nlp=nlp), "rejected")
+    assert rejected.content == "the new tax"
+    assert rejected.speaker_text == "the mayor"
+
+
 def test_a_next_quotation_with_a_cue_of_its_own_stays_its_own_statement(nlp):
     text = (
         'The mayor described the talks as largely "calm and friendly."\n\n'

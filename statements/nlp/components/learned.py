@@ -882,20 +882,28 @@ def with_parenthetical_rest(doc: Doc, statement: StatementData) -> StatementData
 def with_right_complement(doc: Doc, statement: StatementData) -> StatementData:
     """A reported clause follows its cue: an indirect content read wholly before a cue that
     has a clausal complement on its right ('fireworks on Friday: Republicans said they are
-    convinced ...') is that complement."""
+    convinced ...') is that complement; so is the cue's object when a colon or a semicolon
+    parts the content from the reporting clause ('the voters were split: most women
+    preferred the mayor')."""
     if statement["kind"] == "direct" or statement["cue_start"] is None:
         return statement
     cue = doc[_token_at(doc, statement["cue_start"])]
-    if _extent(statement)[1] > cue.idx:
+    content_end = _extent(statement)[1]
+    if content_end > cue.idx:
         return statement
+    shortest = 8
     complements = [child for child in cue.rights if child.dep_ == "ccomp"]
+    clause = min(statement["speaker_start"] or cue.idx, cue.idx)
+    if not complements and set(doc_text(doc)[content_end:clause]) & {":", ";"}:
+        complements = [child for child in cue.rights if child.dep_ in {"dobj", "xcomp"}]
+        shortest = 2
     if not complements:
         return statement
     first, last = complements[0].left_edge, complements[0].right_edge
     start, end = trim_chars(doc_text(doc), first.idx, last.idx + len(last.text))
     if _starts_with_that(doc_text(doc), start, end):
         start += 5
-    if end - start < 8:
+    if end - start < shortest:
         return statement
     return {**statement, "content_spans": [[start, end]]}
 
