@@ -442,6 +442,15 @@ def test_a_content_read_before_a_colon_gives_way_to_the_cues_object(nlp):
     assert rejected.speaker_text == "the mayor"
 
 
+def test_a_quotation_right_after_an_indirect_content_is_part_of_it(nlp):
+    text = "The union leader would not comment on the new contract “to protect the talks” today."
+    extraction = extract(text, nlp=nlp)
+    comment = statement_with_cue(extraction, "comment")
+    assert comment.content == "the new contract “to protect the talks"
+    assert comment.kind == "mixed"
+    assert [s for s in extraction.statements if "protect" in s.content] == [comment]
+
+
 def test_a_next_quotation_with_a_cue_of_its_own_stays_its_own_statement(nlp):
     text = (
         'The mayor described the talks as largely "calm and friendly."\n\n'

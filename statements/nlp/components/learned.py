@@ -139,7 +139,10 @@ class LearnedAttributor:
         ]
         learned, rules = both[: len(learned)], both[len(learned) :]
         combined = with_continued_quotes(
-            doc, with_whole_quotations(doc, learned + rules_not_covered(rules, learned))
+            doc,
+            with_trailing_quotations(
+                doc, with_whole_quotations(doc, learned + rules_not_covered(rules, learned))
+            ),
         )
         kept = []
         notes = boilerplate_ranges(doc_text(doc))
@@ -850,6 +853,44 @@ def _to_quotation_ends(
             return [*spans[:-1], [min(last_start, first[0]), first[1]], *rest[1:]]
         return spans + rest
     return spans
+
+
+def with_trailing_quotations(doc: Doc, statements: list[StatementData]) -> list[StatementData]:
+    """'called the system "rotten to the core"': a content read up to a quotation that
+    opens right after it, in the same sentence, goes on to the quotation's end, unless
+    another statement reads the quotation."""
+    text = doc_text(doc)
+    quotes = [quote for quote in doc._.kb_quotes or [] if quote["reported"]]
+    out, absorbed = list(statements), set()
+    for position, statement in enumerate(statements):
+        start, end = _extent(statement)
+        cue = statement["cue_start"]
+        if statement["kind"] == "direct" or cue is None or cue > start:
+            continue
+        sentence_end = doc[_token_at(doc, max(end - 1, start))].sent.end_char
+        following = [
+            quote
+            for quote in quotes
+            if end <= quote["start"] < sentence_end
+            and not text[end : quote["start"]].strip(" ,\u00a0")
+            and len(quote["fragments"]) == 1
+        ]
+        if not following:
+            continue
+        sharing = [
+            other_position
+            for other_position, other in enumerate(statements)
+            if other_position != position
+            and _overlaps(other["content_spans"], following[0]["fragments"])
+        ]
+        # the rules give a quotation to the nearest cue: this one's reading is the same
+        if any(statements[other]["cue_start"] not in {None, cue} for other in sharing):
+            continue
+        absorbed.update(sharing)
+        spans = statement["content_spans"]
+        merged = [*spans[:-1], [spans[-1][0], following[0]["fragments"][0][1]]]
+        out[position] = {**statement, "content_spans": merged, "kind": "mixed"}
+    return [statement for position, statement in enumerate(out) if position not in absorbed]
 
 
 def with_parenthetical_rest(doc: Doc, statement: StatementData) -> StatementData:
