@@ -451,6 +451,16 @@ def test_a_quotation_right_after_an_indirect_content_is_part_of_it(nlp):
     assert [s for s in extraction.statements if "protect" in s.content] == [comment]
 
 
+def test_a_datelines_place_is_no_source(nlp):
+    text = (
+        "Buses return.\n\nNew York (AFP) – Transit union leader Ellen Park, a veteran of the "
+        "last strike, is not sure the buses can run again on Monday."
+    )
+    sure = statement_with_cue(extract(text, nlp=nlp), "sure")
+    assert sure.speaker_text == "Ellen Park"
+    assert sure.speaker_resolved == "Ellen Park"
+
+
 def test_a_next_quotation_with_a_cue_of_its_own_stays_its_own_statement(nlp):
     text = (
         'The mayor described the talks as largely "calm and friendly."\n\n'

@@ -10,6 +10,7 @@ date, dev scores, sha256 of each file); ``python -m statements.nlp.train`` rebui
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from spacy.language import Language
@@ -161,7 +162,9 @@ class LearnedAttributor:
             if cue_class is not None:
                 statement_type = particle_type(doc, statement)
                 kept.append({**statement, "cue_class": cue_class, "statement_type": statement_type})
-        kept = [with_relative_source(doc, statement) for statement in kept]
+        kept = [
+            with_relative_source(doc, with_dateline_source(doc, statement)) for statement in kept
+        ]
         doc._.kb_statements = without_relative_reports(
             doc, without_nested_reports(doc_text(doc), kept)
         )
@@ -891,6 +894,41 @@ def with_trailing_quotations(doc: Doc, statements: list[StatementData]) -> list[
         merged = [*spans[:-1], [spans[-1][0], following[0]["fragments"][0][1]]]
         out[position] = {**statement, "content_spans": merged, "kind": "mixed"}
     return [statement for position, statement in enumerate(out) if position not in absorbed]
+
+
+# What follows a dateline's place before the story starts: ", July 19 (UPI) —", " (AFP) –".
+DATELINE_REST = re.compile(r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?\s*(?:\([\w. ]{2,30}\))?\s*[—–]\s*")
+SPEAKING_ENTITIES = frozenset({"PERSON", "ORG", "NORP"})
+
+
+def with_dateline_source(doc: Doc, statement: StatementData) -> StatementData:
+    """'NEW YORK (AP) — Senator Dole said': a source that is the dateline's place is the
+    first person or organisation named after the dash."""
+    speaker_start, cue_start = statement["speaker_start"], statement["cue_start"]
+    if speaker_start is None or cue_start is None or speaker_start > cue_start:
+        return statement
+    first = doc[_token_at(doc, speaker_start)]
+    if not first.is_sent_start and first.i > 0 and "\n" not in doc[first.i - 1].text:
+        return statement
+    rest = DATELINE_REST.match(doc_text(doc), statement["speaker_end"])
+    if rest is None:
+        return statement
+    columns = doc_columns(doc)
+    index = _token_at(doc, rest.end())
+    while index < len(doc) and columns.idx[index] < cue_start:
+        if columns.ent_type[index] in SPEAKING_ENTITIES:
+            end = index
+            while end + 1 < len(doc) and doc[end + 1].ent_iob_ == "I":
+                end += 1
+            token_key = {i: key for i, key in (doc._.kb_token_keys or [])}
+            return {
+                **statement,
+                "speaker_start": columns.idx[index],
+                "speaker_end": doc[end].idx + len(doc[end].text),
+                "speaker_key": token_key.get(end, token_key.get(index, "")),
+            }
+        index += 1
+    return statement
 
 
 def with_parenthetical_rest(doc: Doc, statement: StatementData) -> StatementData:
