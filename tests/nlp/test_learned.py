@@ -24,6 +24,7 @@ from statements.nlp.components.learned import (
     read_provenance,
     reported_across_paragraphs,
     with_continued_quotes,
+    with_dateline_source,
     with_right_complement,
     with_signed_quote,
     with_whole_quotations,
@@ -459,6 +460,23 @@ def test_a_datelines_place_is_no_source(nlp):
     sure = statement_with_cue(extract(text, nlp=nlp), "sure")
     assert sure.speaker_text == "Ellen Park"
     assert sure.speaker_resolved == "Ellen Park"
+
+
+def test_a_date_read_as_the_source_gives_way_to_the_person_named_after_it(nlp):
+    text = "On Saturday at the union’s convention Ellen Park said the buses were running again."
+    doc = nlp(text)
+    date, cue, content = text.index("Saturday"), text.index("said"), text.index("the buses")
+    misread = {
+        "content_spans": [[content, len(text) - 1]],
+        "kind": "indirect",
+        "cue_start": cue,
+        "cue_end": cue + 4,
+        "speaker_start": date,
+        "speaker_end": date + len("Saturday"),
+        "speaker_key": "",
+    }
+    source = with_dateline_source(doc, misread)
+    assert text[source["speaker_start"] : source["speaker_end"]] == "Ellen Park"
 
 
 def test_a_next_quotation_with_a_cue_of_its_own_stays_its_own_statement(nlp):

@@ -903,18 +903,23 @@ SPEAKING_ENTITIES = frozenset({"PERSON", "ORG", "NORP"})
 
 def with_dateline_source(doc: Doc, statement: StatementData) -> StatementData:
     """'NEW YORK (AP) — Senator Dole said': a source that is the dateline's place is the
-    first person or organisation named after the dash."""
+    first person or organisation named after the dash; a source that is a date ('Saturday
+    at the convention Senator Dole said', misparsed) the first one named after it."""
     speaker_start, cue_start = statement["speaker_start"], statement["cue_start"]
     if speaker_start is None or cue_start is None or speaker_start > cue_start:
         return statement
-    first = doc[_token_at(doc, speaker_start)]
-    if not first.is_sent_start and first.i > 0 and "\n" not in doc[first.i - 1].text:
-        return statement
-    rest = DATELINE_REST.match(doc_text(doc), statement["speaker_end"])
-    if rest is None:
-        return statement
     columns = doc_columns(doc)
-    index = _token_at(doc, rest.end())
+    first = doc[_token_at(doc, speaker_start)]
+    last = _token_at(doc, statement["speaker_end"] - 1)
+    if all(columns.ent_type[i] in TIME_ENTITIES for i in range(first.i, last + 1)):
+        index = last + 1  # 'Saturday at the convention Senator Dole said': a date
+    else:
+        if not first.is_sent_start and first.i > 0 and "\n" not in doc[first.i - 1].text:
+            return statement
+        rest = DATELINE_REST.match(doc_text(doc), statement["speaker_end"])
+        if rest is None:
+            return statement
+        index = _token_at(doc, rest.end())
     while index < len(doc) and columns.idx[index] < cue_start:
         if columns.ent_type[index] in SPEAKING_ENTITIES:
             end = index
