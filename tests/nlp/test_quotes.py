@@ -99,5 +99,6 @@ def test_quote_in_next_paragraph_inherits_previous_speaker(nlp):
         "“Our voters know what is at stake in this race and they will turn out.”"
     )
     statements = extract(text, nlp=nlp).statements
-    second = [s for s in statements if s.content.startswith("Our voters")]
+    # one statement of two fragments, as PolNeAR annotates a quotation run over paragraphs
+    second = [s for s in statements if "Our voters" in s.content]
     assert second and second[0].speaker_text == "Smith"
