@@ -285,6 +285,95 @@ def _options_html(choices: tuple[tuple[str, str], ...]) -> str:
     )
 
 
+def _select_field(name: str, label: str, anyone: str, options: str) -> str:
+    return (
+        f'<div class="field">\n    <label for="f-{name}">{label}</label>\n'
+        f'    <select id="f-{name}" name="{name}">\n      <option value="">{anyone}</option>\n'
+        f"      {options}\n    </select>\n  </div>"
+    )
+
+
+def _target_field(targets: Iterable, selected: str, show_target: bool) -> str:
+    """The "About" picker from an actor's top targets (``TalkRow``s), or a slug box."""
+    if targets:
+        options = "".join(
+            f'<option value="{escape_text(row.node.slug)}"'
+            f"{' selected' if selected == row.node.slug else ''}>"
+            f"{escape_text(row.node.name)} ({row.count})</option>"
+            for row in targets
+        )
+        return _select_field("target", "About", "anyone", options)
+    if show_target:
+        return (
+            '<div class="field">\n    <label for="f-target">About (slug)</label>\n'
+            f'    <input id="f-target" name="target" value="{escape_text(selected)}" '
+            'placeholder="e.g. turkey">\n  </div>'
+        )
+    return ""
+
+
+def _form_errors(filterset) -> str:
+    errors = filterset.form.errors if filterset is not None else None
+    if not errors:
+        return ""
+    items = "".join(
+        f"<li><strong>{escape_text(field)}</strong>: {escape_text(' '.join(messages))}</li>"
+        for field, messages in errors.items()
+    )
+    return (
+        '<div class="form-errors" role="alert"><p>Some filters were not understood and are '
+        f"ignored:</p><ul>{items}</ul></div>"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def statement_filters(context, *, show_q: bool = False, show_target: bool = False) -> SafeString:
+    """The filter form of a statement list (names are the StatementFilterSet's parameters),
+    its values from the query string and its pickers from the context's choice lists.
+
+    Drawn in Python: as a template it looked up a dozen absent query parameters on every
+    view of an actor page, each a caught and logged exception.
+    """
+    request = context["request"]
+    given = request.GET
+    fields = []
+    if show_q:
+        fields.append(
+            '<div class="field grow">\n    <label for="f-q">Words</label>\n'
+            f'    <input id="f-q" type="search" name="q" value="{escape_text(given.get("q", ""))}"'
+            ' placeholder="in what was said">\n  </div>'
+        )
+    fields.append(
+        _select_field(
+            "type", "Type", "any type", select_options(context["type_choices"], given.get("type"))
+        )
+    )
+    fields.append(_target_field(context.get("targets"), given.get("target", ""), show_target))
+    pickers = (
+        ("speaker", "speaker_choices", "Speaker", "anyone"),
+        ("organisation", "organisation_choices", "Organisation or its members", "any"),
+        ("kind", "kind_choices", "Kind", "any kind"),
+    )
+    for name, choices, label, anyone in pickers:
+        if context.get(choices):
+            options = select_options(context[choices], given.get(name))
+            fields.append(_select_field(name, label, anyone, options))
+    for name, label, ident in (("date_after", "From", "after"), ("date_before", "To", "before")):
+        fields.append(
+            f'<div class="field">\n    <label for="f-{ident}">{label}</label>\n'
+            f'    <input id="f-{ident}" type="date" name="{name}" '
+            f'value="{escape_text(given.get(name, ""))}">\n  </div>'
+        )
+    body = "\n  ".join(field for field in fields if field)
+    return SafeString(
+        '<form class="filters" method="get" aria-label="Filter statements">\n  '
+        f"{body}\n"
+        '  <div class="actions">\n    <button type="submit">Filter</button>\n'
+        f'    <a href="{escape_text(request.path)}">Clear</a>\n  </div>\n'
+        f"  {_form_errors(context.get('filterset'))}\n</form>"
+    )
+
+
 @register.filter(is_safe=True)
 def isolate(value: object) -> str:
     """Text wrapped in Unicode isolates (FSI ... PDI), for places where HTML cannot isolate
