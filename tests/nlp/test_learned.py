@@ -479,6 +479,22 @@ def test_a_date_read_as_the_source_gives_way_to_the_person_named_after_it(nlp):
     assert text[source["speaker_start"] : source["speaker_end"]] == "Ellen Park"
 
 
+def test_a_mixed_content_stopping_inside_a_quotation_goes_on_to_its_end(nlp):
+    text = "The mayor said the plan “will hold. Every driver gets a raise.” The council met."
+    doc = nlp(text)
+    start, cue = text.index("the plan"), text.index("said")
+    read = {
+        "content_spans": [[start, text.index(". Every")]],
+        "kind": "mixed",
+        "cue_start": cue,
+        "cue_end": cue + len("said"),
+        "speaker_start": 0,
+        "speaker_end": len("The mayor"),
+    }
+    (whole,) = with_whole_quotations(doc, [read])
+    assert whole["content_spans"] == [[start, text.index("”")]]
+
+
 def test_a_next_quotation_with_a_cue_of_its_own_stays_its_own_statement(nlp):
     text = (
         'The mayor described the talks as largely "calm and friendly."\n\n'

@@ -820,15 +820,15 @@ def with_continued_quotes(doc: Doc, statements: list[StatementData]) -> list[Sta
 
 
 def with_whole_quotations(doc: Doc, statements: list[StatementData]) -> list[StatementData]:
-    """A quotation is reported whole: a direct content that stops inside a quotation
-    ('"Here is what I regret. I regret they ..."' read up to its first sentence) goes on to
-    the quotation's end, paragraphs it runs over included, unless another statement reads
-    the rest."""
+    """A quotation is reported whole: a direct or mixed content that stops inside a
+    quotation ('"Here is what I regret. I regret they ..."' read up to its first sentence)
+    goes on to the quotation's end, paragraphs it runs over included, unless another
+    statement reads the rest."""
     quotes = [quote for quote in doc._.kb_quotes or [] if quote["reported"]]
     out = []
     for position, statement in enumerate(statements):
         spans = [list(span) for span in statement["content_spans"]]
-        if statement["kind"] == "direct":
+        if statement["kind"] in {"direct", "mixed"}:
             others = [s for i, s in enumerate(statements) if i != position]
             spans = _to_quotation_ends(spans, quotes, others)
         out.append({**statement, "content_spans": spans})
@@ -840,7 +840,7 @@ def _to_quotation_ends(
 ) -> list[list[int]]:
     last_start, last_end = spans[-1]
     for quote in quotes:
-        if not quote["start"] <= last_start < quote["end"]:
+        if not quote["start"] < last_end < quote["end"]:
             continue
         rest = [list(fragment) for fragment in quote["fragments"] if fragment[1] > last_end]
         if not rest or rest[-1][1] - last_end <= 2:
