@@ -4,6 +4,7 @@ exact, and the few site-wide aggregates (home page counts, pickers) kept a minut
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -138,6 +139,13 @@ _day_span = PreparedRows(_day_span_query, plan_once=True, kind=str, pk=int)
 _day_rows = PreparedRows(_day_rows_query, plan_once=True, kind=str, pk=int)
 
 
+@functools.lru_cache(maxsize=4096)
+def _month_start(month: int) -> datetime.date:
+    """The first day of a ``month`` (YYYYMM): a long-quoted speaker's timeline has a row per
+    month and type, a thousand dates made on every view."""
+    return datetime.date(month // 100, month % 100, 1)
+
+
 def statement_summary(subject: Subject) -> StatementSummary:
     """The counts, dates and timeline of ``subject`` (2 queries)."""
     kind, pk = subject
@@ -166,7 +174,7 @@ def statement_summary(subject: Subject) -> StatementSummary:
         timeline = sorted(day_rows)
     else:
         timeline = [
-            (datetime.date(month // 100, month % 100, 1), statement_type, n)
+            (_month_start(month), statement_type, n)
             for (month, statement_type), n in sorted(monthly.items())
         ]
     return StatementSummary(
