@@ -22,6 +22,7 @@ from statements.models import (
     UNDATED_SORT_DATE,
     Membership,
     Organisation,
+    Person,
     Statement,
     SummaryCount,
 )
@@ -111,11 +112,25 @@ ORGANISATION_ROLE_COLUMNS = (
 )
 
 
+def _holder(column: str) -> Subquery:
+    return Subquery(Person.objects.filter(pk=OuterRef("person_id")).values(column)[:1])
+
+
 def _roles_query(organisation_id: int) -> QuerySet:
+    # The holder's name and slug are read per role (an index probe each; the slug only for
+    # the roles shown): joined, PostgreSQL hashed every person to sort a government's 961
+    # roles by name (5-8 ms at 1M statements against 3.5; even at 2,900 roles).
     return (
         Membership.objects.filter(organisation_id=organisation_id)
-        .order_by("status", "person__name", "role")
-        .values(*ORGANISATION_ROLE_COLUMNS, total=Window(Count("pk")))[:ROLES_SHOWN]
+        .values("role", "status", "start_date", "end_date")
+        .annotate(holder_name=_holder("name"), holder_slug=_holder("slug"))
+        .order_by("status", "holder_name", "role")
+        .values(
+            *ORGANISATION_ROLE_COLUMNS[:4],
+            "holder_name",
+            "holder_slug",
+            total=Window(Count("pk")),
+        )[:ROLES_SHOWN]
     )
 
 
@@ -130,6 +145,9 @@ def organisation_roles(organisation_id: int) -> tuple[list[dict], int]:
     compiled once per process: building them all was a third of a national government's
     page's time."""
     roles = _roles(organisation_id=organisation_id)
+    for role in roles:
+        role["person__name"] = role.pop("holder_name")
+        role["person__slug"] = role.pop("holder_slug")
     return roles, (roles[0]["total"] if roles else 0)
 
 
