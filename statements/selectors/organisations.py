@@ -101,36 +101,25 @@ def organisation_most_quoted(*, limit: int = 8) -> list[Organisation]:
     )
 
 
-# A role held in an organisation as its page lists it, with the person's name and slug.
-ORGANISATION_ROLE_COLUMNS = (
-    "role",
-    "status",
-    "start_date",
-    "end_date",
-    "person__name",
-    "person__slug",
-)
+# A role held in an organisation as its page lists it, with its holder's name and slug.
+_MEMBERSHIP_COLUMNS = ("role", "status", "start_date", "end_date")
+_HOLDER_COLUMNS = {"person__name": "name", "person__slug": "slug"}  # row key: Person field
+ORGANISATION_ROLE_COLUMNS = (*_MEMBERSHIP_COLUMNS, *_HOLDER_COLUMNS)
 
 
-def _holder(column: str) -> Subquery:
-    return Subquery(Person.objects.filter(pk=OuterRef("person_id")).values(column)[:1])
+def _holder(field: str) -> Subquery:
+    return Subquery(Person.objects.filter(pk=OuterRef("person_id")).order_by().values(field)[:1])
 
 
 def _roles_query(organisation_id: int) -> QuerySet:
     # The holder's name and slug are read per role (an index probe each; the slug only for
     # the roles shown): joined, PostgreSQL hashed every person to sort a government's 961
     # roles by name (5-8 ms at 1M statements against 3.5; even at 2,900 roles).
+    holder = {key: _holder(field) for key, field in _HOLDER_COLUMNS.items()}
     return (
         Membership.objects.filter(organisation_id=organisation_id)
-        .values("role", "status", "start_date", "end_date")
-        .annotate(holder_name=_holder("name"), holder_slug=_holder("slug"))
-        .order_by("status", "holder_name", "role")
-        .values(
-            *ORGANISATION_ROLE_COLUMNS[:4],
-            "holder_name",
-            "holder_slug",
-            total=Window(Count("pk")),
-        )[:ROLES_SHOWN]
+        .values(*_MEMBERSHIP_COLUMNS, **holder, total=Window(Count("pk")))
+        .order_by("status", "person__name", "role")[:ROLES_SHOWN]
     )
 
 
@@ -145,9 +134,6 @@ def organisation_roles(organisation_id: int) -> tuple[list[dict], int]:
     compiled once per process: building them all was a third of a national government's
     page's time."""
     roles = _roles(organisation_id=organisation_id)
-    for role in roles:
-        role["person__name"] = role.pop("holder_name")
-        role["person__slug"] = role.pop("holder_slug")
     return roles, (roles[0]["total"] if roles else 0)
 
 

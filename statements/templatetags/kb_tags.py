@@ -345,8 +345,14 @@ def _target_field(targets: Iterable, selected: str, show_target: bool) -> str:
     return ""
 
 
+@register.simple_tag
+def filter_errors(filterset) -> SafeString:
+    """What a list's filter form did not understand (``filterset.form.errors``), or nothing."""
+    return SafeString(_form_errors(filterset))
+
+
 def _form_errors(filterset) -> str:
-    errors = filterset.form.errors if filterset is not None else None
+    errors = filterset.form.errors if filterset else None
     if not errors:
         return ""
     items = "".join(
